@@ -1,0 +1,49 @@
+/**
+ * `@neural-ode/trainer`: the experiments of the neural ODE study end to end: training loops for image and text
+ * classification with checkpoints and resume, the spiral experiment, optimizers with PyTorch semantics,
+ * metrics, plots and result tables.
+ * @packageDocumentation
+ */
+export {
+  trainConfigSchema,
+  solverConfigSchema,
+  lrScheduleSchema,
+  stepLrScheduleSchema,
+  noLrScheduleSchema,
+  spiralConfigSchema,
+  DATASET_NAMES,
+  MODEL_NAMES,
+  OPTIMIZER_NAMES,
+  SOLVER_METHODS,
+  FIXED_STEP_METHODS,
+  BACKEND_NAMES,
+  parseTrainConfig,
+  parseSpiralConfig,
+} from './config';
+export type { TrainConfig, TrainConfigInput, SolverConfig, LrSchedule, SpiralConfig, SpiralConfigInput } from './config';
+export type {
+  EpochMetrics,
+  TrainEvent,
+  StartEvent,
+  StepEvent,
+  EpochEvent,
+  CheckpointEvent,
+  LogEvent,
+  RunControl,
+  TrainResult,
+  EvaluateResult,
+} from './events';
+export { train, resume } from './train';
+export type { TrainControl, ResumeControl, SplitsInput } from './train';
+export { evaluate, evaluateOptionsSchema } from './evaluate';
+export type { EvaluateOptions } from './evaluate';
+export { runSpiral } from './spiral';
+export type { SpiralResult, SpiralPaths } from './spiral';
+export { plotRuns, plotSpiral } from './plot';
+export type { PlotPaths, SpiralPlotData } from './plot';
+export { reportRuns } from './report';
+export { Rng } from './rng';
+export type { RngState } from './rng';
+export { learningRateAt } from './lr-schedule';
+export { createOptimizer, Sgd, Adam, RmsProp } from './optimizers';
+export type { Optimizer, OptimizerParam, OptimizerState, SgdOptions, AdamOptions, RmsPropOptions } from './optimizers';
