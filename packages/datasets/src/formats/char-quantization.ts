@@ -1,0 +1,37 @@
+/**
+ * The 67-character alphabet of the character-level ConvNet reference (Zhang, Zhao & LeCun 2015), including the
+ * space. Character i (0-based) maps to id i + 1.
+ */
+export const CHAR_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789-,;.!?:’"/|_#$%ˆ&*˜‘+=<>()[]{} ';
+
+/** Id of a character outside {@link CHAR_ALPHABET}. */
+export const UNKNOWN_CHAR_ID = 68;
+
+/** Id used for padding after the end of the text. */
+export const PADDING_CHAR_ID = 0;
+
+/** Length every text is truncated or padded to. */
+export const CHAR_SEQUENCE_LENGTH = 1014;
+
+const lookup = new Map<number, number>();
+[...CHAR_ALPHABET].forEach((ch, i) => lookup.set(ch.codePointAt(0)!, i + 1));
+
+/**
+ * Quantises a text the way the reference does: lowercase, then each character (Unicode code point) to its
+ * 1-based index in {@link CHAR_ALPHABET}, anything else to {@link UNKNOWN_CHAR_ID}; truncated to `length`,
+ * padded with {@link PADDING_CHAR_ID}. Writes into `out` at `offset` when given.
+ */
+export function quantizeText(
+  text: string,
+  length: number = CHAR_SEQUENCE_LENGTH,
+  out: Int32Array = new Int32Array(length),
+  offset = 0,
+): Int32Array {
+  let i = 0;
+  for (const ch of text.toLowerCase()) {
+    if (i >= length) break;
+    out[offset + i++] = lookup.get(ch.codePointAt(0)!) ?? UNKNOWN_CHAR_ID;
+  }
+  out.fill(PADDING_CHAR_ID, offset + i, offset + length);
+  return out;
+}

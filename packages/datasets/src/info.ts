@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { datasetRegistry } from './datasets/registry';
+import type { Augmentation, Normalization } from './datasets/definition';
+import { agNewsFields } from './formats/ag-news-csv';
+import { checkStructureCounts, datasetCacheDir, sourceOptionsShape } from './load-dataset';
+import { assertDatasetName, splitNames, type DatasetName, type SplitName } from './names';
+import { parseOptions } from './parse-options';
+import { resolveFileSource, type FileSource } from './sources/file-source';
+import { locateFiles, type LocatedFile } from './sources/locate';
+
+/** Options of {@link info}. */
+export const infoOptionsSchema = z
+  .object({
+    ...sourceOptionsShape,
+    /** Count examples per class by reading the labels of local files (never downloads). */
+    countClasses: z.boolean().default(true),
+  })
+  .strict();
+
+/** Options of {@link info}, as accepted (defaults applied by the schema). */
+export type InfoOptions = z.input<typeof infoOptionsSchema>;
+
+/** A file of a split: where it comes from and where it is on this machine. */
+export interface FileInfo extends FileSource {
+  /** The local copy that would be read, or `null` if there is none (it would be downloaded). */
+  local: LocatedFile | null;
+}
+
+/** Facts about one split. */
+export interface SplitInfo {
+  /** Examples: counted from the local files when they were read, else the published number. */
+  count: number;
+  /** Examples per class, by label; `null` when the files are not local (or `countClasses: false`). */
+  perClass: number[] | null;
+  /** Whether `count`/`perClass` come from reading the files or from the published count. */
+  countedFrom: 'files' | 'published';
+  files: FileInfo[];
+}
+
+/** What {@link info} reports about a dataset. */
+export interface DatasetInfo {
+  name: DatasetName;
+  title: string;
+  kind: 'image' | 'text';
+  classes: readonly string[];
+  /** Shape of one example: `[H, W, C]` or `[length]`. */
+  exampleShape: readonly number[];
+  normalization?: Normalization;
+  augmentation?: Augmentation;
+  /** AG-News: which fields form the text by default. */
+  defaultTextFields?: readonly string[];
+  /** This dataset's cache folder. */
+  cacheDir: string;
+  /** Folders where OS packages put the files. */
+  systemDirs: readonly string[];
+  splits: Record<SplitName, SplitInfo>;
+}
+
+/**
+ * Describes a dataset: classes, shapes, counts per split and per class, its files with URLs and checksums, and
+ * where they are on this machine. Never downloads.
+ *
+ * @example
+ * ```ts
+ * const i = await info('fashion-mnist');
+ * i.splits.train.perClass; // [6000, 6000, ...] when the files are local
+ * i.splits.train.files[0].local?.path; // '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'
+ * ```
+ */
+export async function info(name: DatasetName, options: InfoOptions = {}): Promise<DatasetInfo> {
+  assertDatasetName('info', name);
+  const opts = parseOptions(`info('${name}')`, infoOptionsSchema, options);
+  const def = datasetRegistry[name];
+  const cacheDir = datasetCacheDir(name, opts.cacheDir);
+  const splits = {} as Record<SplitName, SplitInfo>;
+  for (const split of splitNames) {
+    const sources = def.files[split].map((s) => resolveFileSource(s, opts.mirror, opts.sources));
+    let located: LocatedFile[] | null = null;
+    try {
+      located = await locateFiles(sources, {
+        where: `info('${name}')`,
+        dataset: name,
+        dataDir: opts.dataDir,
+        systemDirs: def.systemDirs,
+        cacheDir,
+        acceptUncompressed: def.acceptUncompressed,
+        download: false,
+        settings: { dataset: name, retries: 0, retryDelayMs: 0, timeoutMs: 1 },
+      });
+    } catch {
+      located = null;
+    }
+    let perClass: number[] | null = null;
+    let count = def.counts[split];
+    if (located && opts.countClasses) {
+      const ctx = { split, paths: new Map(located.map((f) => [f.file, f.path])), textFields: ['description'] as const };
+      const y = def.readLabels ? await def.readLabels(ctx) : (await def.read(ctx)).y;
+      checkStructureCounts(def, split, located, y.length);
+      perClass = new Array(def.classes.length).fill(0);
+      for (const label of y) perClass[label]++;
+      count = y.length;
+    }
+    splits[split] = {
+      count,
+      perClass,
+      countedFrom: perClass ? 'files' : 'published',
+      files: sources.map((s, i) => ({ ...s, local: located?.[i] ?? null })),
+    };
+  }
+  return {
+    name,
+    title: def.title,
+    kind: def.kind,
+    classes: def.classes,
+    exampleShape: def.exampleShape,
+    normalization: def.normalization,
+    augmentation: def.augmentation,
+    defaultTextFields: def.kind === 'text' ? [agNewsFields[1]] : undefined,
+    cacheDir,
+    systemDirs: def.systemDirs,
+    splits,
+  };
+}
