@@ -1,0 +1,191 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { integrate, type SolveStats } from './integrate';
+import { METHODS, TABLEAUS, type MethodName } from './methods';
+import { odeintOptionsSchema, parseOptions, type ResolvedOdeintOptions } from './options';
+import { OdeintError, show } from './errors';
+import { checkTimes } from './times';
+import { tensorAlgebra, type TensorState } from './tensor-algebra';
+import { checkTensorState, readTimes, type TensorField } from './tensor-field';
+import { disposeTolerances, solveTensor, toleranceRow, type TensorSolution } from './odeint-tensor';
+
+const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
+
+/**
+ * Options of {@link odeintAdjoint}: those of `odeint` plus the parameters `f` reads and the settings of the
+ * backward (adjoint) solve, which default to the forward ones.
+ */
+export const odeintAdjointOptionsSchema = z
+  .object({
+    ...odeintOptionsSchema.shape,
+    /** The variables `f` reads; gradients reach them (and only them) through the adjoint. */
+    params: z
+      .array(z.custom<tf.Variable>((v) => v instanceof tf.Tensor, { message: 'every param must be a tf.Variable' }))
+      .default([]),
+    /** Method of the backward solve (default: the forward `method`). */
+    adjointMethod: z.enum(METHODS as [MethodName, ...MethodName[]]).optional(),
+    /** Relative tolerance of the backward solve (default: `rtol` when it is a number, else its smallest value). */
+    adjointRtol: positive('adjointRtol').optional(),
+    /** Absolute tolerance of the backward solve (default: like `adjointRtol`, from `atol`). */
+    adjointAtol: positive('adjointAtol').optional(),
+    /** Step size of the backward solve for fixed-step methods (default: `stepSize`). */
+    adjointStepSize: positive('adjointStepSize').optional(),
+    /**
+     * Error norm of the backward solve over (state, adjoint, parameter gradients): `mixed` (the largest RMS of
+     * the three, torchdiffeq's default) or `seminorm` (ignores the parameter gradients: fewer steps, Kidger et al. 2021).
+     */
+    adjointNorm: z.enum(['mixed', 'seminorm']).default('mixed'),
+  })
+  .strict();
+
+/** Options of {@link odeintAdjoint} as written by a caller. */
+export type OdeintAdjointOptions = z.input<typeof odeintAdjointOptionsSchema>;
+
+/** Result of {@link odeintAdjoint}: like `odeint`'s, plus the backward solve's counters once a gradient ran. */
+export interface AdjointSolution extends TensorSolution {
+  /** Counters of the backward (adjoint) solve, summed over all intervals; `null` until a gradient is computed. */
+  adjointStats: SolveStats | null;
+}
+
+const ADJOINT_FIXES: Record<string, string> = {
+  params: 'pass the tf.Variable objects that f reads, e.g. model.trainableWeights',
+  adjointMethod: `use one of: ${METHODS.join(', ')}`,
+  adjointRtol: 'use a positive number such as 1e-6',
+  adjointAtol: 'use a positive number such as 1e-8',
+  adjointStepSize: 'use a positive step such as 0.01',
+  adjointNorm: "use 'mixed' or 'seminorm'",
+};
+
+/**
+ * Vector-Jacobian products of `f` at `(t, y)` with the adjoint `a`: returns `f(t, y)`, `aᵀ∂f/∂y` and
+ * `aᵀ∂f/∂θ` for each parameter θ (zeros where `f` does not use it).
+ */
+function vjp(f: TensorField, t: number, yRow: tf.Tensor2D, aRow: tf.Tensor2D, shape: number[], params: tf.Variable[]): tf.Tensor[] {
+  const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
+  // Called from inside another gradient's backward pass, tfjs would reset and then null the outer tape
+  // (`gradients()` assumes no nesting at depth 0); keep the outer tape and put it back afterwards.
+  const outerTape = engine.state.activeTape;
+  try {
+    const { value, grads } = tf.engine().gradients(
+      () => f(tf.scalar(t), tf.reshape(yRow, shape)),
+      [yRow, ...params],
+      tf.reshape(aRow, shape),
+      true,
+    );
+    return [value, ...grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? yRow : params[i - 1]))];
+  } finally {
+    engine.state.activeTape = outerTape;
+  }
+}
+
+/**
+ * Solves like `odeint` on tensors, but computes gradients with the adjoint method: the backward pass
+ * integrates the augmented system (state, adjoint, parameter gradients) from the last time to the first,
+ * so memory does not grow with the number of steps. Gradients reach `y0` and the variables listed in
+ * `options.params` (pass every variable `f` reads).
+ */
+export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options: OdeintAdjointOptions = {}): AdjointSolution {
+  const fn = 'odeintAdjoint';
+  if (!(y0 instanceof tf.Tensor)) {
+    throw new OdeintError('y0', `${fn}: y0 = ${show(y0)} is not a tf.Tensor. Fix: pass a tensor (use odeint for float64 arrays).`);
+  }
+  const all = parseOptions(fn, odeintAdjointOptionsSchema, options, ADJOINT_FIXES);
+  const { params, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm, ...forward } = all;
+  params.forEach((p, i) => {
+    if (p.dtype !== 'float32') {
+      throw new OdeintError('options.params', `${fn}: options.params[${i}] has dtype ${p.dtype}. Fix: pass float32 variables only.`);
+    }
+  });
+  const { shape, n } = checkTensorState(fn, y0);
+  const times = checkTimes(fn, readTimes(fn, ts)).ts;
+  const smallest = (tol: number | readonly number[]) => (typeof tol === 'number' ? tol : Math.min(...tol));
+  const backwardOpts: ResolvedOdeintOptions = {
+    ...forward,
+    method: adjointMethod ?? forward.method,
+    stepSize: adjointStepSize ?? forward.stepSize,
+    // Output times of the forward solve are where the adjoint jumps: the backward steps land on them anyway.
+    jumpTimes: forward.jumpTimes,
+    rtol: adjointRtol ?? smallest(forward.rtol),
+    atol: adjointAtol ?? smallest(forward.atol),
+  };
+
+  const solution: AdjointSolution = { ys: undefined as unknown as tf.Tensor, stats: undefined as unknown as SolveStats, adjointStats: null };
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
+    const x0 = args[0] as tf.Tensor;
+    const fwd = solveTensor(fn, f, x0, times, forward);
+    solution.stats = fwd.stats;
+    save([fwd.ys]);
+    return {
+      value: fwd.ys,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        backward(f, dy as tf.Tensor, saved[0], times, shape, n, params, backwardOpts, adjointNorm, solution),
+    };
+  });
+  solution.ys = op(y0, ...params) as tf.Tensor;
+  return solution;
+}
+
+/** The backward pass: returns the gradients for `[y0, ...params]`. */
+function backward(
+  f: TensorField,
+  dy: tf.Tensor,
+  ys: tf.Tensor,
+  times: Float64Array,
+  shape: number[],
+  n: number,
+  params: tf.Variable[],
+  opts: ResolvedOdeintOptions,
+  norm: 'mixed' | 'seminorm',
+  solution: AdjointSolution,
+): tf.Tensor[] {
+  const fn = 'odeintAdjoint (backward pass)';
+  const N = times.length;
+  const stats: SolveStats = { nfe: 0, nAccepted: 0, nRejected: 0, nSteps: 0, firstStep: 0, lastStep: 0 };
+  const dyRows = tf.tidy(() => tf.reshape(dy, [N, n]));
+  const ysRows = tf.tidy(() => tf.reshape(ys, [N, n]));
+  const row = (m: tf.Tensor, i: number) => tf.slice(m, [i, 0], [1, n]) as tf.Tensor2D;
+  const sizes = params.map((p) => p.size);
+  const atol = [opts.atol as number, opts.atol as number, ...sizes.map(() => opts.atol as number)];
+  const rtol = [opts.rtol as number, opts.rtol as number, ...sizes.map(() => opts.rtol as number)];
+  const alg = tensorAlgebra({ atol, rtol, norm, normComponents: 2 });
+  const field = (t: number, s: TensorState): TensorState =>
+    tf.tidy(() => {
+      const [fy, gy, ...gp] = vjp(f, t, s[0], s[1], shape, params);
+      return [
+        tf.reshape(fy, [1, n]) as tf.Tensor2D,
+        tf.reshape(tf.neg(gy), [1, n]) as tf.Tensor2D,
+        ...gp.map((g, i) => tf.reshape(tf.neg(g), [1, sizes[i]]) as tf.Tensor2D),
+      ];
+    });
+  let state: TensorState = [row(ysRows, N - 1), row(dyRows, N - 1), ...sizes.map((s) => tf.zeros([1, s]) as tf.Tensor2D)];
+  try {
+    for (let i = N - 1; i > 0; i--) {
+      const span = Float64Array.of(times[i], times[i - 1]);
+      const res = integrate(alg, field, state, span, span[1] > span[0] ? 1 : -1, TABLEAUS[opts.method], opts, { fn });
+      stats.nfe += res.stats.nfe;
+      stats.nAccepted += res.stats.nAccepted;
+      stats.nRejected += res.stats.nRejected;
+      stats.nSteps += res.stats.nSteps;
+      if (i === N - 1) stats.firstStep = res.stats.firstStep;
+      stats.lastStep = res.stats.lastStep;
+      alg.dispose(res.ys[0]);
+      const end = res.ys[1];
+      alg.dispose(state);
+      // Restart from the forward pass's state at t[i-1] (more accurate than the backward-integrated one) and
+      // add the loss's direct sensitivity to ys[i-1].
+      const a = tf.tidy(() => tf.add(end[1], row(dyRows, i - 1)) as tf.Tensor2D);
+      state = [row(ysRows, i - 1), a, ...end.slice(2)];
+      end[0].dispose();
+      end[1].dispose();
+    }
+    solution.adjointStats = stats;
+    return [tf.reshape(state[1], shape), ...params.map((p, i) => tf.reshape(state[2 + i], p.shape))];
+  } finally {
+    alg.dispose(state);
+    dyRows.dispose();
+    ysRows.dispose();
+    void disposeTolerances;
+    void toleranceRow;
+  }
+}

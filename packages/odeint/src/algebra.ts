@@ -1,0 +1,28 @@
+/**
+ * The few operations the generic stepper needs on a state `S`. Implemented once with plain loops on
+ * `Float64Array` and once on lists of tfjs tensors (stage combinations fused into few ops, one host read per
+ * adaptive step). Times and step sizes are always JS numbers.
+ */
+export interface StateAlgebra<S> {
+  /**
+   * `y + h Σ_j w[j] ks[j]` (or `h Σ_j w[j] ks[j]` when `y` is null). Zero weights are skipped; `w` may be
+   * shorter than `ks`' usual length but never longer.
+   */
+  combine(y: S | null, h: number, ks: readonly S[], w: readonly number[]): S;
+  /**
+   * The step's error ratio `‖h Σ bErr_j k_j / (atol + rtol·max(|y0|, |y1|))‖` (≤ 1 accepts). One host read.
+   * Not a number when the step produced non-finite values.
+   */
+  errorRatio(h: number, ks: readonly S[], bErr: readonly number[], y0: S, y1: S): number;
+  /** `‖v / (atol + rtol·|y|)‖`: used by the initial step estimate. */
+  scaledNorm(v: S, y: S): number;
+  /** Whether every component of `y` is finite (one host read). */
+  allFinite(y: S): boolean;
+  /** A copy that the stepper hands out (outputs must not alias states it frees). */
+  copy(y: S): S;
+  /** Frees a state the stepper no longer uses (a no-op for arrays). */
+  dispose(y: S): void;
+}
+
+/** A vector field on states `S`, with time as a JS number. */
+export type Field<S> = (t: number, y: S) => S;

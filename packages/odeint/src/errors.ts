@@ -1,0 +1,31 @@
+/**
+ * The error every bad input or failed solve throws. `argument` names what was wrong (`options.rtol`,
+ * `ts`, `y0`, `f`); the message also says the value and how to fix it.
+ */
+export class OdeintError extends Error {
+  /** The argument or option at fault (`options.method`, `ts`, …). */
+  readonly argument: string;
+  constructor(argument: string, message: string) {
+    super(message);
+    this.name = 'OdeintError';
+    this.argument = argument;
+  }
+}
+
+/** Short printable form of a value for error messages. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+    const arr = Array.from(value as ArrayLike<unknown>);
+    const head = arr.slice(0, 6).map(show).join(', ');
+    return `[${head}${arr.length > 6 ? `, … (${arr.length} values)` : ''}]`;
+  }
+  if (typeof value === 'function') return 'a function';
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

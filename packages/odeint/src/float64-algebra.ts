@@ -1,0 +1,48 @@
+import type { StateAlgebra } from './algebra';
+
+/**
+ * {@link StateAlgebra} on `Float64Array` with plain loops. `atol`/`rtol` are per component (already
+ * expanded to the state's length); `norm` is `rms` or `max`.
+ */
+export function float64Algebra(n: number, atol: Float64Array, rtol: Float64Array, norm: 'rms' | 'max'): StateAlgebra<Float64Array> {
+  const reduce = (acc: number, v: number): number => (norm === 'rms' ? acc + v * v : Math.max(acc, Math.abs(v)));
+  const finish = (acc: number): number => (norm === 'rms' ? Math.sqrt(acc / n) : acc);
+  return {
+    combine(y, h, ks, w) {
+      const out = y === null ? new Float64Array(n) : y.slice();
+      for (let j = 0; j < w.length; j++) {
+        const c = h * w[j];
+        if (c === 0) continue;
+        const k = ks[j];
+        for (let i = 0; i < n; i++) out[i] += c * k[i];
+      }
+      return out;
+    },
+    errorRatio(h, ks, bErr, y0, y1) {
+      let acc = 0;
+      const m = bErr.length;
+      for (let i = 0; i < n; i++) {
+        let e = 0;
+        for (let j = 0; j < m; j++) if (bErr[j] !== 0) e += bErr[j] * ks[j][i];
+        const a = Math.abs(y0[i]);
+        const b = Math.abs(y1[i]);
+        const v = (h * e) / (atol[i] + rtol[i] * (a > b ? a : b));
+        // NaN must win over max(): it marks a non-finite step.
+        if (v !== v) return NaN;
+        acc = reduce(acc, v);
+      }
+      return finish(acc);
+    },
+    scaledNorm(v, y) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) acc = reduce(acc, v[i] / (atol[i] + rtol[i] * Math.abs(y[i])));
+      return finish(acc);
+    },
+    allFinite(y) {
+      for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) return false;
+      return true;
+    },
+    copy: (y) => y.slice(),
+    dispose() {},
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * `@neural-ode/odeint/float64`: the float64-array solvers only. This entry point never loads
+ * `@tensorflow/tfjs-core`, so it works where tfjs is not installed.
+ * @packageDocumentation
+ */
+export { odeintFloat64 as odeint, odeintFloat64 } from './odeint-float64';
+export type { Float64Field, Float64Solution } from './odeint-float64';
+export { odeintOptionsSchema } from './options';
+export type { OdeintOptions, ResolvedOdeintOptions } from './options';
+export { METHODS, METHOD_INFO, TABLEAUS, methodInfo } from './methods';
+export type { MethodName, MethodInfo } from './methods';
+export type { Tableau, Interpolation } from './tableau';
+export { defineTableau } from './tableau';
+export type { SolveStats } from './integrate';
+export { OdeintError } from './errors';

@@ -1,0 +1,27 @@
+/**
+ * `@neural-ode/odeint`: differentiable ODE solvers for TypeScript on float64 arrays and TensorFlow.js
+ * tensors: `odeint` (backprop through the solver) and `odeintAdjoint` (adjoint gradients, memory constant
+ * in the number of steps). For float64 arrays without tfjs installed import `@neural-ode/odeint/float64`.
+ * @packageDocumentation
+ */
+export { odeint } from './odeint';
+export { odeintAdjoint, odeintAdjointOptionsSchema } from './adjoint';
+export type { OdeintAdjointOptions, AdjointSolution } from './adjoint';
+export { odeintFloat64 } from './odeint-float64';
+export type { Float64Field, Float64Solution } from './odeint-float64';
+export { odeintTensor } from './odeint-tensor';
+export type { TensorSolution } from './odeint-tensor';
+export type { TensorField } from './tensor-field';
+export { odeintOptionsSchema } from './options';
+export type { OdeintOptions, ResolvedOdeintOptions } from './options';
+export { METHODS, METHOD_INFO, TABLEAUS, methodInfo } from './methods';
+export type { MethodName, MethodInfo } from './methods';
+export { defineTableau } from './tableau';
+export type { Tableau, Interpolation } from './tableau';
+export type { SolveStats } from './integrate';
+export type { StateAlgebra, Field } from './algebra';
+export { integrate } from './integrate';
+export { float64Algebra } from './float64-algebra';
+export { tensorAlgebra, untaped } from './tensor-algebra';
+export type { TensorState, TensorNorm, TensorAlgebraOptions, ComponentTolerance } from './tensor-algebra';
+export { OdeintError } from './errors';

@@ -1,0 +1,53 @@
+import { float64Algebra } from './float64-algebra';
+import { integrate, type SolveStats } from './integrate';
+import { TABLEAUS } from './methods';
+import { odeintOptionsSchema, parseOptions, type OdeintOptions } from './options';
+import { OdeintError, show } from './errors';
+import { checkTimes } from './times';
+import { expandTolerance } from './tolerances';
+
+/** A vector field on float64 states: returns `dy/dt` at `(t, y)` as a new array. */
+export type Float64Field = (t: number, y: Float64Array) => Float64Array | number[];
+
+/** Result of solving on float64 states. */
+export interface Float64Solution {
+  /** The state at each requested time; `ys[0]` equals `y0`. */
+  ys: Float64Array[];
+  /** Counters of the solve. */
+  stats: SolveStats;
+}
+
+/** Solves `dy/dt = f(t, y)` on float64 arrays. Used by `odeint` when `y0` is not a tensor. */
+export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options: OdeintOptions = {}): Float64Solution {
+  const fn = 'odeint';
+  if (typeof f !== 'function') {
+    throw new OdeintError('f', `${fn}: f = ${show(f)} is not a function. Fix: pass (t, y) => dydt.`);
+  }
+  const opts = parseOptions(fn, odeintOptionsSchema, options);
+  if (y0 == null || typeof (y0 as ArrayLike<number>).length !== 'number' || y0.length === 0) {
+    throw new OdeintError('y0', `${fn}: y0 = ${show(y0)} must be a non-empty array of numbers (or a tf.Tensor). Fix: pass e.g. [1, 0].`);
+  }
+  const n = y0.length;
+  const y = Float64Array.from(y0);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(y[i])) {
+      throw new OdeintError('y0', `${fn}: y0[${i}] = ${show(y0[i])} is not finite. Fix: pass a finite initial state.`);
+    }
+  }
+  const times = checkTimes(fn, ts);
+  const alg = float64Algebra(n, expandTolerance(fn, 'atol', opts.atol, n), expandTolerance(fn, 'rtol', opts.rtol, n), opts.norm);
+  const field = (t: number, state: Float64Array): Float64Array => {
+    const out = f(t, state);
+    if (out == null || out.length !== n) {
+      throw new OdeintError(
+        'f',
+        `${fn}: f(t = ${t}, y) returned ${show(out)} (length ${out?.length}) but the state has ${n} components. ` +
+          `Fix: return an array of ${n} numbers.`,
+      );
+    }
+    // Copy: the caller may reuse its output buffer between calls.
+    return Float64Array.from(out);
+  };
+  const { ys, stats } = integrate(alg, field, y, times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
+  return { ys, stats };
+}

@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { integrate, type SolveStats } from './integrate';
+import { TABLEAUS } from './methods';
+import { odeintOptionsSchema, parseOptions, type OdeintOptions, type ResolvedOdeintOptions } from './options';
+import { OdeintError, show } from './errors';
+import { checkTimes } from './times';
+import { expandTolerance } from './tolerances';
+import { tensorAlgebra, type ComponentTolerance, type TensorAlgebraOptions } from './tensor-algebra';
+import { checkTensorState, readTimes, rowField, stackRows, type TensorField } from './tensor-field';
+
+/** Result of solving on tensor states. */
+export interface TensorSolution {
+  /** The states at the requested times, shape `[ts.length, ...y0.shape]`; `ys[0]` equals `y0`. */
+  ys: tf.Tensor;
+  /** Counters of the solve. */
+  stats: SolveStats;
+}
+
+/** A scalar tolerance stays a number; a per-component one becomes a `[1, n]` tensor (caller disposes it). */
+export function toleranceRow(fn: string, name: string, tol: number | readonly number[], n: number): ComponentTolerance {
+  return typeof tol === 'number' ? tol : tf.tensor2d(Float32Array.from(expandTolerance(fn, name, tol, n)), [1, n], "float32");
+}
+
+/** Disposes per-component tolerance tensors. */
+export function disposeTolerances(tols: ComponentTolerance[]): void {
+  for (const t of tols) if (typeof t !== 'number') t.dispose();
+}
+
+/** Solves with already parsed options; shared by `odeint` and `odeintAdjoint`'s forward pass. */
+export function solveTensor(
+  fn: string,
+  f: TensorField,
+  y0: tf.Tensor,
+  ts: ArrayLike<number> | tf.Tensor,
+  opts: ResolvedOdeintOptions,
+  extra: Pick<TensorAlgebraOptions, 'onHostRead'> = {},
+): TensorSolution {
+  if (typeof f !== 'function') throw new OdeintError('f', `${fn}: f = ${show(f)} is not a function. Fix: pass (t, y) => dydt.`);
+  const { shape, n } = checkTensorState(fn, y0);
+  const times = checkTimes(fn, readTimes(fn, ts));
+  const atol = [toleranceRow(fn, 'atol', opts.atol, n)];
+  const rtol = [toleranceRow(fn, 'rtol', opts.rtol, n)];
+  const alg = tensorAlgebra({ atol, rtol, norm: opts.norm, ...extra });
+  const y0Row = tf.reshape(y0, [1, n]) as tf.Tensor2D;
+  try {
+    const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
+    return { ys: stackRows(ys.map((y) => y[0]), shape), stats };
+  } finally {
+    y0Row.dispose();
+    disposeTolerances(atol);
+    disposeTolerances(rtol);
+  }
+}
+
+/**
+ * Solves `dy/dt = f(t, y)` on a float32 tensor state. Every op is recorded by tfjs's tape, so gradients
+ * of `ys` reach `y0` and the variables `f` reads (backpropagation through the solver).
+ */
+export function odeintTensor(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options: OdeintOptions = {}): TensorSolution {
+  return solveTensor('odeint', f, y0, ts, parseOptions('odeint', odeintOptionsSchema, options));
+}
