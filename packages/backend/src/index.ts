@@ -4,5 +4,12 @@
  * Every training entry point (CLI, trainer, benches, tests) calls {@link initBackend} once.
  * @packageDocumentation
  */
-export { initBackend, initBackendOptionsSchema } from './init';
+export { initBackend, initBackendOptionsSchema, BackendUnavailableError, defaultThreads } from './init';
 export type { InitBackendOptions, BackendChoice, BackendName } from './init';
+export { WASM_TRAINING_KERNELS, WASM_MAX_THREADS } from './wasm';
+export { CPU_TRAINING_KERNELS } from './cpu';
+export { NATIVE_PACKAGE, DISABLE_NATIVE_ENV } from './native';
+export type { NativeBackendModule } from './native';
+export { TENSORFLOW_FLAVOURS } from './tensorflow';
+export type { TensorflowFlavour } from './tensorflow';
+export { topKGradConfig } from './gradients/topk_grad';

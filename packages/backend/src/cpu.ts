@@ -1,0 +1,19 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterConfig } from './kernels/conv2d_backprop_filter';
+import { replaceKernel } from './kernel_registry';
+
+/** Kernels this package puts into tfjs's `cpu` backend. */
+export const CPU_TRAINING_KERNELS = ['Conv2DBackpropFilter'] as const;
+
+let registered = false;
+
+/** Imports the cpu backend, replaces its filter gradient (a forward conv on transposed data), activates it. */
+export async function activateCpu(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  if (!registered) {
+    replaceKernel(conv2dBackpropFilterConfig('cpu'));
+    registered = true;
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the cpu backend');
+  await tf.ready();
+}

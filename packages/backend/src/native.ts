@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { dynamicImport, isModuleNotFound } from './tensorflow';
+import type { ModuleImporter } from './tensorflow';
+
+/** The npm package with the native CPU kernels (an optional dependency of this one). */
+export const NATIVE_PACKAGE = '@neural-ode/backend-native';
+
+/** Set to `1` to make {@link initBackend} skip the native backend (e.g. to test the fallback). */
+export const DISABLE_NATIVE_ENV = 'NEURAL_ODE_DISABLE_NATIVE';
+
+/** What `@neural-ode/backend-native` exports (the contract between the two packages). */
+export interface NativeBackendModule {
+  /** Whether the addon is built and loadable here; if not, why and how to fix it. */
+  nativeStatus(): { available: boolean; reason?: string; fix?: string };
+  /** Registers a tfjs backend named `native` running with `threads` threads. */
+  registerNativeBackend(opts: { threads: number }): Promise<void>;
+}
+
+/** Result of trying the native backend. */
+export type NativeAttempt = { ok: true } | { ok: false; reason: string; fix: string };
+
+let registeredThreads: number | null = null;
+
+/** Imports the native package, checks the addon, registers the `native` backend once and activates it. */
+export async function tryNative(threads: number, importer: ModuleImporter = dynamicImport): Promise<NativeAttempt> {
+  if (process.env[DISABLE_NATIVE_ENV] === '1') {
+    return { ok: false, reason: `disabled by ${DISABLE_NATIVE_ENV}=1`, fix: `unset ${DISABLE_NATIVE_ENV}` };
+  }
+  let mod: NativeBackendModule;
+  try {
+    mod = (await importer(NATIVE_PACKAGE)) as NativeBackendModule;
+  } catch (e) {
+    if (isModuleNotFound(e, NATIVE_PACKAGE)) {
+      return { ok: false, reason: `${NATIVE_PACKAGE} is not installed`, fix: `npm i ${NATIVE_PACKAGE}` };
+    }
+    return {
+      ok: false,
+      reason: `${NATIVE_PACKAGE} failed to load: ${(e as Error).message}`,
+      fix: `reinstall it (npm rebuild ${NATIVE_PACKAGE})`,
+    };
+  }
+  if (typeof mod.nativeStatus !== 'function' || typeof mod.registerNativeBackend !== 'function') {
+    return {
+      ok: false,
+      reason: `${NATIVE_PACKAGE} does not export nativeStatus() and registerNativeBackend()`,
+      fix: `install a version of ${NATIVE_PACKAGE} that matches @neural-ode/backend`,
+    };
+  }
+  const status = mod.nativeStatus();
+  if (!status.available) {
+    return {
+      ok: false,
+      reason: status.reason ?? 'the native addon is not available',
+      fix: status.fix ?? `npm rebuild ${NATIVE_PACKAGE}`,
+    };
+  }
+  if (registeredThreads == null || tf.findBackendFactory('native') == null) {
+    await mod.registerNativeBackend({ threads });
+    registeredThreads = threads;
+  } else if (registeredThreads !== threads) {
+    // The addon's thread pool is sized once; re-registering would drop the live backend and its tensors.
+    return {
+      ok: false,
+      reason: `the native backend already runs with ${registeredThreads} threads in this process (asked ${threads})`,
+      fix: `call initBackend with threads: ${registeredThreads}, or restart the process`,
+    };
+  }
+  if (!(await tf.setBackend('native'))) {
+    return {
+      ok: false,
+      reason: "the 'native' backend was registered but failed to initialise",
+      fix: `npm rebuild ${NATIVE_PACKAGE}`,
+    };
+  }
+  await tf.ready();
+  return { ok: true };
+}
