@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { evaluate, evaluateOptionsSchema } from '@neural-ode/trainer';
+import { backendFlags, backendOptions, JSON_FLAG, startBackend, type CommandSpec } from '../command';
+import { CliUsageError, EXIT } from '../errors';
+import { flagsFromSchema, parseSchemaFlags } from '../flags';
+import { emitResult } from '../io';
+import { REFERENCE_DATA_NAMES } from '../train-options';
+
+function evaluateFlags() {
+  return [...flagsFromSchema(evaluateOptionsSchema), ...backendFlags(), JSON_FLAG];
+}
+
+/** The JSON object `evaluate --json` prints. */
+export interface EvaluateJsonResult {
+  command: 'evaluate';
+  checkpoint: string;
+  split: string;
+  /** Accuracy (0..1), mean loss and examples evaluated. */
+  accuracy: number;
+  loss: number;
+  count: number;
+}
+
+/** `neural-ode evaluate`: accuracy and loss of a checkpoint on the test split. */
+export const evaluateCommand: CommandSpec = {
+  name: 'evaluate',
+  summary: 'Accuracy and loss of a checkpoint (or a run directory\'s latest one) on the test split.',
+  flags: evaluateFlags,
+  examples: ['neural-ode evaluate --checkpoint runs/odenet', 'neural-ode evaluate --checkpoint runs/odenet --data mnist-sample --json'],
+  async run(ctx) {
+    const { io } = ctx;
+    const options = parseSchemaFlags(evaluateOptionsSchema, evaluateFlags(), ctx.values, ctx.given, (input) => {
+      if (typeof input.data === 'string') input.data = REFERENCE_DATA_NAMES[input.data] ?? input.data;
+      if (typeof input.checkpoint === 'string') input.checkpoint = resolvePath(io.cwd, input.checkpoint);
+      if (typeof input.dataDir === 'string') input.dataDir = resolvePath(io.cwd, input.dataDir);
+    });
+    if (!existsSync(options.checkpoint)) {
+      throw new CliUsageError(
+        `--checkpoint: ${options.checkpoint} does not exist; give a run directory or a checkpoint's .safetensors file`,
+        '--checkpoint',
+      );
+    }
+    const backend = backendOptions(ctx);
+    await startBackend(io, backend);
+    const result = await evaluate(options);
+    const json: EvaluateJsonResult = {
+      command: 'evaluate',
+      checkpoint: options.checkpoint,
+      split: options.split,
+      accuracy: result.accuracy,
+      loss: result.loss,
+      count: result.count,
+    };
+    emitResult(io, ctx.values.json === true, json, [
+      `${options.split} accuracy ${(result.accuracy * 100).toFixed(2)}% (error ${((1 - result.accuracy) * 100).toFixed(2)}%), ` +
+        `loss ${result.loss.toFixed(4)} on ${result.count} examples`,
+    ]);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,38 @@
+/**
+ * Where a command writes, and what it knows about its terminal. {@link main} takes a partial one, so tests (and
+ * programs embedding the CLI) can capture output; the `neural-ode` bin uses the process's streams.
+ */
+export interface CliIO {
+  /** Writes to standard output: results (with `--json`, exactly one JSON object). */
+  stdout: (text: string) => void;
+  /** Writes to standard error: progress, logs, errors. */
+  stderr: (text: string) => void;
+  /** Whether standard error is a terminal: progress bars redraw in place; otherwise plain periodic lines. */
+  isTTY: boolean;
+  /** Terminal width in columns (for progress bars). */
+  columns: number;
+  /** Directory relative paths are resolved against. */
+  cwd: string;
+  /** Aborted on Ctrl-C (SIGINT): training finishes the step, writes a checkpoint and the command exits 130. */
+  signal?: AbortSignal;
+  /** Milliseconds clock (progress rates, ETA); replaceable in tests. */
+  now: () => number;
+}
+
+/** The process's own streams, terminal and working directory. */
+export function processIO(): CliIO {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    isTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns ?? 80,
+    cwd: process.cwd(),
+    now: () => performance.now(),
+  };
+}
+
+/** Writes the final result of a command: with `--json` one JSON object on stdout, else the human lines. */
+export function emitResult(io: CliIO, json: boolean, result: object, human: string[]): void {
+  if (json) io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  else if (human.length > 0) io.stdout(`${human.join('\n')}\n`);
+}

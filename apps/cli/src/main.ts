@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandSpec } from './command';
+import { COMMAND_GROUPS, COMMANDS } from './commands/index';
+import { CliUsageError, EXIT } from './errors';
+import { flagHelp, type FlagSpec } from './flags';
+import { processIO, type CliIO } from './io';
+
+/** The version of `@neural-ode/cli` (from its package.json). */
+export const CLI_VERSION: string = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** One line under the program name in help. */
+export const CLI_DESCRIPTION =
+  'Neural ODE experiments on TensorFlow.js: the spiral, image classification (resnet/odenet) and text classification (vdcnn/vdcnn-ode).';
+
+const GROUP_HEADINGS: Record<FlagSpec['group'], string> = {
+  options: 'Options:',
+  reference: 'Reference-script flags (as in the original train.py / vdcnn.py):',
+  cli: 'Output and control:',
+};
+
+function addFlag(cmd: Command, f: FlagSpec): void {
+  const heading = GROUP_HEADINGS[f.group];
+  const help = f.aliasOf ? `Same as ${f.aliasOf}.` : flagHelp(f);
+  cmd.addOption(new Option(f.value ? `${f.flag} ${f.value}` : f.flag, help).helpGroup(heading));
+  if (f.negatable) {
+    cmd.addOption(new Option(`--no-${f.flag.slice(2)}`, `Turn ${f.flag} off.`).helpGroup(heading));
+  }
+}
+
+function buildProgram(io: CliIO, setCode: (code: number) => void, setCommand: (name: string) => void): Command {
+  const program = new Command('neural-ode')
+    .description(CLI_DESCRIPTION)
+    .version(CLI_VERSION, '-v, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(text) })
+    .showSuggestionAfterError(true)
+    .helpCommand(false);
+  const groups = new Map<string, Command>();
+  for (const spec of COMMANDS) {
+    const parts = spec.name.split(' ');
+    let parent = program;
+    if (parts.length === 2) {
+      let group = groups.get(parts[0]);
+      if (!group) {
+        group = program.command(parts[0]).description(COMMAND_GROUPS[parts[0]] ?? '');
+        groups.set(parts[0], group);
+      }
+      parent = group;
+    }
+    const cmd = parent.command(parts[parts.length - 1]).description(spec.summary);
+    for (const a of spec.args ?? []) {
+      const name = `${a.name}${a.variadic ? '...' : ''}`;
+      cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
+    }
+    for (const f of spec.flags()) addFlag(cmd, f);
+    if (spec.examples?.length) {
+      cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+    }
+    cmd.action(async (...actionArgs: unknown[]) => {
+      const self = actionArgs[actionArgs.length - 1] as Command;
+      setCommand(spec.name);
+      const args = (self.processedArgs as unknown[])
+        .flat()
+        .filter((a): a is string => typeof a === 'string');
+      const code = await run(spec, io, self, args);
+      setCode(code);
+    });
+  }
+  return program;
+}
+
+function run(spec: CommandSpec, io: CliIO, cmd: Command, args: string[]): Promise<number> {
+  return spec.run({
+    io,
+    values: cmd.opts(),
+    given: (attribute) => cmd.getOptionValueSource(attribute) === 'cli',
+    args,
+  });
+}
+
+/**
+ * Runs `neural-ode` with `argv` (the arguments after the program name) and resolves with the exit code:
+ * 0 done, 1 failed while running, 2 usage error (nothing written), 130 interrupted (see {@link EXIT}).
+ * Never calls `process.exit`; output goes to `io` (default: the process's streams).
+ *
+ * @example
+ * ```ts
+ * import { main } from '@neural-ode/cli';
+ * let out = '';
+ * const code = await main(['train', '--data', 'mnist', '--use_ode', '--dry-run'], { stdout: (t) => (out += t) });
+ * JSON.parse(out).model; // 'odenet'
+ * ```
+ */
+export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const full: CliIO = { ...processIO(), ...io };
+  let code: number = EXIT.ok;
+  let command = '';
+  const program = buildProgram(
+    full,
+    (c) => (code = c),
+    (name) => (command = name),
+  );
+  if (argv.length === 0) {
+    full.stderr(program.helpInformation());
+    return EXIT.usage;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    const where = command ? `neural-ode ${command}` : 'neural-ode';
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT.ok;
+      const name = command || argv.find((a) => !a.startsWith('-')) || '';
+      full.stderr(`Run 'neural-ode ${COMMANDS.some((c) => c.name.startsWith(name)) ? `${name} ` : ''}--help' for the valid flags.\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof CliUsageError) {
+      full.stderr(`${where}: ${err.message}\nRun '${where} --help' for the valid flags and values.\n`);
+      return EXIT.usage;
+    }
+    if (full.signal?.aborted) {
+      full.stderr(`${where}: interrupted\n`);
+      return EXIT.interrupted;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    full.stderr(`${where}: ${message}\n`);
+    if (process.env.NEURAL_ODE_DEBUG && err instanceof Error && err.stack) full.stderr(`${err.stack}\n`);
+    return EXIT.failure;
+  }
+}
+
+/** Whether a command stops gracefully on the first Ctrl-C (finish the step, checkpoint) rather than at once. */
+export function stopsGracefully(argv: readonly string[]): boolean {
+  const name = argv.find((a) => !a.startsWith('-'));
+  return name === 'train' || name === 'spiral';
+}
