@@ -11,37 +11,47 @@ export function mnistPackageDigitFile(digit: number): string {
   return createRequire(import.meta.url).resolve(`mnist/src/digits/${digit}.json`);
 }
 
-async function readSample(split: SplitName) {
-  const perDigit: Uint8Array[][] = [];
+/** The package's digits as bytes, per class; parsed once per process (~8 MB) since both splits need them. */
+let allDigits: Promise<Uint8Array[]> | null = null;
+
+async function readDigitFiles(): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
   for (let d = 0; d < 10; d++) {
     const path = mnistPackageDigitFile(d);
     const json = JSON.parse(await readFile(path, 'utf8')) as { data?: unknown };
     const data = json.data;
-    if (!Array.isArray(data) || data.length % 784 !== 0) {
+    if (!Array.isArray(data) || data.length === 0 || data.length % 784 !== 0) {
       throw new Error(`${path}: expected { data: [...] } with a multiple of 784 values; is the mnist package 1.1.0?`);
     }
-    const images: Uint8Array[] = [];
-    for (let i = 0; i * 784 < data.length; i++) {
-      if ((i % MNIST_SAMPLE_TEST_EVERY === MNIST_SAMPLE_TEST_EVERY - 1) !== (split === 'test')) continue;
-      const img = new Uint8Array(784);
-      for (let p = 0; p < 784; p++) {
-        const v = data[i * 784 + p] as number;
-        if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-          throw new Error(`${path}: value ${JSON.stringify(v)} at index ${i * 784 + p} is not in [0, 1]`);
-        }
-        img[p] = Math.round(v * 255);
+    const bytes = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i] as number;
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+        throw new Error(`${path}: value ${JSON.stringify(v)} at index ${i} is not in [0, 1]`);
       }
-      images.push(img);
+      bytes[i] = Math.round(v * 255);
     }
-    perDigit.push(images);
+    out.push(bytes);
   }
-  const count = perDigit.reduce((a, imgs) => a + imgs.length, 0);
+  return out;
+}
+
+async function readSample(split: SplitName) {
+  allDigits ??= readDigitFiles().catch((err) => {
+    allDigits = null;
+    throw err;
+  });
+  const digits = await allDigits;
+  const isTest = (i: number) => i % MNIST_SAMPLE_TEST_EVERY === MNIST_SAMPLE_TEST_EVERY - 1;
+  let count = 0;
+  for (const bytes of digits) for (let i = 0; i < bytes.length / 784; i++) if (isTest(i) === (split === 'test')) count++;
   const x = new Uint8Array(count * 784);
   const y = new Int32Array(count);
   let n = 0;
-  perDigit.forEach((imgs, d) => {
-    for (const img of imgs) {
-      x.set(img, n * 784);
+  digits.forEach((bytes, d) => {
+    for (let i = 0; i < bytes.length / 784; i++) {
+      if (isTest(i) !== (split === 'test')) continue;
+      x.set(bytes.subarray(i * 784, (i + 1) * 784), n * 784);
       y[n++] = d;
     }
   });

@@ -30,7 +30,8 @@ export type BatchesOptions = z.input<typeof batchesOptionsSchema>;
  * One batch. `x`: images as float32 NHWC normalised, or character ids as int32 `[n, length]`; `y`: int32 labels
  * `[n]`. The consumer owns both tensors and disposes them (`tf.dispose(batch)`); nothing else keeps them.
  */
-export interface Batch {
+// A type alias (not an interface) so that `tf.dispose(batch)` accepts it as a TensorContainer.
+export type Batch = {
   x: tf.Tensor;
   y: tf.Tensor;
   /** Examples in this batch. */
@@ -39,7 +40,7 @@ export interface Batch {
   index: number;
   /** Epoch it belongs to. */
   epoch: number;
-}
+};
 
 /** Batches of a split: each iteration (`for ... of`) is one epoch; the next iteration is the next epoch. */
 export interface BatchStream extends Iterable<Batch> {

