@@ -1,0 +1,256 @@
+// Broadcasting add/sub/mul/div, relu, step and sum-reductions over any axes, for float32 tensors.
+// Shapes are collapsed first (adjacent axes that broadcast the same way become one), so the common
+// patterns — same shape, tensor ∘ scalar, [n,h,w,c] ∘ [c], [n,h,w,c] ∘ [n,1,1,c] — end in a contiguous
+// inner loop that the compiler vectorises.
+#include <omp.h>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+#include "common.h"
+
+namespace nn {
+namespace {
+
+constexpr size_t kParallelMin = 32768;
+
+template <int Op>
+inline float apply(float a, float b) {
+  if constexpr (Op == kAdd) return a + b;
+  if constexpr (Op == kSub) return a - b;
+  if constexpr (Op == kMul) return a * b;
+  return a / b;
+}
+
+template <int Op>
+void inner(const float* a, long sa, const float* b, long sb, float* o, long n) {
+  if (sa == 1 && sb == 1) {
+    for (long i = 0; i < n; ++i) o[i] = apply<Op>(a[i], b[i]);
+  } else if (sa == 1) {
+    const float bv = b[0];
+    for (long i = 0; i < n; ++i) o[i] = apply<Op>(a[i], bv);
+  } else if (sb == 1) {
+    const float av = a[0];
+    for (long i = 0; i < n; ++i) o[i] = apply<Op>(av, b[i]);
+  } else {
+    const float v = apply<Op>(a[0], b[0]);
+    for (long i = 0; i < n; ++i) o[i] = v;
+  }
+}
+
+template <int Op>
+void run(const float* a, const float* b, float* out, const std::vector<long>& dims, const std::vector<long>& sa,
+         const std::vector<long>& sb) {
+  const int r = int(dims.size());
+  const long innerN = dims[r - 1];
+  long outer = 1;
+  for (int i = 0; i < r - 1; ++i) outer *= dims[i];
+  // Split long inner runs so that even a single row keeps every thread busy.
+  const long block = innerN > 65536 ? 16384 : innerN;
+  const long blocks = (innerN + block - 1) / block;
+  const long items = outer * blocks;
+#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(outer) * innerN > kParallelMin)
+  for (long it = 0; it < items; ++it) {
+    long o = it / blocks, blk = it % blocks;
+    long offA = 0, offB = 0, rem = o;
+    for (int i = r - 2; i >= 0; --i) {
+      long idx = rem % dims[i];
+      rem /= dims[i];
+      offA += idx * sa[i];
+      offB += idx * sb[i];
+    }
+    long start = blk * block, n = std::min(block, innerN - start);
+    inner<Op>(a + offA + start * sa[r - 1], sa[r - 1], b + offB + start * sb[r - 1], sb[r - 1],
+              out + o * innerN + start, n);
+  }
+}
+
+}  // namespace
+
+void binaryBroadcast(int op, const float* a, const int* ashape, const float* b, const int* bshape, float* out,
+                     const int* oshape, int rank) {
+  // Strides of a and b in the output's index space (0 where broadcast), from the innermost axis out.
+  std::vector<long> dims, sa, sb;
+  long stA = 1, stB = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    long d = oshape[i];
+    if (d == 0) return;
+    long xa = ashape[i] == 1 ? 0 : stA, xb = bshape[i] == 1 ? 0 : stB;
+    stA *= ashape[i];
+    stB *= bshape[i];
+    if (d == 1) continue;
+    if (!dims.empty()) {
+      // Merge with the axis inside it when both operands step through the pair as one axis.
+      long din = dims.back(), ia = sa.back(), ib = sb.back();
+      if (xa == ia * din && xb == ib * din) {
+        dims.back() *= d;
+        continue;
+      }
+    }
+    dims.push_back(d);
+    sa.push_back(xa);
+    sb.push_back(xb);
+  }
+  if (dims.empty()) {
+    dims.push_back(1);
+    sa.push_back(1);
+    sb.push_back(1);
+  }
+  std::reverse(dims.begin(), dims.end());
+  std::reverse(sa.begin(), sa.end());
+  std::reverse(sb.begin(), sb.end());
+  switch (op) {
+    case kAdd: run<kAdd>(a, b, out, dims, sa, sb); break;
+    case kSub: run<kSub>(a, b, out, dims, sa, sb); break;
+    case kMul: run<kMul>(a, b, out, dims, sa, sb); break;
+    default: run<kDiv>(a, b, out, dims, sa, sb); break;
+  }
+}
+
+void relu(const float* x, float* y, size_t n) {
+#pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] < 0.f ? 0.f : x[i];  // NaN stays NaN, as in tfjs
+}
+
+void step(const float* x, float* y, size_t n, float alpha) {
+#pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : alpha);
+}
+
+void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out) {
+  // Collapse adjacent axes with the same role; drop size-1 axes.
+  std::vector<long> dims;
+  std::vector<uint8_t> red;
+  size_t total = 1, outN = 1;
+  for (int i = 0; i < rank; ++i) {
+    total *= size_t(shape[i]);
+    if (!reduced[i]) outN *= size_t(shape[i]);
+    if (shape[i] == 1) continue;
+    if (!dims.empty() && red.back() == reduced[i]) {
+      dims.back() *= shape[i];
+    } else {
+      dims.push_back(shape[i]);
+      red.push_back(reduced[i]);
+    }
+  }
+  if (outN == 0) return;
+  if (total == 0) {
+    std::memset(out, 0, sizeof(float) * outN);
+    return;
+  }
+  const int r = int(dims.size());
+  if (r == 0 || (r == 1 && !red[0])) {  // nothing to reduce
+    for (size_t i = 0; i < outN; ++i) out[i] = x[i] * scale;
+    return;
+  }
+  std::vector<long> stride(r);
+  long st = 1;
+  for (int i = r - 1; i >= 0; --i) {
+    stride[i] = st;
+    st *= dims[i];
+  }
+  const int nt = threads();
+  const bool par = total > kParallelMin;
+  if (red[r - 1]) {
+    // [..., R]: each output sums runs of `inner` contiguous values; parallel over outputs when there
+    // are enough of them, otherwise over the runs of a single output.
+    const long innerN = dims[r - 1];
+    long reducedRuns = 1;
+    for (int i = 0; i < r - 1; ++i)
+      if (red[i]) reducedRuns *= dims[i];
+    auto sumOutput = [&](long o, long runFrom, long runTo) {
+      // Base offset of output o (kept axes), then walk the reduced axes other than the last.
+      long base = 0, rem = o;
+      for (int i = r - 1; i >= 0; --i)
+        if (!red[i]) {
+          base += (rem % dims[i]) * stride[i];
+          rem /= dims[i];
+        }
+      double acc = 0;
+      for (long run = runFrom; run < runTo; ++run) {
+        long off = base, rr = run;
+        for (int i = r - 2; i >= 0; --i)
+          if (red[i]) {
+            off += (rr % dims[i]) * stride[i];
+            rr /= dims[i];
+          }
+        const float* p = x + off;
+        double runAcc = 0;
+        for (long j = 0; j < innerN; ++j) runAcc += p[j];
+        acc += runAcc;
+      }
+      return acc;
+    };
+    if (long(outN) >= 2 * nt || !par) {
+#pragma omp parallel for num_threads(nt) schedule(static) if (par)
+      for (long o = 0; o < long(outN); ++o) out[o] = float(sumOutput(o, 0, reducedRuns) * scale);
+    } else {
+      for (long o = 0; o < long(outN); ++o) {
+        double acc = 0;
+        if (reducedRuns >= nt) {
+#pragma omp parallel for num_threads(nt) reduction(+ : acc) schedule(static)
+          for (int t = 0; t < nt; ++t) acc += sumOutput(o, reducedRuns * t / nt, reducedRuns * (t + 1) / nt);
+        } else {
+          acc = sumOutput(o, 0, reducedRuns);
+        }
+        out[o] = float(acc * scale);
+      }
+    }
+    return;
+  }
+  // [..., K]: vectors of the K innermost values are accumulated over the reduced axes.
+  const long k = dims[r - 1];
+  const long prefixOut = long(outN) / k;
+  long reducedCount = 1;
+  for (int i = 0; i < r - 1; ++i)
+    if (red[i]) reducedCount *= dims[i];
+  auto offsetOf = [&](long o, long rIdx) {
+    long off = 0, ro = o, rr = rIdx;
+    for (int i = r - 2; i >= 0; --i) {
+      if (red[i]) {
+        off += (rr % dims[i]) * stride[i];
+        rr /= dims[i];
+      } else {
+        off += (ro % dims[i]) * stride[i];
+        ro /= dims[i];
+      }
+    }
+    return off;
+  };
+  if (prefixOut >= 2 * nt || !par) {
+#pragma omp parallel num_threads(nt) if (par)
+    {
+      std::vector<double> acc(k);
+#pragma omp for schedule(static)
+      for (long o = 0; o < prefixOut; ++o) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (long ri = 0; ri < reducedCount; ++ri) {
+          const float* p = x + offsetOf(o, ri);
+          for (long j = 0; j < k; ++j) acc[j] += p[j];
+        }
+        for (long j = 0; j < k; ++j) out[o * k + j] = float(acc[j] * scale);
+      }
+    }
+    return;
+  }
+  // Few outputs (e.g. a bias gradient: [n·h·w, c] → [c]): split the reduced range across threads.
+  std::vector<double> partial(size_t(nt) * prefixOut * k, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    double* acc = partial.data() + size_t(t) * prefixOut * k;
+    const long from = reducedCount * t / nt, to = reducedCount * (t + 1) / nt;
+    for (long o = 0; o < prefixOut; ++o)
+      for (long ri = from; ri < to; ++ri) {
+        const float* p = x + offsetOf(o, ri);
+        double* a = acc + o * k;
+        for (long j = 0; j < k; ++j) a[j] += p[j];
+      }
+  }
+  for (long i = 0; i < prefixOut * k; ++i) {
+    double s = 0;
+    for (int t = 0; t < nt; ++t) s += partial[size_t(t) * prefixOut * k + i];
+    out[i] = float(s * scale);
+  }
+}
+
+}  // namespace nn

@@ -1,0 +1,141 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The functions the compiled addon exports (see `native/addon.cc`). All buffers are float32, NHWC / HWIO. */
+export interface NativeAddon {
+  conv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, ...geometry: number[]): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, ...geometry: number[]): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, ...geometry: number[]): void;
+  groupNormForward(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array,
+    n: number, s: number, c: number, groups: number, eps: number, relu: boolean,
+  ): void;
+  groupNormBackward(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, mean: Float32Array, rstd: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, n: number, s: number, c: number, groups: number, relu: boolean,
+  ): void;
+  binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
+  unary(kind: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  reduceSum(x: Float32Array, shape: number[], reduced: number[], scale: number, out: Float32Array): void;
+  setThreads(n: number): void;
+  setConvImpl(impl: 0 | 1): void;
+  info(): NativeAddonInfo;
+}
+
+/** What the loaded addon was built with. */
+export interface NativeAddonInfo {
+  /** Convolution implementation, e.g. `onednn 2.6.3` or `im2col`. */
+  conv: string;
+  /** GEMM used by the im2col path, e.g. `onednn sgemm` or `openblas sgemm`. */
+  gemm: string;
+  /** Threads the kernels use now. */
+  threads: number;
+  /** Node-API version the addon was compiled for. */
+  napiVersion: number;
+  /** Interface version between this JS and the addon. */
+  abi: string;
+}
+
+/** Interface version the JS side expects from the addon; bumped whenever `native/addon.cc` changes its exports. */
+export const ADDON_ABI = 'neural-ode-native/1';
+
+/** Environment variable that disables the addon (`1`): the package then reports itself unavailable. */
+export const DISABLE_ENV = 'NEURAL_ODE_NATIVE_DISABLE';
+
+const PACKAGE_NAME = '@neural-ode/backend-native';
+
+/** Result of loading the addon (cached: a `.node` file can be loaded once per process). */
+export type AddonLoad =
+  | { ok: true; addon: NativeAddon; path: string }
+  | { ok: false; reason: string; fix: string };
+
+let cached: AddonLoad | undefined;
+
+/** The package root: the nearest directory above this file whose package.json is this package. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
+      } catch {
+        // unreadable package.json: keep walking up
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`${PACKAGE_NAME}: cannot find the package root above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+}
+
+function buildFix(root: string): string {
+  const rebuild = `npm rebuild ${PACKAGE_NAME} (in this repository: pnpm --filter ${PACKAGE_NAME} build:native)`;
+  let backend = 'unknown';
+  try {
+    const req = createRequire(join(root, 'package.json'));
+    backend = (req('./scripts/detect.cjs') as { detect(): { backend: string } }).detect().backend;
+  } catch {
+    // detection script missing: give the generic advice
+  }
+  const install =
+    process.platform === 'darwin'
+      ? 'brew install onednn'
+      : process.platform === 'win32'
+        ? 'install oneDNN and set DNNL_ROOT'
+        : 'apt-get install libdnnl-dev';
+  if (backend === 'none') return `${install} && ${rebuild}`;
+  return `${rebuild}; it needs a C++17 compiler, make and python3 (oneDNN or OpenBLAS was found: ${backend})`;
+}
+
+/** Loads the addon once: the per-platform prebuilt package if installed, else `build/Release`. */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  let root: string;
+  try {
+    root = packageRoot();
+  } catch (e) {
+    cached = { ok: false, reason: (e as Error).message, fix: `reinstall ${PACKAGE_NAME}` };
+    return cached;
+  }
+  const req = createRequire(join(root, 'package.json'));
+  const candidates: string[] = [];
+  if (process.env.NEURAL_ODE_NATIVE_ADDON) candidates.push(process.env.NEURAL_ODE_NATIVE_ADDON);
+  try {
+    // Prebuilt binaries (planned): @neural-ode/backend-native-<platform>-<arch> ships the .node file.
+    candidates.push(req.resolve(`${PACKAGE_NAME}-${process.platform}-${process.arch}/neural_ode_native.node`));
+  } catch {
+    // not installed
+  }
+  candidates.push(join(root, 'build', 'Release', 'neural_ode_native.node'));
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    cached = {
+      ok: false,
+      reason: `the addon is not built (no ${join(root, 'build', 'Release', 'neural_ode_native.node')})`,
+      fix: buildFix(root),
+    };
+    return cached;
+  }
+  // libgomp reads these when it is loaded: an idle OpenMP worker must sleep, not spin on the core the JS
+  // thread needs between kernels (measured: 196 → 117 ms per step). A user's explicit setting wins.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  try {
+    const addon = req(path) as NativeAddon;
+    const info = addon.info();
+    if (info.abi !== ADDON_ABI) {
+      cached = {
+        ok: false,
+        reason: `the addon at ${path} speaks ${info.abi}, this JS expects ${ADDON_ABI}`,
+        fix: buildFix(root),
+      };
+      return cached;
+    }
+    cached = { ok: true, addon, path };
+  } catch (e) {
+    cached = { ok: false, reason: `the addon at ${path} failed to load: ${(e as Error).message}`, fix: buildFix(root) };
+  }
+  return cached;
+}

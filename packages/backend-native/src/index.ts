@@ -1,0 +1,20 @@
+/**
+ * `@neural-ode/backend-native`: native CPU training kernels for TensorFlow.js, registered as the tfjs backend
+ * `'native'` (oneDNN or im2col + OpenBLAS convolutions, a fused GroupNorm(+ReLU), fast broadcasting
+ * elementwise ops and reductions). `@neural-ode/backend`'s `initBackend({ backend: 'native' })` uses it.
+ * @packageDocumentation
+ */
+export {
+  nativeStatus,
+  registerNativeBackend,
+  setNativeThreads,
+  setNativeConvIm2col,
+  NATIVE_BACKEND_NAME,
+  TFJS_VERSION,
+} from './native-backend';
+export type { NativeStatus } from './native-backend';
+export { GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL } from './kernels/group-norm';
+export type { GroupNormAttrs } from './kernels/group-norm';
+export { groupNorm } from './group-norm-op';
+export type { GroupNormOptions } from './group-norm-op';
+export { DISABLE_ENV } from './addon';

@@ -1,0 +1,35 @@
+import { Add, backend_util, Multiply, RealDiv, Sub, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { NativeAddon } from '../addon';
+import { float32Values, output } from './tensor-data';
+
+/** Opcodes of the addon's `binary` entry point. */
+const OPS = { [Add]: 0, [Sub]: 1, [Multiply]: 2, [RealDiv]: 3 } as const;
+
+/** a ∘ b with numpy broadcasting on the addon, or null when an input is not float32 (the caller falls back). */
+export function binaryBroadcast(
+  addon: NativeAddon, backend: MathBackendCPU, op: number, a: TensorInfo, b: TensorInfo,
+): TensorInfo | null {
+  const av = float32Values(backend, a), bv = float32Values(backend, b);
+  if (!av || !bv) return null;
+  const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  if (outShape.length > 8) return null;
+  const rank = outShape.length;
+  const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const out = new Float32Array(util.sizeFromShape(outShape));
+  if (out.length > 0) addon.binary(op, av, pad(a.shape), bv, pad(b.shape), out, outShape);
+  return output(backend, outShape, out);
+}
+
+/** Add, Sub, Multiply and RealDiv for float32 tensors of any broadcastable shapes. */
+export function binaryKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
+  return (Object.keys(OPS) as (keyof typeof OPS)[]).map((name) => ({
+    kernelName: name,
+    backendName: 'native',
+    kernelFunc: ((args) => {
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      return binaryBroadcast(addon, args.backend as MathBackendCPU, OPS[name], a, b) ?? fallback(name)(args);
+    }) as KernelFunc,
+  }));
+}
