@@ -39,6 +39,11 @@ function between(pts: readonly number[], a: number, b: number, d: number): numbe
   return inside.filter((p, i) => i === 0 || p !== inside[i - 1]);
 }
 
+/** The float just before `t` in direction `d`: where `f` is evaluated at the end of a step that lands on a jump. */
+function leftOf(t: number, d: number): number {
+  return t - d * Math.max(Math.abs(t) * Number.EPSILON, Number.MIN_VALUE);
+}
+
 /**
  * One explicit Runge–Kutta step from `(t, y)` with first stage `k0 = f(t, y)`. Returns `y1` and all stages;
  * the caller owns (and frees) them.
@@ -52,13 +57,14 @@ function rkStep<S>(
   h: number,
   k0: S,
   stats: SolveStats,
+  tEnd: number,
 ): { y1: S; ks: S[] } {
   const s = tab.c.length;
   const ks: S[] = [k0];
   let y1: S | null = null;
   for (let i = 1; i < s; i++) {
     const yi = alg.combine(y, h, ks, tab.a[i]);
-    const ti = tab.c[i] === 1 ? t + h : t + tab.c[i] * h;
+    const ti = tab.c[i] === 1 ? tEnd : t + tab.c[i] * h;
     stats.nfe++;
     ks.push(f(ti, yi));
     if (tab.fsal && i === s - 1) y1 = yi;
@@ -107,6 +113,7 @@ function emit<S>(
   t: number,
   h: number,
   t1: number,
+  tEval: number,
   y: S,
   y1: S,
   ks: S[],
@@ -123,7 +130,7 @@ function emit<S>(
       if (wF1 !== 0) {
         if (f1Ref.f1 === null) {
           stats.nfe++;
-          f1Ref.f1 = f(t1, y1);
+          f1Ref.f1 = f(tEval, y1);
         }
         ys.push(alg.combine(y, h, [...ks, f1Ref.f1], [...w, wF1]));
       } else {
@@ -177,13 +184,14 @@ function integrateFixed<S>(
     const t1 = grid[g + 1];
     const h = t1 - t;
     if (g === 0) stats.firstStep = h;
-    const { y1, ks } = rkStep(alg, f, tab, t, y, h, k0, stats);
+    const tEval = jumps.has(t1) ? leftOf(t1, direction) : t1;
+    const { y1, ks } = rkStep(alg, f, tab, t, y, h, k0, stats, tEval);
     stats.nAccepted++;
     stats.nSteps++;
     stats.lastStep = h;
     const f1Ref = { f1: tab.fsal ? ks[ks.length - 1] : null };
     const before = ys.length;
-    next = emit(alg, f, tab, ts, next, direction, t, h, t1, y, y1, ks, f1Ref, stats, ys);
+    next = emit(alg, f, tab, ts, next, direction, t, h, t1, tEval, y, y1, ks, f1Ref, stats, ys);
     for (let i = before; i < ys.length; i++) {
       if (!alg.allFinite(ys[i])) {
         throw new OdeintError(
@@ -267,7 +275,9 @@ function integrateAdaptive<S>(
       );
     }
     if (stats.nSteps === 0) stats.firstStep = h;
-    const { y1, ks } = rkStep(alg, f, tab, t, y, h, k0, stats);
+    const t1 = landing ? target : t + h;
+    const tEval = landing && jumps.has(t1) ? leftOf(t1, direction) : t1;
+    const { y1, ks } = rkStep(alg, f, tab, t, y, h, k0, stats, tEval);
     stats.nSteps++;
     const ratio = alg.errorRatio(h, ks, bErr, y, y1);
     const finite = Number.isFinite(ratio);
@@ -290,9 +300,8 @@ function integrateAdaptive<S>(
     }
     stats.nAccepted++;
     stats.lastStep = h;
-    const t1 = landing ? target : t + h;
     const f1Ref = { f1: tab.fsal ? ks[ks.length - 1] : null };
-    next = emit(alg, f, tab, ts, next, direction, t, h, t1, y, y1, ks, f1Ref, stats, ys);
+    next = emit(alg, f, tab, ts, next, direction, t, h, t1, tEval, y, y1, ks, f1Ref, stats, ys);
     let nextK0: S | null = null;
     if (next < ts.length) {
       if (f1Ref.f1 !== null && !(landing && jumps.has(t1))) nextK0 = f1Ref.f1;
