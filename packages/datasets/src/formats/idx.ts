@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { maybeGunzip } from './gzip';
+import { maybeGunzipAsync } from './gzip';
 
 /** IDX magic number of an unsigned-byte image file with 3 dimensions (count, rows, columns). */
 export const IDX_IMAGES_MAGIC = 2051;
@@ -70,8 +70,11 @@ export async function readIdxPair(
   labelsPath: string,
   expect: { rows: number; cols: number; numClasses: number },
 ): Promise<IdxImagesAndLabels> {
-  const images = parseIdx(maybeGunzip(await readFile(imagesPath), imagesPath), IDX_IMAGES_MAGIC, imagesPath);
-  const labels = parseIdx(maybeGunzip(await readFile(labelsPath), labelsPath), IDX_LABELS_MAGIC, labelsPath);
+  const [imageBytes, labelBytes] = await Promise.all(
+    [imagesPath, labelsPath].map(async (p) => maybeGunzipAsync(await readFile(p), p)),
+  );
+  const images = parseIdx(imageBytes, IDX_IMAGES_MAGIC, imagesPath);
+  const labels = parseIdx(labelBytes, IDX_LABELS_MAGIC, labelsPath);
   const [count, rows, cols] = images.dims;
   if (rows !== expect.rows || cols !== expect.cols) {
     throw new Error(`${imagesPath}: images are ${rows}×${cols} (bytes 8-15), expected ${expect.rows}×${expect.cols}`);

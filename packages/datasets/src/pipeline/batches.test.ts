@@ -80,20 +80,21 @@ describe('batches', () => {
     expect(order(7, 1)[0]).toEqual(e1); // resuming at epoch 1 reproduces epoch 1
   });
 
-  it('augments by a random crop of the zero-padded image (and flips when the dataset says so), seeded', () => {
+  it.each([1, 3])('augments by a random crop of the zero-padded image (and flips when the dataset says so), seeded, %i channel(s)', (c) => {
     const h = 5;
     const w = 6;
     const count = 40;
-    // Example pixels that differ per position, so every crop offset / flip is distinguishable.
-    const s = imageSplit(count, [h, w, 1], true);
-    for (let i = 0; i < count; i++) for (let p = 0; p < h * w; p++) s.x[i * h * w + p] = 1 + ((i * 31 + p * 7) % 250);
+    const size = h * w * c;
+    // Example pixels that differ per position and channel, so every crop offset / flip is distinguishable.
+    const s = imageSplit(count, [h, w, c], true);
+    for (let i = 0; i < count; i++) for (let p = 0; p < size; p++) s.x[i * size + p] = 1 + ((i * 31 + p * 7) % 250);
     const reference = (i: number, dy: number, dx: number, flip: boolean) => {
       const out: number[] = [];
       for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) {
           const sy = y + dy;
           const sx = (flip ? w - 1 - x : x) + dx;
-          out.push(sy < 0 || sy >= h || sx < 0 || sx >= w ? 0 : s.x[i * h * w + sy * w + sx]);
+          for (let k = 0; k < c; k++) out.push(sy < 0 || sy >= h || sx < 0 || sx >= w ? 0 : s.x[i * size + (sy * w + sx) * c + k]);
         }
       }
       return out;
@@ -103,7 +104,7 @@ describe('batches', () => {
     const [b] = [...batches(s, { batchSize: count, augment: true, seed: 3 })];
     const d = b.x.dataSync();
     for (let i = 0; i < count; i++) {
-      const got = Array.from(d.subarray(i * h * w, (i + 1) * h * w), (v) => Math.round((v * 0.25 + 0.5) * 255));
+      const got = Array.from(d.subarray(i * size, (i + 1) * size), (v) => Math.round((v * 0.25 + 0.5) * 255));
       let match: string | null = null;
       for (let dy = -2; dy <= 2 && !match; dy++) {
         for (let dx = -2; dx <= 2 && !match; dx++) {

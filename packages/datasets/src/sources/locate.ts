@@ -1,6 +1,6 @@
 import { stat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checksumMismatch, digestFile } from './checksum';
+import { checksumMismatch, digestFileFor } from './checksum';
 import { downloadFile, type DownloadSettings } from './download';
 import { hasChecksum, type FileSource } from './file-source';
 
@@ -68,15 +68,16 @@ async function findLocal(source: FileSource, ctx: LocateContext, looked: string[
     if (!hasChecksum(source) && source.size === undefined) {
       return { file: source.file, path: c.path, origin: c.origin, verified: 'structure', note: 'has no published checksum' };
     }
-    const bad = checksumMismatch(source, await digestFile(c.path));
-    if (!bad) return { file: source.file, path: c.path, origin: c.origin, verified: 'checksum' };
+    const bad = checksumMismatch(source, await digestFileFor(c.path, source));
+    if (!bad && hasChecksum(source)) return { file: source.file, path: c.path, origin: c.origin, verified: 'checksum' };
+    if (!bad) return { file: source.file, path: c.path, origin: c.origin, verified: 'structure', note: 'has only a published size, no checksum' };
     return { file: source.file, path: c.path, origin: c.origin, verified: 'structure', note: `differs from the published file (${bad})` };
   }
   const cached = join(ctx.cacheDir, source.file);
   looked.push(cached);
   if (await isFile(cached)) {
     // Only verified downloads are renamed into the cache; re-checking catches disk damage and hand-placed files.
-    const bad = checksumMismatch(source, await digestFile(cached));
+    const bad = checksumMismatch(source, await digestFileFor(cached, source));
     if (!bad) return { file: source.file, path: cached, origin: 'cache', verified: 'checksum' };
     if (!ctx.download) {
       throw new Error(
