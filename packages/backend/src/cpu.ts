@@ -16,4 +16,6 @@ export async function activateCpu(): Promise<void> {
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the cpu backend');
   await tf.ready();
+  // The cpu backend prints a "install tfjs-node" banner on first use; initBackend already logged the choice.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }

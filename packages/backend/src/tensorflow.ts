@@ -37,7 +37,7 @@ export function isModuleNotFound(e: unknown, specifier: string): boolean {
   const notFound =
     err?.code === 'ERR_MODULE_NOT_FOUND' ||
     err?.code === 'MODULE_NOT_FOUND' ||
-    /Cannot find (module|package)|Failed to (load|resolve)/.test(msg);
+    /Cannot find (module|package)|Could not resolve|Failed to (load|resolve)/.test(msg);
   return notFound && msg.includes(specifier);
 }
 
