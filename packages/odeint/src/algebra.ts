@@ -20,6 +20,8 @@ export interface StateAlgebra<S> {
   allFinite(y: S): boolean;
   /** A copy that the stepper hands out (outputs must not alias states it frees). */
   copy(y: S): S;
+  /** Whether `allFinite` is cheap enough to run after every fixed step (no device sync). */
+  readonly cheapFiniteCheck: boolean;
   /** Frees a state the stepper no longer uses (a no-op for arrays). */
   dispose(y: S): void;
 }

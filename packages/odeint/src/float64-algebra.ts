@@ -42,6 +42,7 @@ export function float64Algebra(n: number, atol: Float64Array, rtol: Float64Array
       for (let i = 0; i < n; i++) if (!Number.isFinite(y[i])) return false;
       return true;
     },
+    cheapFiniteCheck: true,
     copy: (y) => y.slice(),
     dispose() {},
   };

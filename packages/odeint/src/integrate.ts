@@ -192,8 +192,10 @@ function integrateFixed<S>(
     const f1Ref = { f1: tab.fsal ? ks[ks.length - 1] : null };
     const before = ys.length;
     next = emit(alg, f, tab, ts, next, direction, t, h, t1, tEval, y, y1, ks, f1Ref, stats, ys);
-    for (let i = before; i < ys.length; i++) {
-      if (!alg.allFinite(ys[i])) {
+    // Arrays are checked every step; tensors only at the outputs (a check is a device sync).
+    const toCheck = alg.cheapFiniteCheck ? [y1] : ys.slice(before);
+    for (const state of toCheck) {
+      if (!alg.allFinite(state)) {
         throw new OdeintError(
           'y0',
           `${ctx.fn}: the state became NaN or Inf between t = ${t} and t = ${t1} (h = ${h}). ` +

@@ -92,6 +92,7 @@ export function tensorAlgebra(o: TensorAlgebraOptions): StateAlgebra<TensorState
       r.dispose();
       return Number.isFinite(v);
     },
+    cheapFiniteCheck: false,
     copy: (y) => y.map((c) => tf.clone(c)),
     dispose: (y) => {
       for (const c of y) c.dispose();
