@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Initializer } from '../init';
+import type { NamedWeight } from '../weights';
+
+/** Options of {@link Conv1d}; PyTorch's `nn.Conv1d` arguments. */
+export interface Conv1dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number;
+  /** Zeros added at both ends, as PyTorch's `padding`. Default 0. */
+  padding?: number;
+  /** Default true. */
+  bias?: boolean;
+}
+
+/**
+ * A 1-D convolution (stride 1) over channels-last input `[batch, length, channels]`, PyTorch `nn.Conv1d`
+ * semantics. Weight `[k, in, out]` (PyTorch `weight[out, in, k]`), optional bias `[out]`.
+ *
+ * Runs as a 2-D convolution over a height-1 image with explicit width padding: `tf.conv1d` with a numeric
+ * pad would pad the height too, and a 2-D conv is the kernel that fast backends accelerate.
+ */
+export class Conv1d {
+  /** Filter, WIO. */
+  readonly weight: tf.Variable;
+  /** Bias, or `null` for `bias: false`. */
+  readonly bias: tf.Variable | null;
+  /** The options the layer was built with (defaults filled in). */
+  readonly options: Required<Conv1dOptions>;
+
+  constructor(options: Conv1dOptions, init: Initializer) {
+    const o = { padding: 0, bias: true, ...options };
+    for (const key of ['inChannels', 'outChannels', 'kernelSize'] as const) {
+      if (!Number.isInteger(o[key]) || o[key] < 1) {
+        throw new Error(`Conv1d: ${key} must be a positive integer, got ${o[key]}`);
+      }
+    }
+    if (!Number.isInteger(o.padding) || o.padding < 0) {
+      throw new Error(`Conv1d: padding must be a non-negative integer, got ${o.padding}`);
+    }
+    this.options = o;
+    const fanIn = o.inChannels * o.kernelSize;
+    this.weight = tf.variable(init.kaimingUniform([o.kernelSize, o.inChannels, o.outChannels], fanIn));
+    this.bias = o.bias ? tf.variable(init.kaimingUniform([o.outChannels], fanIn)) : null;
+  }
+
+  /** `x`: `[batch, length, inChannels]` → `[batch, outLength, outChannels]`. */
+  apply(x: tf.Tensor3D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [batch, length, channels] = x.shape;
+      const { kernelSize, inChannels, outChannels, padding: p } = this.options;
+      const x4 = tf.reshape(x, [batch, 1, length, channels]) as tf.Tensor4D;
+      const w4 = tf.reshape(this.weight, [1, kernelSize, inChannels, outChannels]) as tf.Tensor4D;
+      const y4 = tf.conv2d(x4, w4, 1, [[0, 0], [0, 0], [p, p], [0, 0]], 'NHWC');
+      const y = tf.reshape(y4, [batch, y4.shape[2], outChannels]) as tf.Tensor3D;
+      return this.bias ? tf.add(y, this.bias) : y;
+    });
+  }
+
+  /** `weight` (layout `OIW`) and `bias`, as in PyTorch's `state_dict`. */
+  namedWeights(): NamedWeight[] {
+    const weights: NamedWeight[] = [
+      { name: 'weight', variable: this.weight, trainable: true, layout: 'OIW', torchDtype: 'F32' },
+    ];
+    if (this.bias) weights.push({ name: 'bias', variable: this.bias, trainable: true, layout: 'same', torchDtype: 'F32' });
+    return weights;
+  }
+}

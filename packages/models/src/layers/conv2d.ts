@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Initializer } from '../init';
+import type { NamedWeight } from '../weights';
+
+/** Options of {@link Conv2d}; PyTorch's `nn.Conv2d` arguments for square kernels. */
+export interface Conv2dOptions {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number;
+  /** Default 1. */
+  stride?: number;
+  /** Zeros added on every side, as PyTorch's `padding`. Default 0. */
+  padding?: number;
+  /** Default true. */
+  bias?: boolean;
+}
+
+/**
+ * A 2-D convolution over NHWC input, PyTorch `nn.Conv2d` semantics (symmetric zero padding).
+ * Weight `[kh, kw, in, out]` (PyTorch `weight[out, in, kh, kw]`), optional bias `[out]`.
+ */
+export class Conv2d {
+  /** Filter, HWIO. */
+  readonly weight: tf.Variable;
+  /** Bias, or `null` for `bias: false`. */
+  readonly bias: tf.Variable | null;
+  /** The options the layer was built with (defaults filled in). */
+  readonly options: Required<Conv2dOptions>;
+
+  constructor(options: Conv2dOptions, init: Initializer) {
+    const o = { stride: 1, padding: 0, bias: true, ...options };
+    for (const key of ['inChannels', 'outChannels', 'kernelSize', 'stride'] as const) {
+      if (!Number.isInteger(o[key]) || o[key] < 1) {
+        throw new Error(`Conv2d: ${key} must be a positive integer, got ${o[key]}`);
+      }
+    }
+    if (!Number.isInteger(o.padding) || o.padding < 0) {
+      throw new Error(`Conv2d: padding must be a non-negative integer, got ${o.padding}`);
+    }
+    this.options = o;
+    const fanIn = o.inChannels * o.kernelSize * o.kernelSize;
+    this.weight = tf.variable(init.kaimingUniform([o.kernelSize, o.kernelSize, o.inChannels, o.outChannels], fanIn));
+    this.bias = o.bias ? tf.variable(init.kaimingUniform([o.outChannels], fanIn)) : null;
+  }
+
+  /** `x`: `[batch, height, width, inChannels]` → `[batch, outHeight, outWidth, outChannels]`. */
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const p = this.options.padding;
+      const y = tf.conv2d(x, this.weight as tf.Tensor4D, this.options.stride, [[0, 0], [p, p], [p, p], [0, 0]], 'NHWC');
+      return this.bias ? tf.add(y, this.bias) : y;
+    });
+  }
+
+  /** `weight` (layout `OIHW`) and `bias`, as in PyTorch's `state_dict`. */
+  namedWeights(): NamedWeight[] {
+    const weights: NamedWeight[] = [
+      { name: 'weight', variable: this.weight, trainable: true, layout: 'OIHW', torchDtype: 'F32' },
+    ];
+    if (this.bias) weights.push({ name: 'bias', variable: this.bias, trainable: true, layout: 'same', torchDtype: 'F32' });
+    return weights;
+  }
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Initializer } from '../init';
+import type { NamedWeight } from '../weights';
+
+/** Options of {@link Linear}; PyTorch's `nn.Linear` arguments. */
+export interface LinearOptions {
+  inFeatures: number;
+  outFeatures: number;
+  /** Default true. */
+  bias?: boolean;
+}
+
+/** `y = x W + b`, PyTorch `nn.Linear`. Weight `[in, out]` (PyTorch `weight[out, in]`). */
+export class Linear {
+  /** Weight, `[in, out]`. */
+  readonly weight: tf.Variable;
+  /** Bias, or `null` for `bias: false`. */
+  readonly bias: tf.Variable | null;
+  /** The options the layer was built with (defaults filled in). */
+  readonly options: Required<LinearOptions>;
+
+  constructor(options: LinearOptions, init: Initializer) {
+    const o = { bias: true, ...options };
+    for (const key of ['inFeatures', 'outFeatures'] as const) {
+      if (!Number.isInteger(o[key]) || o[key] < 1) {
+        throw new Error(`Linear: ${key} must be a positive integer, got ${o[key]}`);
+      }
+    }
+    this.options = o;
+    this.weight = tf.variable(init.kaimingUniform([o.inFeatures, o.outFeatures], o.inFeatures));
+    this.bias = o.bias ? tf.variable(init.kaimingUniform([o.outFeatures], o.inFeatures)) : null;
+  }
+
+  /** `x`: `[batch, inFeatures]` → `[batch, outFeatures]`. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const y = tf.matMul(x, this.weight as tf.Tensor2D) as tf.Tensor2D;
+      return this.bias ? (tf.add(y, this.bias) as tf.Tensor2D) : y;
+    });
+  }
+
+  /** `weight` (layout `OI`) and `bias`, as in PyTorch's `state_dict`. */
+  namedWeights(): NamedWeight[] {
+    const weights: NamedWeight[] = [
+      { name: 'weight', variable: this.weight, trainable: true, layout: 'OI', torchDtype: 'F32' },
+    ];
+    if (this.bias) weights.push({ name: 'bias', variable: this.bias, trainable: true, layout: 'same', torchDtype: 'F32' });
+    return weights;
+  }
+}

@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { odeint, odeintAdjoint } from '@neural-ode/odeint';
+import type { SolverOptions } from '../solver';
+import { withPrefix, type NamedWeight } from '../weights';
+import type { OdeFunc } from './ode-func';
+
+/** `tf.customGrad`'s parameter type, whose declared signature cannot name the tensors one by one. */
+type CustomGradient = Parameters<typeof tf.customGrad>[0];
+
+/** Function evaluations of an {@link OdeBlock}'s last passes. */
+export interface NfeCounts {
+  /** Evaluations of the dynamics during the last forward pass (`apply`). */
+  forward: number;
+  /**
+   * Vector–Jacobian products of the dynamics computed since the last forward pass ended, i.e. by its
+   * backward pass: one per augmented-dynamics evaluation with `adjoint`, one per recorded evaluation when
+   * backpropagating through the solver. 0 until a gradient is taken.
+   */
+  backward: number;
+}
+
+/**
+ * An ODE block: the state at t = 1 of dx/dt = func(t, x), x(0) = input, integrated with
+ * `@neural-ode/odeint` (`odeint`, or `odeintAdjoint` with the function's trainable weights as parameters).
+ * PyTorch names: `func.*`.
+ */
+export class OdeBlock {
+  /** The dynamics. */
+  readonly func: OdeFunc;
+  /** How the block integrates (parsed options). */
+  readonly solver: SolverOptions;
+  private forwardCalls = 0;
+  private backwardCalls = 0;
+  private lastForward = 0;
+  private lastStats: { nfe: number; nAccepted: number; nRejected: number } | null = null;
+
+  constructor(func: OdeFunc, solver: SolverOptions) {
+    this.func = func;
+    this.solver = solver;
+  }
+
+  /** NFE of the last forward pass and of the backward pass that followed it. */
+  get nfe(): NfeCounts {
+    return { forward: this.lastForward, backward: this.backwardCalls };
+  }
+
+  /** The solver's statistics of the last forward pass (accepted and rejected steps), or `null` before one. */
+  get stats(): { nfe: number; nAccepted: number; nRejected: number } | null {
+    return this.lastStats;
+  }
+
+  /** `x`: the state at t = 0 → the state at t = 1, same shape. */
+  apply<T extends tf.Tensor>(x: T, { training }: { training: boolean }): T {
+    this.forwardCalls = 0;
+    this.backwardCalls = 0;
+    const countVjp = tf.customGrad(((y: tf.Tensor) => ({
+      value: tf.clone(y),
+      gradFunc: (dy: tf.Tensor) => {
+        this.backwardCalls++;
+        return [dy];
+      },
+    })) as unknown as CustomGradient);
+    const f = (t: tf.Scalar, y: tf.Tensor): tf.Tensor => {
+      this.forwardCalls++;
+      return tf.tidy(() => countVjp(this.func.apply(t, y, { training })));
+    };
+    const { adjoint, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm, maxStep, ...rest } = this.solver;
+    // odeint's schema defaults maxStep to Infinity but does not accept Infinity as input: leave it out then.
+    const options = Number.isFinite(maxStep) ? { ...rest, maxStep } : rest;
+    const result = tf.tidy(() => {
+      const ts = [0, 1];
+      const params = this.func
+        .namedWeights()
+        .filter((w) => w.trainable)
+        .map((w) => w.variable);
+      const { ys, stats } = adjoint
+        ? odeintAdjoint(f, x, ts, { ...options, params, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm })
+        : odeint(f, x, ts, options);
+      this.lastStats = { nfe: stats.nfe, nAccepted: stats.nAccepted, nRejected: stats.nRejected };
+      return tf.reshape(tf.slice(ys, [1], [1]), x.shape) as T;
+    });
+    this.lastForward = this.forwardCalls;
+    return result;
+  }
+
+  /** The dynamics' weights under `func.`. */
+  namedWeights(): NamedWeight[] {
+    return withPrefix('func', this.func.namedWeights());
+  }
+}

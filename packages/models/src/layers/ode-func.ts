@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Initializer } from '../init';
+import { withPrefix, type NamedWeight } from '../weights';
+import { BatchNorm1d } from './batch-norm1d';
+import { ConcatConv1d } from './concat-conv1d';
+import { ConcatConv2d } from './concat-conv2d';
+import { GroupNorm } from './group-norm';
+
+/** Options of {@link OdeFunc}. */
+export interface OdeFuncOptions {
+  /** Features of the state (64 in the reference models); the convs see one more, the time channel. */
+  channels: number;
+  /** `image`: ConcatConv2d 3×3 + GroupNorm(min(32, c), c); `text`: ConcatConv1d k3 + BatchNorm1d. */
+  kind: 'image' | 'text';
+}
+
+/**
+ * The dynamics of the ODE blocks: `f(t, x) = norm2(relu(conv2(cat(h, t))))` with
+ * `h = norm1(relu(conv1(cat(x, t))))`, convs with padding 1 and no bias over the features plus a time
+ * channel. PyTorch names `conv1.weight`, `norm1.*`, `conv2.weight`, `norm2.*` (BatchNorm buffers included
+ * for `text`).
+ *
+ * For `text`, the BatchNorms run in training mode on every evaluation during training, updating their
+ * running statistics each time, as PyTorch's modules do when a solver calls them.
+ */
+export class OdeFunc {
+  readonly conv1: ConcatConv2d | ConcatConv1d;
+  readonly norm1: GroupNorm | BatchNorm1d;
+  readonly conv2: ConcatConv2d | ConcatConv1d;
+  readonly norm2: GroupNorm | BatchNorm1d;
+  /** The options the function was built with. */
+  readonly options: OdeFuncOptions;
+
+  constructor(options: OdeFuncOptions, init: Initializer) {
+    const { channels, kind } = options;
+    if (!Number.isInteger(channels) || channels < 1) {
+      throw new Error(`OdeFunc: channels must be a positive integer, got ${channels}`);
+    }
+    if (kind !== 'image' && kind !== 'text') throw new Error(`OdeFunc: kind must be 'image' or 'text', got ${String(kind)}`);
+    this.options = { channels, kind };
+    const convOptions = { inChannels: channels + 1, outChannels: channels, kernelSize: 3, padding: 1, bias: false };
+    if (kind === 'image') {
+      const groups = Math.min(32, channels);
+      this.conv1 = new ConcatConv2d(convOptions, init);
+      this.norm1 = new GroupNorm({ groups, channels });
+      this.conv2 = new ConcatConv2d(convOptions, init);
+      this.norm2 = new GroupNorm({ groups, channels });
+    } else {
+      this.conv1 = new ConcatConv1d(convOptions, init);
+      this.norm1 = new BatchNorm1d({ channels });
+      this.conv2 = new ConcatConv1d(convOptions, init);
+      this.norm2 = new BatchNorm1d({ channels });
+    }
+  }
+
+  /** dx/dt at time `t` for state `x` (`[batch, h, w, c]` or `[batch, length, c]`). */
+  apply(t: tf.Scalar | number, x: tf.Tensor, { training }: { training: boolean }): tf.Tensor {
+    return tf.tidy(() => {
+      const layer = (conv: ConcatConv2d | ConcatConv1d, norm: GroupNorm | BatchNorm1d, input: tf.Tensor): tf.Tensor => {
+        const z = tf.relu(conv instanceof ConcatConv2d ? conv.apply(t, input as tf.Tensor4D) : conv.apply(t, input as tf.Tensor3D));
+        return norm instanceof GroupNorm ? norm.apply(z) : norm.apply(z as tf.Tensor3D, { training });
+      };
+      return layer(this.conv2, this.norm2, layer(this.conv1, this.norm1, x));
+    });
+  }
+
+  /** Weights in `state_dict` order. */
+  namedWeights(): NamedWeight[] {
+    return [
+      ...withPrefix('conv1', this.conv1.namedWeights()),
+      ...withPrefix('norm1', this.norm1.namedWeights()),
+      ...withPrefix('conv2', this.conv2.namedWeights()),
+      ...withPrefix('norm2', this.norm2.namedWeights()),
+    ];
+  }
+}

@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import type * as tf from '@tensorflow/tfjs-core';
+import type { NfeCounts } from '../layers/ode-block';
+import type { NamedWeight } from '../weights';
+
+/** Names of the models in {@link modelRegistry} (as the CLI spells them). */
+export type ModelName = 'resnet' | 'odenet' | 'vdcnn' | 'vdcnn-ode';
+
+/** Options of {@link Model.apply}. */
+export interface ApplyOptions {
+  /** Training mode: BatchNorm uses batch statistics and updates its running averages. Default false. */
+  training?: boolean;
+}
+
+/** A classifier of this package: a composition of layers with PyTorch-named weights. */
+export interface Model {
+  /** Which architecture this is. */
+  readonly name: ModelName;
+  /** `image`: NHWC float32 input; `text`: int32 `[batch, length]` character ids. */
+  readonly inputKind: 'image' | 'text';
+  /** Number of classes (length of a logits row). */
+  readonly numClasses: number;
+  /** Logits `[batch, numClasses]`. Call inside `tf.variableGrads`/`tf.grads` to train. */
+  apply(x: tf.Tensor, options?: ApplyOptions): tf.Tensor2D;
+  /** Parameters and buffers under the reference PyTorch `state_dict` names, in its order. */
+  namedWeights(): NamedWeight[];
+  /** The parameters an optimiser updates (no BatchNorm buffers). */
+  trainableVariables(): tf.Variable[];
+  /** Number of trainable scalars (PyTorch's `sum(p.numel() for p in model.parameters())`). */
+  countParams(): number;
+  /** Frees every weight. */
+  dispose(): void;
+}
+
+/** A model with an ODE block: also reports its function evaluations. */
+export interface OdeModel extends Model {
+  /** NFE of the last forward pass and of the backward pass that followed it. */
+  readonly nfe: NfeCounts;
+}
+
+/** Shared `trainableVariables`/`countParams`/`dispose` of the models, from their `namedWeights`. */
+export abstract class WeightedModel {
+  /** Parameters and buffers under the reference PyTorch `state_dict` names. */
+  abstract namedWeights(): NamedWeight[];
+
+  /** The parameters an optimiser updates (no BatchNorm buffers). */
+  trainableVariables(): tf.Variable[] {
+    return this.namedWeights()
+      .filter((w) => w.trainable)
+      .map((w) => w.variable);
+  }
+
+  /** Number of trainable scalars. */
+  countParams(): number {
+    return this.trainableVariables().reduce((n, v) => n + v.size, 0);
+  }
+
+  /** Frees every weight; the model cannot be used afterwards. */
+  dispose(): void {
+    for (const w of this.namedWeights()) w.variable.dispose();
+  }
+}
+
+/** Parses model options with a message that names the model, the option and the fix. */
+export function parseOptions<S extends z.ZodType>(model: string, schema: S, options: unknown): z.output<S> {
+  const parsed = schema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => {
+      const path = issue.path.join('.') || '(options)';
+      return `${path}: ${issue.message}`;
+    });
+    throw new Error(`${model}: invalid options ${JSON.stringify(options)}: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}

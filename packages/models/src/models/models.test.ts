@@ -1,0 +1,231 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@neural-ode/backend';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { torchShape } from '../weights';
+import type { Model } from './model';
+import { odenet } from './odenet';
+import { createModel, modelNames, modelRegistry } from './registry';
+import { resnet } from './resnet';
+import { vdcnn } from './vdcnn';
+import { vdcnnOde } from './vdcnn-ode';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu', log: false });
+});
+
+function count(model: Model): number {
+  const n = model.countParams();
+  model.dispose();
+  return n;
+}
+
+describe('parameter counts (the reference implementation’s)', () => {
+  it.each([
+    ['MNIST ResNet(6)', 576_778, () => resnet({ inChannels: 1, blocks: 6 })],
+    ['MNIST ResNet(1)', 206_858, () => resnet({ inChannels: 1, blocks: 1 })],
+    ['MNIST ODE-Net', 208_010, () => odenet({ inChannels: 1 })],
+    ['CIFAR-10 ResNet(6)', 577_930, () => resnet({ inChannels: 3, blocks: 6 })],
+    ['CIFAR-10 ResNet(1)', 208_010, () => resnet({ inChannels: 3, blocks: 1 })],
+    ['CIFAR-10 ODE-Net', 209_162, () => odenet({ inChannels: 3 })],
+    ['VDCNN(6)', 286_740, () => vdcnn({ blocks: 6 })],
+    ['VDCNN(1)', 161_940, () => vdcnn({ blocks: 1 })],
+    ['VDCNN-ODE', 162_196, () => vdcnnOde()],
+  ] as const)('%s has %i parameters', (_name, expected, make) => {
+    expect(count(make())).toBe(expected);
+  });
+});
+
+const shapes = (model: Model) => model.namedWeights().map((w) => `${w.name}[${torchShape(w.variable.shape, w.layout)}]`);
+
+describe('state_dict names and PyTorch shapes', () => {
+  it('resnet: downsampling, feature.{i}, norm, fc', () => {
+    const model = resnet({ inChannels: 3, blocks: 2 });
+    expect(shapes(model)).toEqual([
+      'downsampling.0.weight[64,3,3,3]', 'downsampling.0.bias[64]', 'downsampling.1.weight[64]', 'downsampling.1.bias[64]',
+      'downsampling.3.weight[64,64,4,4]', 'downsampling.3.bias[64]', 'downsampling.4.weight[64]', 'downsampling.4.bias[64]',
+      'downsampling.6.weight[64,64,4,4]', 'downsampling.6.bias[64]',
+      ...[0, 1].flatMap((i) => [
+        `feature.${i}.norm1.weight[64]`, `feature.${i}.norm1.bias[64]`, `feature.${i}.conv1.weight[64,64,3,3]`,
+        `feature.${i}.norm2.weight[64]`, `feature.${i}.norm2.bias[64]`, `feature.${i}.conv2.weight[64,64,3,3]`,
+      ]),
+      'norm.weight[64]', 'norm.bias[64]', 'fc.weight[10,64]', 'fc.bias[10]',
+    ]);
+    model.dispose();
+  });
+
+  it('odenet: feature.func.*', () => {
+    const model = odenet({ inChannels: 1 });
+    expect(shapes(model).filter((s) => s.startsWith('feature'))).toEqual([
+      'feature.func.conv1.weight[64,65,3,3]', 'feature.func.norm1.weight[64]', 'feature.func.norm1.bias[64]',
+      'feature.func.conv2.weight[64,65,3,3]', 'feature.func.norm2.weight[64]', 'feature.func.norm2.bias[64]',
+    ]);
+    model.dispose();
+  });
+
+  const bn = (p: string) => [`${p}.weight[64]`, `${p}.bias[64]`, `${p}.running_mean[64]`, `${p}.running_var[64]`, `${p}.num_batches_tracked[]`];
+
+  it('vdcnn: embed, conv, feature.{i}.conv_block.{0,1,3,4}, norm with buffers, fc.{0,2,4}', () => {
+    const model = vdcnn({ blocks: 1 });
+    expect(shapes(model)).toEqual([
+      'embed.weight[69,16]', 'conv.weight[64,16,3]', 'conv.bias[64]',
+      'feature.0.conv_block.0.weight[64,64,3]', 'feature.0.conv_block.0.bias[64]', ...bn('feature.0.conv_block.1'),
+      'feature.0.conv_block.3.weight[64,64,3]', 'feature.0.conv_block.3.bias[64]', ...bn('feature.0.conv_block.4'),
+      ...bn('norm'),
+      'fc.0.weight[256,256]', 'fc.0.bias[256]', 'fc.2.weight[256,256]', 'fc.2.bias[256]', 'fc.4.weight[4,256]', 'fc.4.bias[4]',
+    ]);
+    model.dispose();
+  });
+
+  it('vdcnn-ode: feature.func.{conv1,norm1,conv2,norm2} with BatchNorm buffers', () => {
+    const model = vdcnnOde();
+    expect(shapes(model).filter((s) => s.startsWith('feature'))).toEqual([
+      'feature.func.conv1.weight[64,65,3]', ...bn('feature.func.norm1'),
+      'feature.func.conv2.weight[64,65,3]', ...bn('feature.func.norm2'),
+    ]);
+    model.dispose();
+  });
+});
+
+describe('initialisation', () => {
+  it('is seeded, and follows PyTorch’s bounds (kaiming-uniform a=√5: |w| ≤ 1/√fan_in)', () => {
+    const a = resnet({ blocks: 1, seed: 3 });
+    const b = resnet({ blocks: 1, seed: 3 });
+    const c = resnet({ blocks: 1, seed: 4 });
+    const first = (m: Model) => m.namedWeights()[0].variable;
+    expect(Array.from(first(a).dataSync())).toEqual(Array.from(first(b).dataSync()));
+    expect(Array.from(first(a).dataSync())).not.toEqual(Array.from(first(c).dataSync()));
+    const conv3 = a.namedWeights().find((w) => w.name === 'downsampling.3.weight')!.variable;
+    const bound = 1 / Math.sqrt(64 * 16);
+    expect(tf.max(tf.abs(conv3)).dataSync()[0]).toBeLessThanOrEqual(bound);
+    expect(tf.max(tf.abs(conv3)).dataSync()[0]).toBeGreaterThan(0.95 * bound);
+    // U(-b, b) has variance b²/3.
+    expect(tf.moments(conv3).variance.dataSync()[0]).toBeCloseTo(bound ** 2 / 3, 5);
+    for (const m of [a, b, c]) m.dispose();
+  });
+});
+
+describe('forward shapes', () => {
+  it('image models map [batch, h, w, C] to [batch, 10]', () => {
+    const mnist = resnet({ inChannels: 1, blocks: 1 });
+    expect(mnist.apply(tf.zeros([2, 28, 28, 1])).shape).toEqual([2, 10]);
+    const cifar = odenet({ inChannels: 3, solver: { method: 'euler', stepSize: 0.5 } });
+    expect(cifar.apply(tf.zeros([2, 32, 32, 3])).shape).toEqual([2, 10]);
+    expect(cifar.nfe.forward).toBe(2);
+    mnist.dispose();
+    cifar.dispose();
+  });
+
+  it('text models map [batch, length] ids to [batch, 4]', () => {
+    const ids = tf.tensor2d(Array.from({ length: 2 * 40 }, (_, i) => (i * 7) % 69), [2, 40], 'int32');
+    for (const model of [vdcnn({ blocks: 1 }), vdcnnOde({ solver: { method: 'rk4', stepSize: 0.5 } })]) {
+      expect(model.apply(ids, { training: true }).shape).toEqual([2, 4]);
+      expect(model.apply(ids).shape).toEqual([2, 4]);
+      model.dispose();
+    }
+  });
+
+  it('rejects inputs of the wrong layout with what to pass', () => {
+    const model = resnet({ inChannels: 1, blocks: 1 });
+    expect(() => model.apply(tf.zeros([2, 1, 28, 28]))).toThrow(/float32 NHWC tensor \[batch, height >= 3, width >= 3, 1\], got float32 \[2,1,28,28\]/);
+    expect(() => vdcnn({ blocks: 1 }).apply(tf.zeros([2, 10]))).toThrow(/int32 tensor \[batch, length >= 4\].*got float32/);
+    model.dispose();
+  });
+});
+
+describe('gradients', () => {
+  const image = () => tf.randomNormal([2, 12, 12, 1], 0, 1, 'float32', 11);
+  const ids = () => tf.tensor2d(Array.from({ length: 2 * 24 }, (_, i) => (i * 13 + 5) % 69), [2, 24], 'int32');
+  const labels = (classes: number) => tf.oneHot(tf.tensor1d([1, 3], 'int32'), classes);
+
+  it.each([
+    ['resnet', () => resnet({ blocks: 2 })],
+    ['odenet (backprop)', () => odenet({ solver: { method: 'rk4', stepSize: 0.5 } })],
+    ['odenet (adjoint)', () => odenet({ solver: { method: 'rk4', stepSize: 0.5, adjoint: true } })],
+    ['vdcnn', () => vdcnn({ blocks: 2 })],
+    ['vdcnn-ode (adjoint)', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5, adjoint: true } })],
+  ] as const)('reach every weight of %s', (_name, make) => {
+    const model = make();
+    const x = model.inputKind === 'image' ? image() : ids();
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(labels(model.numClasses), model.apply(x, { training: true })) as tf.Scalar,
+      model.trainableVariables(),
+    );
+    const missing = model
+      .namedWeights()
+      .filter((w) => w.trainable)
+      .filter((w) => !grads[w.variable.name] || tf.max(tf.abs(grads[w.variable.name])).dataSync()[0] === 0)
+      .map((w) => w.name);
+    expect(missing).toEqual([]);
+    expect(Object.keys(grads)).toHaveLength(model.trainableVariables().length);
+    model.dispose();
+  });
+});
+
+describe('ODE block', () => {
+  it('with euler at step 1/n gives the logits of n hand-written residual updates x + f(t, x)/n', () => {
+    const n = 3;
+    const model = odenet({ inChannels: 1, seed: 5, solver: { method: 'euler', stepSize: 1 / n } });
+    const x = tf.randomNormal([2, 12, 12, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const logits = model.apply(x);
+    expect(model.nfe.forward).toBe(n);
+    // The same network, written out: downsampling, n Euler updates with the block's own dynamics, head.
+    const m = model as unknown as import('./image-classifier').ImageClassifier;
+    const block = m.feature as import('../layers/ode-block').OdeBlock;
+    const [c0, n1, c3, n4, c6] = m.downsampling;
+    let h = c6.apply(n4.apply(c3.apply(n1.apply(c0.apply(x)))));
+    for (let k = 0; k < n; k++) h = tf.add(h, tf.mul(1 / n, block.func.apply(k / n, h, { training: false })));
+    const byHand = m.fc.apply(tf.mean(m.norm.apply(h), [1, 2]) as tf.Tensor2D);
+    expect(tf.max(tf.abs(tf.sub(logits, byHand))).dataSync()[0]).toBeLessThan(1e-5);
+    model.dispose();
+  });
+
+  it('reports the NFE of the forward and of the backward pass, for backprop and adjoint', () => {
+    const x = tf.randomNormal([1, 12, 12, 1], 0, 1, 'float32', 9);
+    for (const adjoint of [false, true]) {
+      const model = odenet({ solver: { method: 'euler', stepSize: 0.25, adjoint } });
+      const loss = () => tf.sum(model.apply(x, { training: true })) as tf.Scalar;
+      loss();
+      expect(model.nfe).toEqual({ forward: 4, backward: 0 });
+      tf.variableGrads(loss, model.trainableVariables());
+      expect(model.nfe.forward).toBe(4);
+      expect(model.nfe.backward).toBe(4);
+      model.dispose();
+    }
+  });
+
+  it('adjoint gradients agree with backprop through the solver', () => {
+    // The continuous adjoint matches backprop up to the solver's error; a gentle flow (the output norm's
+    // scale at 0.1) keeps that error small at rk4 with step 1/8 (measured: 4% at 1/4, 0.9% at 1/8).
+    const x = tf.randomNormal([1, 14, 14, 1], 0, 1, 'float32', 10);
+    const grads = [false, true].map((adjoint) => {
+      const model = odenet({ seed: 2, solver: { method: 'rk4', stepSize: 0.125, adjoint } });
+      model.namedWeights().find((w) => w.name === 'feature.func.norm2.weight')!.variable.assign(tf.fill([64], 0.1));
+      const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x))) as tf.Scalar, model.trainableVariables());
+      const out = model.namedWeights().filter((w) => w.trainable).map((w) => g[w.variable.name]);
+      model.dispose();
+      return out;
+    });
+    grads[0].forEach((g, i) => {
+      const scale = tf.max(tf.abs(g)).dataSync()[0];
+      expect(tf.max(tf.abs(tf.sub(g, grads[1][i]))).dataSync()[0]).toBeLessThan(2e-2 * scale + 1e-6);
+    });
+  });
+});
+
+describe('registry', () => {
+  it('lists the CLI names and builds each from options', () => {
+    expect(modelNames).toEqual(['resnet', 'odenet', 'vdcnn', 'vdcnn-ode']);
+    const model = createModel({ name: 'odenet', inChannels: 3, solver: { method: 'rk4', stepSize: 0.25 } });
+    expect(model.name).toBe('odenet');
+    expect(model.countParams()).toBe(209_162);
+    expect(modelRegistry['vdcnn-ode'].inputKind).toBe('text');
+    model.dispose();
+  });
+
+  it('rejects unknown names and options, naming them', () => {
+    expect(() => createModel({ name: 'lenet' } as never)).toThrow(/name must be one of resnet, odenet, vdcnn, vdcnn-ode, got "lenet"/);
+    expect(() => resnet({ blocks: 0 })).toThrow(/resnet: invalid options .*blocks/);
+    expect(() => odenet({ solver: { method: 'rk5' } } as never)).toThrow(/solver\.method/);
+    expect(() => resnet({ block: 2 } as never)).toThrow(/block/);
+  });
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { createInitializer } from '../init';
+import { OdeBlock } from '../layers/ode-block';
+import { OdeFunc } from '../layers/ode-func';
+import { solverOptionsSchema } from '../solver';
+import { IMAGE_WIDTH, ImageClassifier } from './image-classifier';
+import { parseOptions, type OdeModel } from './model';
+
+/** Options of {@link odenet}. */
+export const odenetOptionsSchema = z
+  .object({
+    /** Input channels: 1 for MNIST, 3 for CIFAR-10. */
+    inChannels: z.number().int().min(1).default(1),
+    /** How the ODE block integrates (method, tolerances, adjoint). */
+    solver: solverOptionsSchema.prefault({}),
+    /** Seed of the weight initialisation. */
+    seed: z.number().int().default(0),
+  })
+  .strict();
+
+/** Options of {@link odenet} as accepted. */
+export type OdenetOptions = z.input<typeof odenetOptionsSchema>;
+
+/** The image ODE-Net: {@link ImageClassifier} with one {@link OdeBlock} over an image {@link OdeFunc} (`feature.func.*`). */
+export function odenet(options: OdenetOptions = {}): OdeModel {
+  const o = parseOptions('odenet', odenetOptionsSchema, options);
+  let block: OdeBlock | undefined;
+  const model = new ImageClassifier(
+    'odenet',
+    o.inChannels,
+    (init) => (block = new OdeBlock(new OdeFunc({ channels: IMAGE_WIDTH, kind: 'image' }, init), o.solver)),
+    createInitializer(o.seed),
+  );
+  return Object.defineProperty(model, 'nfe', { get: () => block!.nfe, enumerable: true }) as ImageClassifier & OdeModel;
+}

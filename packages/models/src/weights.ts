@@ -1,0 +1,50 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * How a PyTorch tensor maps onto the tfjs tensor that holds it.
+ *
+ * - `OIHW`: PyTorch `Conv2d` weight `[out, in, kh, kw]` ↔ tfjs `[kh, kw, in, out]` (HWIO).
+ * - `OIW`: PyTorch `Conv1d` weight `[out, in, k]` ↔ tfjs `[k, in, out]` (WIO).
+ * - `OI`: PyTorch `Linear` weight `[out, in]` ↔ tfjs `[in, out]`.
+ * - `same`: identical shape and element order (biases, norms, embeddings, running statistics).
+ */
+export type WeightLayout = 'OIHW' | 'OIW' | 'OI' | 'same';
+
+/** One entry of a model's state: a parameter or a buffer, under its PyTorch `state_dict` name. */
+export interface NamedWeight {
+  /** The reference implementation's `state_dict()` key, e.g. `downsampling.0.weight`. */
+  name: string;
+  /** The tensor, in this package's layout (see {@link WeightLayout}). */
+  variable: tf.Variable;
+  /** `true` for parameters that training updates; `false` for buffers (BatchNorm running statistics). */
+  trainable: boolean;
+  /** How the PyTorch tensor's layout maps onto {@link NamedWeight.variable}. */
+  layout: WeightLayout;
+  /** The PyTorch dtype in a `state_dict`: `F32`, or `I64` for `num_batches_tracked` (held here as int32). */
+  torchDtype: 'F32' | 'I64';
+}
+
+/** Axes that turn a tfjs tensor of `layout` into PyTorch's layout (and, inverted, back). */
+export function toTorchPermutation(layout: WeightLayout): number[] | null {
+  switch (layout) {
+    case 'OIHW':
+      return [3, 2, 0, 1];
+    case 'OIW':
+      return [2, 1, 0];
+    case 'OI':
+      return [1, 0];
+    case 'same':
+      return null;
+  }
+}
+
+/** The PyTorch shape of a tfjs tensor of shape `shape` held in `layout`. */
+export function torchShape(shape: readonly number[], layout: WeightLayout): number[] {
+  const perm = toTorchPermutation(layout);
+  return perm ? perm.map((axis) => shape[axis]) : [...shape];
+}
+
+/** Adds `prefix.` in front of every name (nested modules in a PyTorch `state_dict`). */
+export function withPrefix(prefix: string, weights: NamedWeight[]): NamedWeight[] {
+  return weights.map((w) => ({ ...w, name: prefix ? `${prefix}.${w.name}` : w.name }));
+}
