@@ -73,7 +73,8 @@ function fillPadding(out: Float32Array, o: number, count: number, c: number, lut
 /** Normalises `count` pixels from `src` at `s` (stepping `dir` pixels: 1, or -1 to mirror) into `out` at `o`. */
 function copyPixels(src: Uint8Array, s: number, dir: number, out: Float32Array, o: number, count: number, c: number, lut: Float32Array): void {
   if (c === 1) {
-    for (let x = 0; x < count; x++) out[o + x] = lut[src[s + dir * x]];
+    if (dir === 1) for (let x = 0; x < count; x++) out[o + x] = lut[src[s + x]];
+    else for (let x = 0; x < count; x++) out[o + x] = lut[src[s - x]];
   } else if (c === 3) {
     const step = 3 * dir;
     for (let x = 0, q = s; x < count; x++, q += step) {
