@@ -11,6 +11,7 @@ import type { FileSource } from './file-source';
 //   /ok/<name>       the payload, with Content-Length
 //   /flaky/<n>/<k>   breaks off mid-body on the first k requests of key n, then serves the payload
 //   /broken/<n>      always breaks off mid-body
+//   /stall           sends 100 bytes, then stalls;  /chunked  the payload without Content-Length
 //   /500             HTTP 500;  /404  HTTP 404
 const payload = new Uint8Array(256 * 1024).map((_, i) => (i * 31 + 7) % 251);
 const sums = digests(payload);
@@ -38,7 +39,15 @@ beforeAll(async () => {
       if (n <= Number(parts[3])) breakOff();
       else res.writeHead(200, { 'Content-Length': String(payload.length) }).end(payload);
     } else if (parts[1] === 'broken') breakOff();
-    else if (parts[1] === '500') res.writeHead(500).end('oops');
+    else if (parts[1] === 'stall') {
+      res.writeHead(200, { 'Content-Length': String(payload.length) });
+      res.write(payload.subarray(0, 100)); // then nothing: the client must give up by itself
+      setTimeout(() => res.socket?.destroy(), 3000);
+    } else if (parts[1] === 'chunked') {
+      res.writeHead(200); // no Content-Length: chunked transfer
+      res.write(payload.subarray(0, 1000));
+      res.end(payload.subarray(1000));
+    } else if (parts[1] === '500') res.writeHead(500).end('oops');
     else res.writeHead(404).end('no');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,6 +112,27 @@ describe('downloadFile (local HTTP server)', () => {
     expect(requests.filter((r) => r.startsWith('/broken')).length - before).toBe(3);
     expect(existsSync(dest)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('abandons an attempt that receives nothing for timeoutMs', async () => {
+    const dir = tempDir();
+    const t = performance.now();
+    const err = await downloadFile(source([`${base}/stall`]), join(dir, 'data.bin'), { ...settings, retries: 0, timeoutMs: 300 }).catch(
+      (e: Error) => e,
+    );
+    expect((err as Error).message).toMatch(/attempt 1 .*\/stall: .*no data for 300 ms/);
+    expect(performance.now() - t).toBeLessThan(2500);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reports the published size as the total when the server sends no Content-Length', async () => {
+    const dir = tempDir();
+    const reports: DownloadProgress[] = [];
+    await downloadFile(source([`${base}/chunked`]), join(dir, 'data.bin'), { ...settings, onProgress: (p) => reports.push(p) });
+    expect(reports[reports.length - 1]).toMatchObject({ done: true, total: payload.length, bytes: payload.length });
+    const unknown: DownloadProgress[] = [];
+    await downloadFile(source([`${base}/chunked`], { size: undefined }), join(dir, 'again.bin'), { ...settings, onProgress: (p) => unknown.push(p) });
+    expect(unknown[unknown.length - 1]).toMatchObject({ done: true, total: null, etaSeconds: null });
   });
 
   it('moves on from a 404 to the next URL without retrying it', async () => {
