@@ -24,6 +24,6 @@ export {
   UNKNOWN_CHAR_ID,
   quantizeText,
 } from './formats/char-quantization';
-export { agNewsFields } from './formats/ag-news-csv';
+export { agNewsFields, DEFAULT_TEXT_FIELDS } from './formats/ag-news-csv';
 export type { AgNewsField } from './formats/ag-news-csv';
 export { MNIST_SAMPLE_TEST_EVERY } from './datasets/mnist-sample';

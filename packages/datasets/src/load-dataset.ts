@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { datasetRegistry } from './datasets/registry';
 import type { Augmentation, DatasetDefinition, Normalization } from './datasets/definition';
-import { agNewsFields, type AgNewsField } from './formats/ag-news-csv';
+import { agNewsFields, DEFAULT_TEXT_FIELDS, type AgNewsField } from './formats/ag-news-csv';
 import { assertDatasetName, type DatasetName, type SplitName } from './names';
 import { parseOptions } from './parse-options';
 import { defaultCacheRoot } from './sources/cache-dir';
@@ -44,7 +44,7 @@ export const loadDatasetOptionsSchema = z
      * AG-News only: which fields form the text, joined by a space. Default: the description alone, as the
      * reference experiments used.
      */
-    textFields: z.array(z.enum(agNewsFields)).min(1).default(['description']),
+    textFields: z.array(z.enum(agNewsFields)).min(1).default([...DEFAULT_TEXT_FIELDS]),
   })
   .strict();
 

@@ -8,6 +8,9 @@ export const agNewsFields = ['title', 'description'] as const;
 /** `title` or `description`. */
 export type AgNewsField = (typeof agNewsFields)[number];
 
+/** The text of an AG-News example by default: the description alone, as the reference experiments used. */
+export const DEFAULT_TEXT_FIELDS: readonly AgNewsField[] = ['description'];
+
 /** One split of AG-News, as labels and the raw texts. */
 export interface AgNewsRows {
   /** Labels 0..3 (the file's class ids 1..4 minus one). */
