@@ -5,9 +5,11 @@
 // Target: >= 20x the fastest training throughput (~1,100 images/s assumed) = 22,000 images/s.
 import { initBackend } from '@neural-ode/backend';
 import { batches, loadDataset, type ImageSplit } from '@neural-ode/datasets';
+// Fixture writer of the datasets tests (tar-stream is a dependency of that package, not of the root).
+import { tarGz } from '../packages/datasets/src/testing/fixture-files';
 import * as tf from '@tensorflow/tfjs-core';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,6 +74,30 @@ async function main(): Promise<void> {
     augmentation: { cropPadding: 4, horizontalFlip: true },
   };
   const c1 = await timed(() => epoch(cifarLike, batchSize, 1, 0));
+
+  // A CIFAR-10-sized archive (5 × 10,000 + 10,000 records of 3,073 bytes, synthetic, gzip level 1), read back for
+  // the train split: gunzip + tar stream + record decode to NHWC.
+  const record = (i: number, b: number) => {
+    const r = new Uint8Array(3073);
+    r[0] = (i + b) % 10;
+    for (let p = 1; p < 3073; p++) r[p] = (i * 7 + p * 13 + b) & 255;
+    return r;
+  };
+  const tarDir = mkdtempSync(join(tmpdir(), 'bench-cifar-'));
+  const members: Record<string, Uint8Array> = {};
+  for (const [name, b] of [['data_batch_1.bin', 1], ['data_batch_2.bin', 2], ['data_batch_3.bin', 3], ['data_batch_4.bin', 4], ['data_batch_5.bin', 5], ['test_batch.bin', 0]] as const) {
+    const bytes = new Uint8Array(10000 * 3073);
+    for (let i = 0; i < 10000; i++) bytes.set(record(i, b), i * 3073);
+    members[`cifar-10-batches-bin/${name}`] = bytes;
+  }
+  writeFileSync(join(tarDir, 'cifar-10-binary.tar.gz'), await tarGz(members, 1));
+  const tarMd5 = createHash('md5').update(readFileSync(join(tarDir, 'cifar-10-binary.tar.gz'))).digest('hex');
+  let cifarCount = 0;
+  const cifarDecode = await timed(async () => {
+    const s = await loadDataset('cifar10', { split: 'train', dataDir: tarDir, cacheDir: tarDir, download: false, sources: { 'cifar-10-binary.tar.gz': { md5: tarMd5 } } });
+    cifarCount = s.count;
+  });
+  rmSync(tarDir, { recursive: true, force: true });
   // AG-News-sized CSV (120,000 rows, ~230 characters each, quoted fields with commas and doubled quotes), synthetic:
   // parse (csv-parse) + quantise to 120,000 × 1014 int32, then one epoch of int32 batches.
   const dir = mkdtempSync(join(tmpdir(), 'bench-ag-'));
@@ -100,6 +126,7 @@ async function main(): Promise<void> {
     ['  epoch 2 (data already in memory)', e2, train.count],
     ['  full first epoch: decode + epoch 1', full, train.count],
     ['CIFAR-10-shaped synthetic, 10,000 images (crop + flip)', c1, n],
+    ['CIFAR-10-sized synthetic .tar.gz: decode train split', cifarDecode, cifarCount],
     ['AG-News-sized synthetic CSV: parse + quantise + 1 epoch', agLoad, agCount],
   ];
   console.log(`datasets pipeline, backend ${choice.tfjsBackend}, batch ${batchSize}, ${cpus().length} cores, load average ${load0.toFixed(1)} at start`);

@@ -108,8 +108,7 @@ export function datasetCacheDir(name: DatasetName, cacheDir?: string): string {
  * ```
  */
 export async function loadDataset(name: DatasetName, options: LoadDatasetOptions): Promise<DatasetSplit> {
-  const where0 = 'loadDataset';
-  assertDatasetName(where0, name);
+  assertDatasetName('loadDataset', name);
   const opts = parseOptions(`loadDataset('${name}')`, loadDatasetOptionsSchema, options);
   const def: DatasetDefinition = datasetRegistry[name];
   const where = `loadDataset('${name}', { split: '${opts.split}' })`;

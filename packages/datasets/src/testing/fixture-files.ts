@@ -41,8 +41,8 @@ export function cifarRecords(n: number, labelOf = (i: number) => i % 10): Uint8A
   return out;
 }
 
-/** A `.tar.gz` with the given members (name → bytes), written by `tar-stream`. */
-export async function tarGz(members: Record<string, Uint8Array>): Promise<Uint8Array> {
+/** A `.tar.gz` with the given members (name → bytes), written by `tar-stream`, at gzip `level`. */
+export async function tarGz(members: Record<string, Uint8Array>, level = 6): Promise<Uint8Array> {
   const p = pack();
   const chunks: Buffer[] = [];
   p.on('data', (c: Buffer) => chunks.push(c));
@@ -55,7 +55,7 @@ export async function tarGz(members: Record<string, Uint8Array>): Promise<Uint8A
   }
   p.finalize();
   await done;
-  return gzipSync(Buffer.concat(chunks));
+  return gzipSync(Buffer.concat(chunks), { level });
 }
 
 /** A CIFAR-10 archive with `train` records per data batch and `test` records in the test batch. */
