@@ -144,6 +144,18 @@ describe('loadDataset downloads (local HTTP server on 127.0.0.1)', () => {
     expect(Array.from(b.y)).toEqual(Array.from(a.y));
   });
 
+  it('fetches a file once when two loads need it at the same time', async () => {
+    const cacheDir = tempDir();
+    const sources = { [trainFiles[0]]: digests(f.images), [trainFiles[1]]: digests(f.labels) };
+    const n = requests.length;
+    const [a, b] = await Promise.all([
+      loadDataset('mnist', { split: 'train', cacheDir, mirror, sources }),
+      loadDataset('mnist', { split: 'train', cacheDir, mirror, sources }),
+    ]);
+    expect(requests.length - n).toBe(2);
+    expect([a.count, b.count]).toEqual([9, 9]);
+  });
+
   it('does not trust a damaged cache file: names it offline, downloads it again online', async () => {
     const cacheDir = tempDir();
     const sources = { [trainFiles[0]]: digests(f.images), [trainFiles[1]]: digests(f.labels) };

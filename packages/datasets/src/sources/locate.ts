@@ -105,6 +105,19 @@ function whereToPut(ctx: LocateContext): string {
   return lines.join('\n');
 }
 
+// Downloads in flight in this process, by destination: CIFAR-10's train and test splits share one archive, and
+// loading both at once must not fetch it twice.
+const inflight = new Map<string, Promise<void>>();
+
+function downloadOnce(source: FileSource, dest: string, settings: DownloadSettings): Promise<void> {
+  let p = inflight.get(dest);
+  if (!p) {
+    p = downloadFile(source, dest, settings).finally(() => inflight.delete(dest));
+    inflight.set(dest, p);
+  }
+  return p;
+}
+
 /**
  * Finds or fetches every file: `dataDir` first, then system folders, then the cache, then (if `download`) a
  * verified download into the cache. With files missing and downloads off or failing, the error lists each
@@ -130,7 +143,7 @@ export async function locateFiles(sources: readonly FileSource[], ctx: LocateCon
     const s = sources[i];
     const dest = join(ctx.cacheDir, s.file);
     try {
-      await downloadFile(s, dest, ctx.settings);
+      await downloadOnce(s, dest, ctx.settings);
     } catch (err) {
       throw new Error(`${ctx.where}: ${(err as Error).message}\nIf this machine is offline: ${help}`);
     }
