@@ -283,6 +283,46 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
   });
 }
 
+// slice(x, shape, begin, size, out)
+napi_value Slice(napi_env env, napi_callback_info info) {
+  return call(env, info, 5, [&](napi_value* a) {
+    int rank = arrayLength(env, a[1]);
+    if (rank < 1 || arrayLength(env, a[2]) != rank || arrayLength(env, a[3]) != rank) throw ArgError{"shape, begin and size must have one rank"};
+    int shape[kMaxRank], begin[kMaxRank], size[kMaxRank];
+    readShape(env, a[1], shape, rank);
+    readShape(env, a[2], begin, rank);
+    readShape(env, a[3], size, rank);
+    size_t nx = 1, no = 1;
+    for (int i = 0; i < rank; ++i) {
+      if (begin[i] < 0 || size[i] < 0 || begin[i] + size[i] > shape[i]) throw ArgError{"slice out of bounds"};
+      nx *= shape[i];
+      no *= size[i];
+    }
+    size_t lx, lo;
+    float* x = f32(env, a[0], &lx, "x");
+    float* out = f32(env, a[4], &lo, "out");
+    checkLen(lx, nx, "x");
+    checkLen(lo, no, "out");
+    sliceCopy(x, shape, begin, size, rank, out);
+    return undefined(env);
+  });
+}
+
+// copyRows(src, rows, srcCols, dst, dstCols, colOffset): dst[r, colOffset + c] = src[r, c] (concat)
+napi_value CopyRows(napi_env env, napi_callback_info info) {
+  return call(env, info, 6, [&](napi_value* a) {
+    long rows = i32(env, a[1]), srcCols = i32(env, a[2]), dstCols = i32(env, a[4]), off = i32(env, a[5]);
+    if (rows < 0 || srcCols < 0 || off < 0 || off + srcCols > dstCols) throw ArgError{"copyRows: columns out of bounds"};
+    size_t ls, ld;
+    float* src = f32(env, a[0], &ls, "src");
+    float* dst = f32(env, a[3], &ld, "dst");
+    checkLen(ls, size_t(rows) * srcCols, "src");
+    checkLen(ld, size_t(rows) * dstCols, "dst");
+    copyRows(src, rows, srcCols, dst, dstCols, off);
+    return undefined(env);
+  });
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return call(env, info, 1, [&](napi_value* a) {
     int n = i32(env, a[0]);
@@ -341,6 +381,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"groupNormBackward", nullptr, GroupNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"slice", nullptr, Slice, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copyRows", nullptr, CopyRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvImpl", nullptr, SetConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},

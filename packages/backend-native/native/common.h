@@ -61,6 +61,8 @@ void binaryBroadcast(int op, const float* a, const int* ashape, const float* b, 
                      float* out, const int* oshape, int rank);
 void relu(const float* x, float* y, size_t n);
 void step(const float* x, float* y, size_t n, float alpha);
+void sliceCopy(const float* x, const int* shape, const int* begin, const int* size, int rank, float* out);
+void copyRows(const float* src, long rows, long srcCols, float* dst, long dstCols, long colOffset);
 void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out);
 
 }  // namespace nn

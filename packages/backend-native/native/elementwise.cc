@@ -254,3 +254,37 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
 }
 
 }  // namespace nn
+
+namespace nn {
+
+void sliceCopy(const float* x, const int* shape, const int* begin, const int* size, int rank, float* out) {
+  std::vector<long> st(rank);
+  long s = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    st[i] = s;
+    s *= shape[i];
+  }
+  // j: the outermost axis of the contiguous run (every axis inside it is taken whole).
+  int j = rank - 1;
+  while (j > 0 && size[j] == shape[j]) --j;
+  const long run = long(size[j]) * st[j];
+  long outer = 1;
+  for (int i = 0; i < j; ++i) outer *= size[i];
+  if (run == 0 || outer == 0) return;
+#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(outer) * run > kParallelMin)
+  for (long o = 0; o < outer; ++o) {
+    long off = long(begin[j]) * st[j], rem = o;
+    for (int i = j - 1; i >= 0; --i) {
+      off += (begin[i] + rem % size[i]) * st[i];
+      rem /= size[i];
+    }
+    std::memcpy(out + o * run, x + off, sizeof(float) * run);
+  }
+}
+
+void copyRows(const float* src, long rows, long srcCols, float* dst, long dstCols, long colOffset) {
+#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(rows) * srcCols > kParallelMin)
+  for (long r = 0; r < rows; ++r) std::memcpy(dst + r * dstCols + colOffset, src + r * srcCols, sizeof(float) * srcCols);
+}
+
+}  // namespace nn

@@ -1,10 +1,91 @@
-// Fused GroupNorm (+ReLU) over channels-last x[n, s, c]: statistics in double, one parallel task per image.
+// Fused GroupNorm (+ReLU) over channels-last x[n, s, c], one parallel task per image. Every pass runs over
+// whole rows of c channels (contiguous, vectorised); per-channel partial sums are kept in float for blocks of
+// rows and flushed into double, so long sequences keep float64-grade statistics.
 #include <omp.h>
+#include <algorithm>
 #include <cmath>
 #include <vector>
 #include "common.h"
 
 namespace nn {
+namespace {
+
+constexpr int kBlock = 128;  // rows summed in float before flushing into double
+
+// acc[ch] += Σ_p f(p, ch) over the s rows of one image, blocked as described above.
+template <typename F>
+void channelSums(int s, int c, double* acc, float* part, F f) {
+  for (int p0 = 0; p0 < s; p0 += kBlock) {
+    const int p1 = std::min(s, p0 + kBlock);
+    std::fill(part, part + c, 0.f);
+    for (int p = p0; p < p1; ++p) {
+#pragma omp simd
+      for (int ch = 0; ch < c; ++ch) part[ch] += f(p, ch);
+    }
+    for (int ch = 0; ch < c; ++ch) acc[ch] += part[ch];
+  }
+}
+
+template <bool Relu>
+void backwardImage(int s, int c, int cg, int groups, double count, const float* xi, const float* gi, const float* gamma,
+                   const float* beta, const float* mch, const float* rch, float* dxi, double* a, double* b, float* pa,
+                   float* pb, float* s1c, float* s2c, double* dbetaAcc, double* dgammaAcc) {
+  std::fill(a, a + c, 0.0);
+  std::fill(b, b + c, 0.0);
+  // a[c] = Σ_s g, b[c] = Σ_s g·x̂, with g the gradient before the ReLU (zero where the output was clipped).
+  for (int p0 = 0; p0 < s; p0 += kBlock) {
+    const int p1 = std::min(s, p0 + kBlock);
+    std::fill(pa, pa + c, 0.f);
+    std::fill(pb, pb + c, 0.f);
+    for (int p = p0; p < p1; ++p) {
+      const float* xr = xi + size_t(p) * c;
+      const float* gr = gi + size_t(p) * c;
+#pragma omp simd
+      for (int ch = 0; ch < c; ++ch) {
+        const float xh = (xr[ch] - mch[ch]) * rch[ch];
+        float gv = gr[ch];
+        if (Relu) gv = xh * gamma[ch] + beta[ch] > 0.f ? gv : 0.f;
+        pa[ch] += gv;
+        pb[ch] += gv * xh;
+      }
+    }
+    for (int ch = 0; ch < c; ++ch) {
+      a[ch] += pa[ch];
+      b[ch] += pb[ch];
+    }
+  }
+  for (int g = 0; g < groups; ++g) {
+    double u = 0, v = 0;
+    for (int j = 0; j < cg; ++j) {
+      const int ch = g * cg + j;
+      u += gamma[ch] * a[ch];
+      v += gamma[ch] * b[ch];
+    }
+    for (int j = 0; j < cg; ++j) {
+      s1c[g * cg + j] = float(u / count);
+      s2c[g * cg + j] = float(v / count);
+    }
+  }
+  for (int ch = 0; ch < c; ++ch) {
+    dbetaAcc[ch] += a[ch];
+    dgammaAcc[ch] += b[ch];
+  }
+  // dx = rstd·(γ·g − mean_group(γ·g) − x̂·mean_group(γ·g·x̂)).
+  for (int p = 0; p < s; ++p) {
+    const float* xr = xi + size_t(p) * c;
+    const float* gr = gi + size_t(p) * c;
+    float* out = dxi + size_t(p) * c;
+#pragma omp simd
+    for (int ch = 0; ch < c; ++ch) {
+      const float xh = (xr[ch] - mch[ch]) * rch[ch];
+      float gv = gr[ch];
+      if (Relu) gv = xh * gamma[ch] + beta[ch] > 0.f ? gv : 0.f;
+      out[ch] = rch[ch] * (gamma[ch] * gv - s1c[ch] - xh * s2c[ch]);
+    }
+  }
+}
+
+}  // namespace
 
 void groupNormForward(int n, int s, int c, int groups, float eps, bool relu, const float* x,
                       const float* gamma, const float* beta, float* y, float* mean, float* rstd) {
@@ -12,55 +93,54 @@ void groupNormForward(int n, int s, int c, int groups, float eps, bool relu, con
   const double count = double(s) * cg;
 #pragma omp parallel num_threads(threads()) if (size_t(n) * s * c > 16384)
   {
-    std::vector<double> sum(groups), sq(groups);
-    std::vector<float> scale(c), shift(c);
+    std::vector<double> acc(c);
+    std::vector<float> part(c), mch(c), scale(c), shift(c);
+    std::vector<double> gm(groups), gv(groups);
 #pragma omp for schedule(static)
     for (int i = 0; i < n; ++i) {
       const float* xi = x + size_t(i) * s * c;
       float* yi = y + size_t(i) * s * c;
-      std::fill(sum.begin(), sum.end(), 0.0);
-      std::fill(sq.begin(), sq.end(), 0.0);
-      for (int p = 0; p < s; ++p) {
-        const float* row = xi + size_t(p) * c;
-        for (int g = 0; g < groups; ++g) {
-          double acc = 0;
-          for (int j = 0; j < cg; ++j) acc += row[g * cg + j];
-          sum[g] += acc;
-        }
-      }
-      for (int g = 0; g < groups; ++g) sum[g] /= count;
-      // Second pass around the mean: no cancellation for inputs with a large mean.
-      for (int p = 0; p < s; ++p) {
-        const float* row = xi + size_t(p) * c;
-        for (int g = 0; g < groups; ++g) {
-          double m = sum[g], acc = 0;
-          for (int j = 0; j < cg; ++j) {
-            double d = row[g * cg + j] - m;
-            acc += d * d;
-          }
-          sq[g] += acc;
-        }
-      }
+      std::fill(acc.begin(), acc.end(), 0.0);
+      channelSums(s, c, acc.data(), part.data(), [&](int p, int ch) { return xi[size_t(p) * c + ch]; });
       for (int g = 0; g < groups; ++g) {
-        double r = 1.0 / std::sqrt(sq[g] / count + double(eps));
-        mean[size_t(i) * groups + g] = float(sum[g]);
+        double t = 0;
+        for (int j = 0; j < cg; ++j) t += acc[g * cg + j];
+        gm[g] = t / count;
+        for (int j = 0; j < cg; ++j) mch[g * cg + j] = float(gm[g]);
+      }
+      // Second pass around the mean: no cancellation for inputs with a large mean.
+      std::fill(acc.begin(), acc.end(), 0.0);
+      const float* m = mch.data();
+      channelSums(s, c, acc.data(), part.data(), [&](int p, int ch) {
+        const float d = xi[size_t(p) * c + ch] - m[ch];
+        return d * d;
+      });
+      for (int g = 0; g < groups; ++g) {
+        double t = 0;
+        for (int j = 0; j < cg; ++j) t += acc[g * cg + j];
+        // The float mean's rounding shifts the centred sum by count·δ²: negligible, but corrected for.
+        double delta = double(mch[g * cg]) - gm[g];
+        double var = std::max(0.0, t / count - delta * delta);
+        double r = 1.0 / std::sqrt(var + double(eps));
+        mean[size_t(i) * groups + g] = float(gm[g]);
         rstd[size_t(i) * groups + g] = float(r);
         for (int j = 0; j < cg; ++j) {
-          int ch = g * cg + j;
+          const int ch = g * cg + j;
           scale[ch] = float(r * gamma[ch]);
-          shift[ch] = float(beta[ch] - sum[g] * r * gamma[ch]);
+          shift[ch] = float(beta[ch] - gm[g] * r * gamma[ch]);
         }
       }
+      const float* sc = scale.data();
+      const float* sh = shift.data();
       for (int p = 0; p < s; ++p) {
         const float* row = xi + size_t(p) * c;
         float* out = yi + size_t(p) * c;
         if (relu) {
-          for (int ch = 0; ch < c; ++ch) {
-            float v = row[ch] * scale[ch] + shift[ch];
-            out[ch] = v > 0.f ? v : 0.f;
-          }
+#pragma omp simd
+          for (int ch = 0; ch < c; ++ch) out[ch] = std::max(row[ch] * sc[ch] + sh[ch], 0.f);
         } else {
-          for (int ch = 0; ch < c; ++ch) out[ch] = row[ch] * scale[ch] + shift[ch];
+#pragma omp simd
+          for (int ch = 0; ch < c; ++ch) out[ch] = row[ch] * sc[ch] + sh[ch];
         }
       }
     }
@@ -79,61 +159,21 @@ void groupNormBackward(int n, int s, int c, int groups, bool relu, const float* 
     const int t = omp_get_thread_num();
     double* tg = accGamma.data() + size_t(t) * c;
     double* tb = accBeta.data() + size_t(t) * c;
-    std::vector<double> a(c), b(c), s1(groups), s2(groups);
-    std::vector<float> mch(c), rch(c), s1c(c), s2c(c);
+    std::vector<double> a(c), b(c);
+    std::vector<float> pa(c), pb(c), mch(c), rch(c), s1c(c), s2c(c);
 #pragma omp for schedule(static)
     for (int i = 0; i < n; ++i) {
-      const float* xi = x + size_t(i) * s * c;
-      const float* gi = dy + size_t(i) * s * c;
-      float* dxi = dx + size_t(i) * s * c;
       for (int ch = 0; ch < c; ++ch) {
         mch[ch] = mean[size_t(i) * groups + ch / cg];
         rch[ch] = rstd[size_t(i) * groups + ch / cg];
-        a[ch] = 0;
-        b[ch] = 0;
       }
-      // a[c] = Σ_s g, b[c] = Σ_s g·x̂, with g the gradient before the ReLU.
-      for (int p = 0; p < s; ++p) {
-        const float* xr = xi + size_t(p) * c;
-        const float* gr = gi + size_t(p) * c;
-        for (int ch = 0; ch < c; ++ch) {
-          float xh = (xr[ch] - mch[ch]) * rch[ch];
-          float gv = gr[ch];
-          if (relu && xh * gamma[ch] + beta[ch] <= 0.f) gv = 0.f;
-          a[ch] += gv;
-          b[ch] += double(gv) * xh;
-        }
-      }
-      for (int g = 0; g < groups; ++g) {
-        double u = 0, v = 0;
-        for (int j = 0; j < cg; ++j) {
-          int ch = g * cg + j;
-          u += gamma[ch] * a[ch];
-          v += gamma[ch] * b[ch];
-        }
-        s1[g] = u / count;
-        s2[g] = v / count;
-        for (int j = 0; j < cg; ++j) {
-          s1c[g * cg + j] = float(s1[g]);
-          s2c[g * cg + j] = float(s2[g]);
-        }
-      }
-      for (int ch = 0; ch < c; ++ch) {
-        tb[ch] += a[ch];
-        tg[ch] += b[ch];
-      }
-      // dx = rstd·(γ·g − mean(γ·g) − x̂·mean(γ·g·x̂)) over each group.
-      for (int p = 0; p < s; ++p) {
-        const float* xr = xi + size_t(p) * c;
-        const float* gr = gi + size_t(p) * c;
-        float* out = dxi + size_t(p) * c;
-        for (int ch = 0; ch < c; ++ch) {
-          float xh = (xr[ch] - mch[ch]) * rch[ch];
-          float gv = gr[ch];
-          if (relu && xh * gamma[ch] + beta[ch] <= 0.f) gv = 0.f;
-          out[ch] = rch[ch] * (gamma[ch] * gv - s1c[ch] - xh * s2c[ch]);
-        }
-      }
+      const size_t off = size_t(i) * s * c;
+      if (relu)
+        backwardImage<true>(s, c, cg, groups, count, x + off, dy + off, gamma, beta, mch.data(), rch.data(), dx + off,
+                            a.data(), b.data(), pa.data(), pb.data(), s1c.data(), s2c.data(), tb, tg);
+      else
+        backwardImage<false>(s, c, cg, groups, count, x + off, dy + off, gamma, beta, mch.data(), rch.data(), dx + off,
+                             a.data(), b.data(), pa.data(), pb.data(), s1c.data(), s2c.data(), tb, tg);
     }
   }
   for (int ch = 0; ch < c; ++ch) {

@@ -18,6 +18,8 @@ export interface NativeAddon {
   ): void;
   binary(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Float32Array, outShape: number[]): void;
   unary(kind: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  slice(x: Float32Array, shape: number[], begin: number[], size: number[], out: Float32Array): void;
+  copyRows(src: Float32Array, rows: number, srcCols: number, dst: Float32Array, dstCols: number, colOffset: number): void;
   reduceSum(x: Float32Array, shape: number[], reduced: number[], scale: number, out: Float32Array): void;
   setThreads(n: number): void;
   setConvImpl(impl: 0 | 1): void;

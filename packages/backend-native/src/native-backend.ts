@@ -7,6 +7,7 @@ import { binaryKernels } from './kernels/binary';
 import { convKernels } from './kernels/conv2d';
 import { groupNormKernels } from './kernels/group-norm';
 import { reduceKernels } from './kernels/reduce';
+import { sliceKernels } from './kernels/slice';
 import { unaryKernels } from './kernels/unary';
 
 /** Name of the tfjs backend {@link registerNativeBackend} registers. */
@@ -18,7 +19,7 @@ export const TFJS_VERSION = '4.22.0';
 /** cpu kernels the native kernels fall back to for layouts and dtypes they do not take. */
 const FALLBACK_KERNELS = [
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D',
-  'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Relu', 'Step',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Relu', 'Step', 'Slice', 'SplitV', 'Concat',
 ] as const;
 
 /** Whether the native backend can be used here, and if not, why and how to fix it. */
@@ -50,6 +51,9 @@ function missingInternals(): string[] {
   need(typeof tf.backend_util?.assertAndGetBroadcastShape === 'function', 'backend_util.assertAndGetBroadcastShape');
   need(typeof tf.backend_util?.expandShapeToKeepDim === 'function', 'backend_util.expandShapeToKeepDim');
   need(typeof tf.backend_util?.convertConv2DDataFormat === 'function', 'backend_util.convertConv2DDataFormat');
+  need(typeof tf.backend_util?.prepareSplitSize === 'function', 'backend_util.prepareSplitSize');
+  need(typeof tf.backend_util?.computeOutShape === 'function', 'backend_util.computeOutShape');
+  need(typeof tf.slice_util?.parseSliceParams === 'function', 'slice_util.parseSliceParams');
   for (const k of FALLBACK_KERNELS) need(tf.getKernel(k, 'cpu') !== undefined, `cpu kernel ${k}`);
   return missing;
 }
@@ -129,6 +133,7 @@ function nativeKernels(addon: NativeAddon): KernelConfig[] {
     ...binaryKernels(addon, fallback),
     ...reduceKernels(addon, fallback),
     ...unaryKernels(addon, fallback),
+    ...sliceKernels(addon, fallback),
     ...groupNormKernels(addon),
   ];
 }
@@ -136,7 +141,7 @@ function nativeKernels(addon: NativeAddon): KernelConfig[] {
 /**
  * Registers the tfjs backend `'native'`: a `MathBackendCPU` (tfjs-backend-cpu 4.22.0) with every cpu kernel
  * re-registered for it and the hot ones (conv2d and its gradients, fused conv2d, broadcast add/sub/mul/div,
- * sum/mean, relu/step) replaced by the addon, plus the GroupNorm kernels {@link GROUP_NORM_KERNEL} and
+ * sum/mean, relu/step, slice/splitV/concat) replaced by the addon, plus the GroupNorm kernels {@link GROUP_NORM_KERNEL} and
  * {@link GROUP_NORM_GRAD_KERNEL}. Idempotent (a second call only sets the threads). Does not activate the
  * backend: call `tf.setBackend('native')`. Rejects with the reason and the fix when {@link nativeStatus} says
  * unavailable.

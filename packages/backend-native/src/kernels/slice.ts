@@ -1,0 +1,73 @@
+import { backend_util, Concat, Slice, slice_util, SplitV, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { NativeAddon } from '../addon';
+import { float32Values, output } from './tensor-data';
+
+/**
+ * Slice, SplitV (the gradient of concat, e.g. of a ConcatConv's time channel) and Concat for float32 tensors:
+ * strided row copies. The cpu backend does non-contiguous slices element by element through index arithmetic.
+ */
+export function sliceKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
+  const sliceOf = (backend: MathBackendCPU, x: TensorInfo, xv: Float32Array, begin: number[], size: number[]) => {
+    const out = new Float32Array(util.sizeFromShape(size));
+    if (out.length > 0) addon.slice(xv, x.shape, begin, size, out);
+    return output(backend, size, out);
+  };
+
+  const slice: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const xv = float32Values(backend, x);
+    if (!xv || x.shape.length === 0 || x.shape.length > 8) return fallback(Slice)(args);
+    const a = args.attrs as NamedAttrMap;
+    const [begin, size] = slice_util.parseSliceParams(x, a.begin as number | number[], a.size as number | number[]);
+    slice_util.assertParamsValid(x, begin, size);
+    return sliceOf(backend, x, xv, begin, size);
+  };
+
+  const splitV: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const xv = float32Values(backend, x);
+    if (!xv || x.shape.length === 0 || x.shape.length > 8) return fallback(SplitV)(args);
+    const a = args.attrs as NamedAttrMap;
+    const axis = util.parseAxisParam(a.axis as number, x.shape)[0]!;
+    const sizes = backend_util.prepareSplitSize(x, a.numOrSizeSplits as number | number[], axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    const size = x.shape.slice();
+    return sizes.map((s) => {
+      size[axis] = s;
+      const t = sliceOf(backend, x, xv, begin.slice(), size.slice());
+      begin[axis]! += s;
+      return t;
+    });
+  };
+
+  const concat: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const inputs = args.inputs as unknown as TensorInfo[];
+    const a = args.attrs as NamedAttrMap;
+    const values = inputs.map((t) => float32Values(backend, t));
+    if (inputs.length === 0 || values.some((v) => !v)) return fallback(Concat)(args);
+    const axis = util.parseAxisParam(a.axis as number, inputs[0]!.shape)[0]!;
+    backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
+    const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+    const out = new Float32Array(util.sizeFromShape(outShape));
+    const rows = util.sizeFromShape(outShape.slice(0, axis));
+    const dstCols = util.sizeFromShape(outShape.slice(axis));
+    let offset = 0;
+    inputs.forEach((t, i) => {
+      const cols = util.sizeFromShape(t.shape.slice(axis));
+      if (cols > 0 && rows > 0) addon.copyRows(values[i]!, rows, cols, out, dstCols, offset);
+      offset += cols;
+    });
+    return output(backend, outShape, out);
+  };
+
+  return [
+    { kernelName: Slice, backendName: 'native', kernelFunc: slice },
+    { kernelName: SplitV, backendName: 'native', kernelFunc: splitV },
+    { kernelName: Concat, backendName: 'native', kernelFunc: concat },
+  ];
+}
