@@ -46,7 +46,7 @@ export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayL
       );
     }
     // Copy: the caller may reuse its output buffer between calls.
-    return Float64Array.from(out);
+    return new Float64Array(out);
   };
   const { ys, stats } = integrate(alg, field, y, times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
   return { ys, stats };

@@ -41,22 +41,25 @@ export interface TensorAlgebraOptions {
 
 /** {@link StateAlgebra} on lists of float32 tensors; every method returns new tensors and frees its temporaries. */
 export function tensorAlgebra(o: TensorAlgebraOptions): StateAlgebra<TensorState> {
+  // y + h Σ w_j k_j as ONE matMul of the weight row [1, h·w_j…] with the stacked rows [y; k_j…]: two kernels
+  // (concat, matMul) whatever the number of stages.
   const combineOne = (y: tf.Tensor2D | null, h: number, ks: readonly TensorState[], w: readonly number[], c: number): tf.Tensor2D =>
     tf.tidy(() => {
-      const idx: number[] = [];
-      for (let j = 0; j < w.length; j++) if (h * w[j] !== 0) idx.push(j);
-      let sum: tf.Tensor2D;
-      if (idx.length === 0) return y ? tf.clone(y) : tf.zerosLike(ks[0][c]);
-      if (idx.length === 1) sum = tf.mul(ks[idx[0]][c], tf.scalar(h * w[idx[0]]));
-      else {
-        const K = tf.concat(idx.map((j) => ks[j][c]), 0);
-        sum = tf.matMul(tf.tensor2d(idx.map((j) => h * w[j]), [1, idx.length]), K);
+      const rows: tf.Tensor2D[] = y ? [y] : [];
+      const coef: number[] = y ? [1] : [];
+      for (let j = 0; j < w.length; j++) {
+        if (h * w[j] === 0) continue;
+        rows.push(ks[j][c]);
+        coef.push(h * w[j]);
       }
-      return y ? tf.add(y, sum) : sum;
+      if (rows.length === 0) return tf.zerosLike(ks[0][c]);
+      if (rows.length === 1) return coef[0] === 1 ? tf.clone(rows[0]) : tf.mul(rows[0], tf.scalar(coef[0]));
+      return tf.matMul(tf.tensor2d(coef, [1, coef.length]), tf.concat(rows, 0));
     });
   const scale = (c: number, ref: tf.Tensor): tf.Tensor => tf.add(o.atol[c], tf.mul(o.rtol[c], ref));
-  // Reduces per-component scaled errors to one number, off the tape, with one host read. NaN/Inf anywhere in
-  // `probe` makes the result NaN (max() alone would skip a NaN).
+  // Reduces per-component scaled errors to one number, off the tape, with one host read. RMS norms reduce to
+  // mean squares on the device and take the square root on the host; NaN/Inf propagate into the result (for the
+  // max norm through an explicit probe, since max() skips NaN).
   const hostNorm = (anchor: tf.Tensor, build: () => { scaled: tf.Tensor[]; probe: readonly tf.Tensor[] }): number =>
     tf.tidy(() => {
       const r = untaped(anchor, () =>
@@ -64,18 +67,22 @@ export function tensorAlgebra(o: TensorAlgebraOptions): StateAlgebra<TensorState
           const { scaled, probe } = build();
           const count = o.norm === 'seminorm' ? Math.min(o.normComponents ?? scaled.length, scaled.length) : scaled.length;
           const used = scaled.slice(0, count);
-          let norm: tf.Tensor;
-          if (o.norm === 'max') norm = tf.max(tf.stack(used.map((s) => tf.max(tf.abs(s)))));
-          else if (o.norm === 'rms') {
+          if (o.norm === 'max') {
+            const m = used.length === 1 ? tf.max(tf.abs(used[0])) : tf.max(tf.stack(used.map((s) => tf.max(tf.abs(s)))));
+            const sums = probe.map((p) => tf.sum(p));
+            return tf.add(m, tf.mul(sums.length === 1 ? sums[0] : tf.addN(sums), 0));
+          }
+          if (used.length === 1) return tf.mean(tf.square(used[0]));
+          if (o.norm === 'rms') {
             const total = used.reduce((acc, s) => acc + s.size, 0);
-            norm = tf.sqrt(tf.div(used.length === 1 ? tf.sum(tf.square(used[0])) : tf.addN(used.map((s) => tf.sum(tf.square(s)))), total));
-          } else norm = used.length === 1 ? tf.sqrt(tf.mean(tf.square(used[0]))) : tf.max(tf.stack(used.map((s) => tf.sqrt(tf.mean(tf.square(s))))));
-          const sums = probe.map((p) => tf.sum(p));
-          return tf.add(norm, tf.mul(sums.length === 1 ? sums[0] : tf.addN(sums), 0));
+            return tf.div(tf.addN(used.map((s) => tf.sum(tf.square(s)))), total);
+          }
+          return tf.max(tf.stack(used.map((s) => tf.mean(tf.square(s)))));
         }),
       );
       o.onHostRead?.();
-      return r.dataSync()[0];
+      const v = r.dataSync()[0];
+      return o.norm === 'max' ? v : Math.sqrt(v);
     });
   return {
     combine: (y, h, ks, w) => ks[0].map((_, c) => combineOne(y ? y[c] : null, h, ks, w, c)),
