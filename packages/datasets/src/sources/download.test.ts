@@ -47,6 +47,12 @@ beforeAll(async () => {
       res.writeHead(200); // no Content-Length: chunked transfer
       res.write(payload.subarray(0, 1000));
       res.end(payload.subarray(1000));
+    } else if (parts[1] === 'encoded') {
+      // A server that labels a .gz file as gzip-encoded: the client must save the bytes as sent.
+      res.writeHead(200, { 'Content-Length': String(payload.length), 'Content-Encoding': 'gzip' });
+      res.end(payload);
+    } else if (parts[1] === 'redirect') {
+      res.writeHead(302, { Location: '/ok/redirected' }).end();
     } else if (parts[1] === '500') res.writeHead(500).end('oops');
     else res.writeHead(404).end('no');
   });
@@ -133,6 +139,15 @@ describe('downloadFile (local HTTP server)', () => {
     const unknown: DownloadProgress[] = [];
     await downloadFile(source([`${base}/chunked`], { size: undefined }), join(dir, 'again.bin'), { ...settings, onProgress: (p) => unknown.push(p) });
     expect(unknown[unknown.length - 1]).toMatchObject({ done: true, total: null, etaSeconds: null });
+  });
+
+  it('follows redirects and saves the bytes as sent, even when labelled Content-Encoding: gzip', async () => {
+    const dir = tempDir();
+    const before = requests.length;
+    await downloadFile(source([`${base}/redirect`]), join(dir, 'a.bin'), settings);
+    expect(requests.slice(before)).toEqual(['/redirect', '/ok/redirected']);
+    await downloadFile(source([`${base}/encoded`]), join(dir, 'b.bin'), settings);
+    expect(Buffer.compare(readFileSync(join(dir, 'b.bin')), payload)).toBe(0);
   });
 
   it('moves on from a 404 to the next URL without retrying it', async () => {

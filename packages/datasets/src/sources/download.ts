@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { basename, dirname, join } from 'node:path';
 import { checksumMismatch, ContentDigest } from './checksum';
 import type { FileSource } from './file-source';
@@ -72,6 +74,38 @@ export async function downloadFile(source: FileSource, dest: string, settings: D
   );
 }
 
+/** Raw bytes, never decoded: the checksums are of the file as published (what `wget`/`curl` save). */
+const REQUEST_HEADERS = { 'accept-encoding': 'identity', 'user-agent': 'neural-ode-datasets' };
+
+/** GET with redirects followed (node:http/https: no transparent decompression, unlike `fetch`). */
+function request(url: string, signal: AbortSignal, redirects = 5): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      reject(new PermanentError(`not a valid URL`));
+      return;
+    }
+    const get = u.protocol === 'https:' ? httpsGet : u.protocol === 'http:' ? httpGet : null;
+    if (!get) {
+      reject(new PermanentError(`unsupported protocol ${u.protocol} (use http: or https:)`));
+      return;
+    }
+    const req = get(u, { signal, headers: REQUEST_HEADERS }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        res.resume();
+        if (redirects === 0) reject(new PermanentError('too many redirects'));
+        else resolve(request(new URL(res.headers.location, u).toString(), signal, redirects - 1));
+        return;
+      }
+      resolve(res);
+    });
+    req.on('error', reject);
+  });
+}
+
 async function fetchOnce(
   source: FileSource,
   url: string,
@@ -82,28 +116,34 @@ async function fetchOnce(
   const temp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const arm = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(new Error(`no data for ${settings.timeoutMs} ms`)), settings.timeoutMs);
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, settings.timeoutMs);
   };
+  const why = (err: unknown) => (timedOut ? `no data for ${settings.timeoutMs} ms` : describeError(err));
   arm();
   const handle = await open(temp, 'wx');
   let closed = false;
+  let res: IncomingMessage | undefined;
   try {
-    let res: Response;
     try {
-      res = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+      res = await request(url, controller.signal);
     } catch (err) {
-      throw new Error(`request failed: ${describeFetchError(err)}`);
+      if (err instanceof PermanentError) throw err;
+      throw new Error(`request failed: ${why(err)}`);
     }
-    if (!res.ok || !res.body) {
-      const text = `HTTP ${res.status} ${res.statusText}`.trim();
-      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        throw new PermanentError(text);
-      }
+    const status = res.statusCode ?? 0;
+    if (status !== 200) {
+      res.resume();
+      const text = `HTTP ${status} ${res.statusMessage ?? ''}`.trim();
+      if (status >= 400 && status < 500 && status !== 408 && status !== 429) throw new PermanentError(text);
       throw new Error(text);
     }
-    const header = Number(res.headers.get('content-length'));
+    const header = Number(res.headers['content-length']);
     const total = Number.isFinite(header) && header > 0 ? header : (source.size ?? null);
     const digest = new ContentDigest();
     const start = performance.now();
@@ -125,7 +165,7 @@ async function fetchOnce(
       });
     };
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
         arm();
         digest.update(chunk);
         await handle.write(chunk);
@@ -136,8 +176,9 @@ async function fetchOnce(
         }
       }
     } catch (err) {
-      throw new Error(`transfer broke off after ${digest.size} bytes: ${describeFetchError(err)}`);
+      throw new Error(`transfer broke off after ${digest.size} bytes: ${why(err)}`);
     }
+    if (timedOut) throw new Error(`transfer broke off after ${digest.size} bytes: no data for ${settings.timeoutMs} ms`);
     if (Number.isFinite(header) && header > 0 && digest.size !== header) {
       throw new Error(`transfer broke off: received ${digest.size} of ${header} bytes`);
     }
@@ -150,15 +191,17 @@ async function fetchOnce(
     report(true);
   } finally {
     clearTimeout(timer);
+    res?.destroy();
     if (!closed) await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
   }
 }
 
-function describeFetchError(err: unknown): string {
-  const e = err as Error & { cause?: Error & { code?: string } };
-  const cause = e?.cause ? ` (${e.cause.code ?? ''}${e.cause.code ? ': ' : ''}${e.cause.message})` : '';
-  return `${e?.message ?? String(err)}${cause}`;
+function describeError(err: unknown): string {
+  const e = err as Error & { code?: string; cause?: Error & { code?: string } };
+  const code = e?.code ? `${e.code}: ` : '';
+  const cause = e?.cause ? ` (${e.cause.code ? `${e.cause.code}: ` : ''}${e.cause.message})` : '';
+  return `${code}${e?.message ?? String(err)}${cause}`;
 }
 
 function sleep(ms: number): Promise<void> {
