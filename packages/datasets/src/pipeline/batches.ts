@@ -26,11 +26,11 @@ export const batchesOptionsSchema = z
 /** Options of {@link batches}, as accepted (defaults applied by the schema). */
 export type BatchesOptions = z.input<typeof batchesOptionsSchema>;
 
+// A type alias (not an interface) so that `tf.dispose(batch)` accepts it as a TensorContainer.
 /**
  * One batch. `x`: images as float32 NHWC normalised, or character ids as int32 `[n, length]`; `y`: int32 labels
  * `[n]`. The consumer owns both tensors and disposes them (`tf.dispose(batch)`); nothing else keeps them.
  */
-// A type alias (not an interface) so that `tf.dispose(batch)` accepts it as a TensorContainer.
 export type Batch = {
   x: tf.Tensor;
   y: tf.Tensor;
