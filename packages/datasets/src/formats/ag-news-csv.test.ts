@@ -36,6 +36,12 @@ describe('AG-News CSV', () => {
     expect(Array.from((await readAgNewsCsv(write(bom), ['description'])).y)).toEqual([0]);
   });
 
+  it("skips the Kaggle copy's header row, and only that", async () => {
+    const rows = await readAgNewsCsv(write('Class Index,Title,Description\n"2","t","d"\n'), ['description']);
+    expect(Array.from(rows.y)).toEqual([1]);
+    await expect(readAgNewsCsv(write('"2","t","d"\nClass Index,Title,Description\n'), ['description'])).rejects.toThrow(/line 2: class "Class Index"/);
+  });
+
   it('names file and line of a bad class, a wrong field count, or broken quoting', async () => {
     let p = write('"1","a","b"\n"x","a","b"\n');
     await expect(readAgNewsCsv(p, ['description'])).rejects.toThrow(`${p} line 2: class "x" is not one of 1, 2, 3, 4`);

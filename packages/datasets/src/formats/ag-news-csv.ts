@@ -21,7 +21,8 @@ export interface AgNewsRows {
 
 /**
  * Reads an AG-News CSV (RFC 4180: `"class","title","description"`, quoted fields, doubled quotes, commas and
- * newlines inside fields) with `csv-parse`. Every row must have exactly three fields and a class id 1..4.
+ * newlines inside fields) with `csv-parse`. Every row must have exactly three fields and a class id 1..4; a first
+ * row `Class Index,Title,Description` (the Kaggle copy's header) is skipped.
  * Errors name the file and the line.
  */
 export async function readAgNewsCsv(path: string, fields: readonly AgNewsField[]): Promise<AgNewsRows> {
@@ -36,6 +37,8 @@ export async function readAgNewsCsv(path: string, fields: readonly AgNewsField[]
       if (record.length !== 3) {
         throw new Error(`${path} line ${info.lines}: ${record.length} field(s), expected 3 (class, title, description)`);
       }
+      // The Kaggle copy of AG-News starts with a header row; the original files do not.
+      if (info.lines === 1 && /^class index$/i.test(record[0].trim())) continue;
       const cls = record[0].trim();
       if (!/^[1-4]$/.test(cls)) {
         throw new Error(`${path} line ${info.lines}: class ${JSON.stringify(record[0])} is not one of 1, 2, 3, 4`);
