@@ -7,7 +7,7 @@ import { OdeintError, show } from './errors';
 import { checkTimes } from './times';
 import { tensorAlgebra, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, type TensorField } from './tensor-field';
-import { disposeTolerances, solveTensor, toleranceRow, type TensorSolution } from './odeint-tensor';
+import { solveTensor, type TensorSolution } from './odeint-tensor';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
 
@@ -103,8 +103,6 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
     ...forward,
     method: adjointMethod ?? forward.method,
     stepSize: adjointStepSize ?? forward.stepSize,
-    // Output times of the forward solve are where the adjoint jumps: the backward steps land on them anyway.
-    jumpTimes: forward.jumpTimes,
     rtol: adjointRtol ?? smallest(forward.rtol),
     atol: adjointAtol ?? smallest(forward.atol),
   };
@@ -185,7 +183,5 @@ function backward(
     alg.dispose(state);
     dyRows.dispose();
     ysRows.dispose();
-    void disposeTolerances;
-    void toleranceRow;
   }
 }

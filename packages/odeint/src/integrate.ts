@@ -74,6 +74,31 @@ function rkStep<S>(
   return { y1, ks };
 }
 
+/** Everything one solve shares between its steps. */
+interface Run<S> {
+  alg: StateAlgebra<S>;
+  f: Field<S>;
+  tab: Tableau;
+  ts: Float64Array;
+  direction: 1 | -1;
+  opts: ResolvedOdeintOptions;
+  fn: string;
+  stats: SolveStats;
+  /** Outputs so far (`ys[i]` is the state at `ts[i]`). */
+  ys: S[];
+  /** Jump times: `f` is re-evaluated after landing on one. */
+  jumps: Set<number>;
+  /** The caller's initial state (never freed here). */
+  y0: S;
+}
+
+/** The state between steps: time, state and its first stage `f(t, y)`. */
+interface Position<S> {
+  t: number;
+  y: S;
+  k0: S;
+}
+
 /**
  * Integrates `f` from `ts[0]` through every requested time with any tableau on any state algebra: the one
  * stepper behind `odeint` for float64 arrays and tensors, and behind the adjoint's backward solve.
@@ -90,11 +115,13 @@ export function integrate<S>(
   ctx: Ctx,
 ): IntegrateResult<S> {
   const stats: SolveStats = { nfe: 0, nAccepted: 0, nRejected: 0, nSteps: 0, firstStep: 0, lastStep: 0 };
-  const ys: S[] = [alg.copy(y0)];
-  if (ts.length === 1) return { ys, stats };
-  return tab.bErr
-    ? integrateAdaptive(alg, f, y0, ts, direction, tab, opts, ctx, stats, ys)
-    : integrateFixed(alg, f, y0, ts, direction, tab, opts, ctx, stats, ys);
+  const run: Run<S> = { alg, f, tab, ts, direction, opts, fn: ctx.fn, stats, ys: [alg.copy(y0)], jumps: new Set(opts.jumpTimes), y0 };
+  if (ts.length === 1) return { ys: run.ys, stats };
+  stats.nfe++;
+  const start: Position<S> = { t: ts[0], y: y0, k0: f(ts[0], y0) };
+  const end = tab.bErr ? integrateAdaptive(run, start, tab.bErr) : integrateFixed(run, start);
+  if (end.y !== y0) alg.dispose(end.y);
+  return { ys: run.ys, stats };
 }
 
 /** Frees every stage except the ones still in use. */
@@ -102,58 +129,46 @@ function disposeStages<S>(alg: StateAlgebra<S>, ks: readonly S[], keep: readonly
   for (const k of ks) if (!keep.includes(k)) alg.dispose(k);
 }
 
-/** Emits the outputs that fall in `(t, t + h]` by the tableau's dense output. */
-function emit<S>(
-  alg: StateAlgebra<S>,
-  f: Field<S>,
-  tab: Tableau,
-  ts: Float64Array,
-  next: number,
-  direction: number,
-  t: number,
-  h: number,
-  t1: number,
-  tEval: number,
-  y: S,
-  y1: S,
-  ks: S[],
-  f1Ref: { f1: S | null },
-  stats: SolveStats,
-  ys: S[],
-): number {
+/**
+ * After an accepted step from `p` to `(t1, y1)`: emits the outputs in `(t, t1]` by the tableau's dense output,
+ * finds the next first stage (the FSAL stage, the `f(t1, y1)` dense output needed, or a new evaluation; always
+ * new after a jump) and frees what is no longer used. Returns the new position and the next output index.
+ */
+function advance<S>(run: Run<S>, p: Position<S>, h: number, t1: number, tEval: number, y1: S, ks: S[], next: number): { p: Position<S>; next: number } {
+  const { alg, f, tab, ts, direction, stats, ys } = run;
+  let f1: S | null = tab.fsal ? ks[ks.length - 1] : null;
   while (next < ts.length && direction * (ts[next] - t1) <= 0) {
     const tOut = ts[next];
-    if (tOut === t1) {
-      ys.push(alg.copy(y1));
-    } else {
-      const { w, wF1 } = denseWeights(tab, (tOut - t) / h);
+    if (tOut === t1) ys.push(alg.copy(y1));
+    else {
+      const { w, wF1 } = denseWeights(tab, (tOut - p.t) / h);
       if (wF1 !== 0) {
-        if (f1Ref.f1 === null) {
+        if (f1 === null) {
           stats.nfe++;
-          f1Ref.f1 = f(tEval, y1);
+          f1 = f(tEval, y1);
         }
-        ys.push(alg.combine(y, h, [...ks, f1Ref.f1], [...w, wF1]));
-      } else {
-        ys.push(alg.combine(y, h, ks, w));
-      }
+        ys.push(alg.combine(p.y, h, [...ks, f1], [...w, wF1]));
+      } else ys.push(alg.combine(p.y, h, ks, w));
     }
     next++;
   }
-  return next;
+  let k0: S | null = null;
+  if (next < ts.length) {
+    if (f1 !== null && !run.jumps.has(t1)) k0 = f1;
+    else {
+      stats.nfe++;
+      k0 = f(t1, y1);
+    }
+  }
+  disposeStages(alg, ks, [k0]);
+  if (f1 !== null && f1 !== k0 && !ks.includes(f1)) alg.dispose(f1);
+  if (p.y !== run.y0) alg.dispose(p.y);
+  // k0 is null only when every output is written: the loop stops, `k0` is never read again.
+  return { p: { t: t1, y: y1, k0: k0 as S }, next };
 }
 
-function integrateFixed<S>(
-  alg: StateAlgebra<S>,
-  f: Field<S>,
-  y0: S,
-  ts: Float64Array,
-  direction: 1 | -1,
-  tab: Tableau,
-  opts: ResolvedOdeintOptions,
-  ctx: Ctx,
-  stats: SolveStats,
-  ys: S[],
-): IntegrateResult<S> {
+function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
+  const { alg, tab, ts, direction, opts, stats, ys } = run;
   const tStart = ts[0];
   const tEnd = ts[ts.length - 1];
   let inner: number[];
@@ -166,89 +181,55 @@ function integrateFixed<S>(
   } else {
     inner = Array.from(ts.subarray(1, ts.length - 1));
   }
-  const jumps = new Set(opts.jumpTimes);
   const grid = [tStart, ...between([...inner, ...opts.jumpTimes, ...opts.stepTimes], tStart, tEnd, direction), tEnd];
   if (grid.length - 1 > opts.maxSteps) {
     throw new OdeintError(
       'options.maxSteps',
-      `${ctx.fn}: the fixed-step grid has ${grid.length - 1} steps, more than options.maxSteps = ${opts.maxSteps}. ` +
+      `${run.fn}: the fixed-step grid has ${grid.length - 1} steps, more than options.maxSteps = ${opts.maxSteps}. ` +
         'Fix: raise maxSteps or use a larger stepSize.',
     );
   }
-  let y = y0;
-  stats.nfe++;
-  let k0 = f(tStart, y0);
+  let p = start;
   let next = 1;
   for (let g = 0; g < grid.length - 1; g++) {
-    const t = grid[g];
     const t1 = grid[g + 1];
-    const h = t1 - t;
+    const h = t1 - p.t;
     if (g === 0) stats.firstStep = h;
-    const tEval = jumps.has(t1) ? leftOf(t1, direction) : t1;
-    const { y1, ks } = rkStep(alg, f, tab, t, y, h, k0, stats, tEval);
+    const tEval = run.jumps.has(t1) ? leftOf(t1, direction) : t1;
+    const { y1, ks } = rkStep(alg, run.f, tab, p.t, p.y, h, p.k0, stats, tEval);
     stats.nAccepted++;
     stats.nSteps++;
     stats.lastStep = h;
-    const f1Ref = { f1: tab.fsal ? ks[ks.length - 1] : null };
     const before = ys.length;
-    next = emit(alg, f, tab, ts, next, direction, t, h, t1, tEval, y, y1, ks, f1Ref, stats, ys);
+    const t = p.t;
+    ({ p, next } = advance(run, p, h, t1, tEval, y1, ks, next));
     // Arrays are checked every step; tensors only at the outputs (a check is a device sync).
     const toCheck = alg.cheapFiniteCheck ? [y1] : ys.slice(before);
     for (const state of toCheck) {
       if (!alg.allFinite(state)) {
         throw new OdeintError(
           'y0',
-          `${ctx.fn}: the state became NaN or Inf between t = ${t} and t = ${t1} (h = ${h}). ` +
+          `${run.fn}: the state became NaN or Inf between t = ${t} and t = ${t1} (h = ${h}). ` +
             'Fix: check f for divisions by zero or overflow, or take smaller steps (stepSize).',
         );
       }
     }
-    const last = g === grid.length - 2;
-    let nextK0: S | null = null;
-    if (!last) {
-      if (f1Ref.f1 !== null && !jumps.has(t1)) nextK0 = f1Ref.f1;
-      else {
-        stats.nfe++;
-        nextK0 = f(t1, y1);
-      }
-    }
-    disposeStages(alg, ks, [nextK0]);
-    if (f1Ref.f1 !== null && f1Ref.f1 !== nextK0 && !ks.includes(f1Ref.f1)) alg.dispose(f1Ref.f1);
-    if (y !== y0) alg.dispose(y);
-    y = y1;
-    if (nextK0 !== null) k0 = nextK0;
   }
-  if (y !== y0) alg.dispose(y);
-  return { ys, stats };
+  return p;
 }
 
-function integrateAdaptive<S>(
-  alg: StateAlgebra<S>,
-  f: Field<S>,
-  y0: S,
-  ts: Float64Array,
-  direction: 1 | -1,
-  tab: Tableau,
-  opts: ResolvedOdeintOptions,
-  ctx: Ctx,
-  stats: SolveStats,
-  ys: S[],
-): IntegrateResult<S> {
-  const bErr = tab.bErr as readonly number[];
+function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly number[]): Position<S> {
+  const { alg, f, tab, ts, direction, opts, stats } = run;
   const k = (tab.embeddedOrder ?? tab.order - 1) + 1;
   const controller = createController(opts, k);
   const tStart = ts[0];
   const tEnd = ts[ts.length - 1];
-  const jumps = new Set(opts.jumpTimes);
   const stops = [...between([...opts.jumpTimes, ...opts.stepTimes], tStart, tEnd, direction), tEnd];
   let stop = 0;
-  let t = tStart;
-  let y = y0;
-  stats.nfe++;
-  let k0 = f(tStart, y0);
+  let p = start;
   let hAbs =
     opts.firstStep ??
-    initialStep(alg, f, tStart, y0, k0, direction, k, () => {
+    initialStep(alg, f, tStart, start.y, start.k0, direction, k, () => {
       stats.nfe++;
     });
   let next = 1;
@@ -256,7 +237,7 @@ function integrateAdaptive<S>(
     if (stats.nSteps >= opts.maxSteps) {
       throw new OdeintError(
         'options.maxSteps',
-        `${ctx.fn}: reached options.maxSteps = ${opts.maxSteps} steps at t = ${t} (of ${tStart} → ${tEnd}; last h = ${stats.lastStep}). ` +
+        `${run.fn}: reached options.maxSteps = ${opts.maxSteps} steps at t = ${p.t} (of ${tStart} → ${tEnd}; last h = ${stats.lastStep}). ` +
           'Fix: raise maxSteps, loosen rtol/atol, or use a stiff-aware formulation if the problem is stiff.',
       );
     }
@@ -264,36 +245,36 @@ function integrateAdaptive<S>(
     // Land exactly on the next stop (jump, step time or end); stretch by up to 1% to avoid a sliver step.
     const target = stops[stop];
     let landing = false;
-    if (Math.abs(target - t) <= hAbs * 1.01) {
-      hAbs = Math.abs(target - t);
+    if (Math.abs(target - p.t) <= hAbs * 1.01) {
+      hAbs = Math.abs(target - p.t);
       landing = true;
     }
     const h = direction * hAbs;
-    if (!(hAbs > 4 * Number.EPSILON * Math.max(Math.abs(t), Number.MIN_VALUE))) {
+    if (!(hAbs > 4 * Number.EPSILON * Math.max(Math.abs(p.t), Number.MIN_VALUE))) {
       throw new OdeintError(
         'options.rtol',
-        `${ctx.fn}: the step size underflowed at t = ${t} (h = ${h}). ` +
+        `${run.fn}: the step size underflowed at t = ${p.t} (h = ${h}). ` +
           'Fix: loosen rtol/atol, set minStep, or check f for a singularity near this time.',
       );
     }
     if (stats.nSteps === 0) stats.firstStep = h;
-    const t1 = landing ? target : t + h;
-    const tEval = landing && jumps.has(t1) ? leftOf(t1, direction) : t1;
-    const { y1, ks } = rkStep(alg, f, tab, t, y, h, k0, stats, tEval);
+    const t1 = landing ? target : p.t + h;
+    const tEval = landing && run.jumps.has(t1) ? leftOf(t1, direction) : t1;
+    const { y1, ks } = rkStep(alg, f, tab, p.t, p.y, h, p.k0, stats, tEval);
     stats.nSteps++;
-    const ratio = alg.errorRatio(h, ks, bErr, y, y1);
+    const ratio = alg.errorRatio(h, ks, bErr, p.y, y1);
     const finite = Number.isFinite(ratio);
     const forced = finite && opts.minStep > 0 && hAbs <= opts.minStep;
     const accepted = finite && (ratio <= 1 || forced);
     const factor = controller.factor(ratio, accepted);
     if (!accepted) {
       stats.nRejected++;
-      disposeStages(alg, ks, [k0]);
+      disposeStages(alg, ks, [p.k0]);
       alg.dispose(y1);
-      if (!finite && hAbs <= Math.max(opts.minStep, 1e-14 * Math.max(1, Math.abs(t)))) {
+      if (!finite && hAbs <= Math.max(opts.minStep, 1e-14 * Math.max(1, Math.abs(p.t)))) {
         throw new OdeintError(
           'y0',
-          `${ctx.fn}: the state became NaN or Inf at t = ${t} (even with h = ${h}). ` +
+          `${run.fn}: the state became NaN or Inf at t = ${p.t} (even with h = ${h}). ` +
             'Fix: check f for divisions by zero, logs of negatives or overflow near this time.',
         );
       }
@@ -302,25 +283,9 @@ function integrateAdaptive<S>(
     }
     stats.nAccepted++;
     stats.lastStep = h;
-    const f1Ref = { f1: tab.fsal ? ks[ks.length - 1] : null };
-    next = emit(alg, f, tab, ts, next, direction, t, h, t1, tEval, y, y1, ks, f1Ref, stats, ys);
-    let nextK0: S | null = null;
-    if (next < ts.length) {
-      if (f1Ref.f1 !== null && !(landing && jumps.has(t1))) nextK0 = f1Ref.f1;
-      else {
-        stats.nfe++;
-        nextK0 = f(t1, y1);
-      }
-    }
-    disposeStages(alg, ks, [nextK0]);
-    if (f1Ref.f1 !== null && f1Ref.f1 !== nextK0 && !ks.includes(f1Ref.f1)) alg.dispose(f1Ref.f1);
-    if (y !== y0) alg.dispose(y);
-    y = y1;
-    t = t1;
-    if (nextK0 !== null) k0 = nextK0;
+    ({ p, next } = advance(run, p, h, t1, tEval, y1, ks, next));
     if (landing) stop++;
     hAbs *= factor;
   }
-  if (y !== y0) alg.dispose(y);
-  return { ys, stats };
+  return p;
 }
