@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from '../init';
 import type { NamedWeight } from '../weights';
+import { checkFeatures } from './concat-conv2d';
 import { Conv1d, type Conv1dOptions } from './conv1d';
 
 /**
@@ -22,10 +23,18 @@ export class ConcatConv1d {
 
   /** `x`: `[batch, length, inChannels − 1]`, `t`: a scalar → `[batch, length', outChannels]`. */
   apply(t: tf.Scalar | number, x: tf.Tensor3D): tf.Tensor3D {
+    checkFeatures('ConcatConv1d', x.shape[2], this.conv.options.inChannels);
     return tf.tidy(() => {
-      const [batch, length] = x.shape;
-      const time = tf.mul(tf.ones([batch, length, 1]), typeof t === 'number' ? tf.scalar(t) : t);
-      return this.conv.apply(tf.concat([x, time], 2) as tf.Tensor3D);
+      // conv(cat(x, t)) = conv(x, W_x) + t · conv(1, W_t), as in ConcatConv2d: no 65-channel tensor.
+      const [, length, features] = x.shape;
+      const { kernelSize: k, outChannels } = this.conv.options;
+      const weight = this.conv.weight as tf.Tensor3D;
+      const wx = tf.slice(weight, [0, 0, 0], [k, features, outChannels]);
+      const wt = tf.slice(weight, [0, features, 0], [k, 1, outChannels]);
+      const timeMap = this.conv.convolve(tf.ones([1, length, 1]), wt);
+      let y = tf.add(this.conv.convolve(x, wx), tf.mul(timeMap, typeof t === 'number' ? tf.scalar(t) : t));
+      if (this.conv.bias) y = tf.add(y, this.conv.bias);
+      return y as tf.Tensor3D;
     });
   }
 

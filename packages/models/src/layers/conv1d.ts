@@ -47,14 +47,20 @@ export class Conv1d {
   /** `x`: `[batch, length, inChannels]` → `[batch, outLength, outChannels]`. */
   apply(x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
-      const [batch, length, channels] = x.shape;
-      const { kernelSize, inChannels, outChannels, padding: p } = this.options;
-      const x4 = tf.reshape(x, [batch, 1, length, channels]) as tf.Tensor4D;
-      const w4 = tf.reshape(this.weight, [1, kernelSize, inChannels, outChannels]) as tf.Tensor4D;
-      const y4 = tf.conv2d(x4, w4, 1, [[0, 0], [0, 0], [p, p], [0, 0]], 'NHWC');
-      const y = tf.reshape(y4, [batch, y4.shape[2], outChannels]) as tf.Tensor3D;
+      const y = this.convolve(x, this.weight as tf.Tensor3D);
       return this.bias ? tf.add(y, this.bias) : y;
     });
+  }
+
+  /** The layer's convolution (padding) of `x` with another `filter` (`[k, in, out]`), no bias. */
+  convolve(x: tf.Tensor3D, filter: tf.Tensor3D): tf.Tensor3D {
+    const [batch, length, channels] = x.shape;
+    const [k, cin, cout] = filter.shape;
+    const p = this.options.padding;
+    const x4 = tf.reshape(x, [batch, 1, length, channels]) as tf.Tensor4D;
+    const w4 = tf.reshape(filter, [1, k, cin, cout]) as tf.Tensor4D;
+    const y4 = tf.conv2d(x4, w4, 1, [[0, 0], [0, 0], [p, p], [0, 0]], 'NHWC');
+    return tf.reshape(y4, [batch, y4.shape[2], cout]) as tf.Tensor3D;
   }
 
   /** `weight` (layout `OIW`) and `bias`, as in PyTorch's `state_dict`. */

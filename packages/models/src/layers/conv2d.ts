@@ -46,10 +46,15 @@ export class Conv2d {
   /** `x`: `[batch, height, width, inChannels]` → `[batch, outHeight, outWidth, outChannels]`. */
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
-      const p = this.options.padding;
-      const y = tf.conv2d(x, this.weight as tf.Tensor4D, this.options.stride, [[0, 0], [p, p], [p, p], [0, 0]], 'NHWC');
+      const y = this.convolve(x, this.weight as tf.Tensor4D);
       return this.bias ? tf.add(y, this.bias) : y;
     });
+  }
+
+  /** The layer's convolution (stride, padding) of `x` with another `filter` (HWIO), no bias. */
+  convolve(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+    const p = this.options.padding;
+    return tf.conv2d(x, filter, this.options.stride, [[0, 0], [p, p], [p, p], [0, 0]], 'NHWC');
   }
 
   /** `weight` (layout `OIHW`) and `bias`, as in PyTorch's `state_dict`. */

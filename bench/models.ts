@@ -1,0 +1,108 @@
+// pnpm bench:models [--batch 128] [--reps 2] [--models resnet6,resnet1,odenet,vdcnn6,vdcnn1,vdcnn-ode] [--backend auto]
+//                   [--length 1014] [--cifar]
+//
+// Forward (evaluation mode) and training (forward + backward + one SGD step) throughput of every model of
+// @neural-ode/models at batch 128 on the active backend (initBackend auto unless --backend), with the NFE per
+// pass of the ODE models (dopri5, rtol = atol = 1e-3, the experiments' settings). Inputs are random (seeded):
+// NFE at initialisation, not after training. Images: MNIST-shaped (CIFAR-shaped with --cifar); text: 1014 ids.
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@neural-ode/backend';
+import { odenet, resnet, vdcnn, vdcnnOde, type Model, type OdeModel } from '@neural-ode/models';
+
+const argv = process.argv.slice(2);
+const get = (name: string, dflt: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] != null ? argv[i + 1] : dflt;
+};
+const batch = Number(get('batch', '128'));
+const reps = Number(get('reps', '2'));
+const length = Number(get('length', '1014'));
+const cifar = argv.includes('--cifar');
+const wanted = get('models', 'resnet6,resnet1,odenet,vdcnn6,vdcnn1,vdcnn-ode').split(',');
+const backend = get('backend', 'auto') as 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
+
+const inChannels = cifar ? 3 : 1;
+const side = cifar ? 32 : 28;
+const makers: Record<string, () => Model> = {
+  resnet6: () => resnet({ inChannels, blocks: 6 }),
+  resnet1: () => resnet({ inChannels, blocks: 1 }),
+  odenet: () => odenet({ inChannels }),
+  vdcnn6: () => vdcnn({ blocks: 6 }),
+  vdcnn1: () => vdcnn({ blocks: 1 }),
+  'vdcnn-ode': () => vdcnnOde(),
+};
+for (const name of wanted) {
+  if (!makers[name]) throw new Error(`--models: unknown model '${name}'; use some of ${Object.keys(makers).join(',')}`);
+}
+
+function time(fn: () => void): number {
+  const start = performance.now();
+  fn();
+  return (performance.now() - start) / 1000;
+}
+
+async function main() {
+  const choice = await initBackend({ backend, log: false });
+  console.log(`backend: ${choice.backend} (tfjs '${choice.tfjsBackend}', ${choice.threads} threads); batch ${batch}, ${reps} timed reps after 1 warm-up`);
+  const rows: string[][] = [];
+  for (const name of wanted) {
+    const model = makers[name]();
+    const x =
+      model.inputKind === 'image'
+        ? tf.randomNormal([batch, side, side, inChannels], 0, 1, 'float32', 1)
+        : tf.randomUniformInt([batch, length], 0, 69, { seed: 1 });
+    const labels = tf.oneHot(tf.randomUniformInt([batch], 0, model.numClasses, { seed: 2 }), model.numClasses);
+    const vars = model.trainableVariables();
+    const forward = () => tf.tidy(() => model.apply(x).dataSync());
+    const nfe = { forward: 0, backward: 0 };
+    const train = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true })) as tf.Scalar,
+          vars,
+        );
+        for (const v of vars) v.assign(tf.sub(v, tf.mul(0.01, grads[v.name])));
+        value.dataSync();
+        const counts = (model as Partial<OdeModel>).nfe;
+        if (counts) {
+          nfe.forward += counts.forward;
+          nfe.backward += counts.backward;
+        }
+      });
+    forward();
+    let fwdNfe = (model as Partial<OdeModel>).nfe?.forward ?? 0;
+    let fwdSeconds = 0;
+    for (let r = 0; r < reps; r++) {
+      fwdSeconds += time(forward);
+      fwdNfe += (model as Partial<OdeModel>).nfe?.forward ?? 0;
+    }
+    train();
+    nfe.forward = 0;
+    nfe.backward = 0;
+    let trainSeconds = 0;
+    for (let r = 0; r < reps; r++) trainSeconds += time(train);
+    const unit = model.inputKind === 'image' ? 'images/s' : 'docs/s';
+    const isOde = 'nfe' in model;
+    rows.push([
+      name,
+      model.countParams().toLocaleString('en-US'),
+      `${((batch * reps) / fwdSeconds).toFixed(1)} ${unit}`,
+      `${((batch * reps) / trainSeconds).toFixed(1)} ${unit}`,
+      isOde ? (fwdNfe / (reps + 1)).toFixed(1) : '-',
+      isOde ? `${(nfe.forward / reps).toFixed(1)} / ${(nfe.backward / reps).toFixed(1)}` : '-',
+    ]);
+    console.log(`  ${name}: done`);
+    x.dispose();
+    labels.dispose();
+    model.dispose();
+  }
+  const header = ['model', 'params', 'forward', 'train', 'NFE eval fwd', 'NFE train fwd / bwd'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(['', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
