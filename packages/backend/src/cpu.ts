@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BROADCAST_BINARY_OPS, broadcastBinaryConfig } from './kernels/broadcast_binary';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d_backprop_filter';
+import { reduceSumConfig } from './kernels/reduce_sum';
 import { replaceKernel } from './kernel_registry';
 
 /** Kernels this package puts into tfjs's `cpu` backend. */
-export const CPU_TRAINING_KERNELS = ['Conv2DBackpropFilter'] as const;
+export const CPU_TRAINING_KERNELS = ['Conv2DBackpropFilter', ...BROADCAST_BINARY_OPS, 'Sum', 'Mean'] as const;
 
 let registered = false;
 
@@ -12,6 +14,9 @@ export async function activateCpu(): Promise<void> {
   await import('@tensorflow/tfjs-backend-cpu');
   if (!registered) {
     replaceKernel(conv2dBackpropFilterConfig('cpu'));
+    for (const op of BROADCAST_BINARY_OPS) replaceKernel(broadcastBinaryConfig(op, 'cpu'));
+    replaceKernel(reduceSumConfig('Sum', 'cpu'));
+    replaceKernel(reduceSumConfig('Mean', 'cpu'));
     registered = true;
   }
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the cpu backend');

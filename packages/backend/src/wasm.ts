@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d_backprop_filter';
 import { conv2dBackpropInputConfig } from './kernels/conv2d_backprop_input';
+import { BROADCAST_BINARY_OPS, broadcastBinaryConfig } from './kernels/broadcast_binary';
 import { maxPoolGradConfig } from './kernels/max_pool_grad';
+import { reduceSumConfig } from './kernels/reduce_sum';
 import { unsortedSegmentSumConfig } from './kernels/unsorted_segment_sum';
 import { replaceKernel } from './kernel_registry';
 
@@ -15,6 +17,8 @@ export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropInput',
   'UnsortedSegmentSum',
   'MaxPoolGrad',
+  ...BROADCAST_BINARY_OPS,
+  'Sum',
 ] as const;
 
 /** The wasm build caps its thread pool at this many threads (it pre-creates 8 workers). */
@@ -139,6 +143,8 @@ export async function activateWasm(threads: number): Promise<WasmActivation> {
     replaceKernel(conv2dBackpropInputConfig('wasm'));
     replaceKernel(unsortedSegmentSumConfig('wasm'));
     replaceKernel(maxPoolGradConfig('wasm'));
+    for (const op of BROADCAST_BINARY_OPS) replaceKernel(broadcastBinaryConfig(op, 'wasm', true));
+    replaceKernel(reduceSumConfig('Sum', 'wasm'));
     kernelsRegistered = true;
   }
   const notes: string[] = [];

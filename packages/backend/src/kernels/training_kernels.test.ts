@@ -38,6 +38,37 @@ function referenceMaxPoolGrad(
   return dx;
 }
 
+
+/** Index of `out` coordinates in an operand of `shape` broadcast (right-aligned) to `outShape`. */
+function broadcastIndex(coords: number[], shape: number[]): number {
+  let idx = 0;
+  const off = coords.length - shape.length;
+  for (let i = 0; i < shape.length; i++) idx = idx * shape[i] + (shape[i] === 1 ? 0 : coords[i + off]);
+  return idx;
+}
+
+function coordsOf(flat: number[], shape: number[]): number[][] {
+  return flat.map((f) => {
+    const c = new Array<number>(shape.length);
+    for (let i = shape.length - 1; i >= 0; i--) {
+      c[i] = f % shape[i];
+      f = Math.floor(f / shape[i]);
+    }
+    return c;
+  });
+}
+
+const binaryCases: Array<[number[], number[]]> = [
+  [[4, 5, 5, 6, 2], [4, 1, 1, 6, 1]], // GroupNorm: [N,H,W,G,C/G] ∘ [N,1,1,G,1]
+  [[3, 4, 4, 8], [8]], // per channel
+  [[1, 1, 1, 1], [2, 3, 3, 4]], // scalar-like, broadcast on the left
+  [[5, 1, 7], [1, 6, 1]], // both broadcast
+  [[1, 9], [3, 1]],
+  [[2, 3, 1, 5], [3, 4, 1]], // ranks differ
+  [[7], [1]],
+  [[1, 6, 1, 3], [2, 1, 5, 3]],
+];
+
 for (const [backend, threads] of [
   ['wasm', 2],
   ['cpu', 1],
@@ -79,6 +110,67 @@ for (const [backend, threads] of [
           return g(x).dataSync();
         });
         expect(relativeError(got, referenceMaxPoolGrad(c.x, xv, dyv, info)), JSON.stringify(c)).toBeLessThan(1e-4);
+      }
+    });
+
+    it('broadcasting Add/Sub/Mul/Div match a float64 reference', () => {
+      const rand = seededRandom(21);
+      const ops = {
+        add: [tf.add, (x: number, y: number) => x + y],
+        sub: [tf.sub, (x: number, y: number) => x - y],
+        mul: [tf.mul, (x: number, y: number) => x * y],
+        div: [tf.div, (x: number, y: number) => x / y],
+      } as const;
+      for (const [aShape, bShape] of binaryCases) {
+        const outShape = tf.backend_util.assertAndGetBroadcastShape(aShape, bShape);
+        const av = randomValues(rand, aShape.reduce((p, q) => p * q));
+        // Divisors away from zero so the relative error measure stays meaningful.
+        const bv = randomValues(rand, bShape.reduce((p, q) => p * q)).map((v) => (v < 0 ? v - 0.5 : v + 0.5));
+        const n = outShape.reduce((p, q) => p * q);
+        const coords = coordsOf(Array.from({ length: n }, (_, i) => i), outShape);
+        for (const [name, [op, f]] of Object.entries(ops)) {
+          for (const swap of [false, true]) {
+            const [xs, xv, ys, yv] = swap ? [bShape, bv, aShape, av] : [aShape, av, bShape, bv];
+            const want = Float64Array.from(coords, (c) => f(xv[broadcastIndex(c, xs)], yv[broadcastIndex(c, ys)]));
+            const got = tf.tidy(() => (op as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor)(tf.tensor(xv, xs), tf.tensor(yv, ys)).dataSync());
+            expect(relativeError(got, want), `${name} [${xs}] ∘ [${ys}]`).toBeLessThan(1e-4);
+          }
+        }
+      }
+    });
+
+    it('Sum and Mean over any axes match a float64 reference', () => {
+      const rand = seededRandom(23);
+      const cases: Array<[number[], number[]]> = [
+        [[4, 5, 5, 6, 2], [1, 2, 4]], // GroupNorm moments
+        [[6, 3, 3, 8], [0, 1, 2]], // bias gradient
+        [[3, 4, 5], [1]],
+        [[3, 4, 5], [0, 2]],
+        [[2, 1, 7, 1, 3], [1, 3]],
+        [[5, 6], [0]],
+        [[4, 3, 2], [0, 1, 2]],
+        [[9, 2], [1]],
+      ];
+      for (const [shape, axes] of cases) {
+        const xv = randomValues(rand, shape.reduce((p, q) => p * q));
+        const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        const outN = outShape.reduce((p, q) => p * q);
+        const count = shape.reduce((p, q) => p * q) / outN;
+        const sum = new Float64Array(outN);
+        coordsOf(Array.from({ length: xv.length }, (_, i) => i), shape).forEach((c, i) => {
+          sum[broadcastIndex(c, outShape)] += xv[i];
+        });
+        for (const keepDims of [false, true]) {
+          const [s, m] = tf.tidy(() => {
+            const x = tf.tensor(xv, shape);
+            const sv = tf.sum(x, axes, keepDims);
+            const mv = tf.mean(x, axes, keepDims);
+            expect(sv.shape).toEqual(keepDims ? outShape : shape.filter((_, i) => !axes.includes(i)));
+            return [sv.dataSync(), mv.dataSync()];
+          });
+          expect(relativeError(s, sum), `sum [${shape}] over [${axes}]`).toBeLessThan(1e-4);
+          expect(relativeError(m, sum.map((v) => v / count)), `mean [${shape}] over [${axes}]`).toBeLessThan(1e-4);
+        }
       }
     });
 
