@@ -3,5 +3,5 @@ import { workspaceAliases } from '../../vitest.workspace-alias';
 
 export default defineProject({
   resolve: { alias: workspaceAliases() },
-  test: { name: 'trainer', include: ['src/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 },
+  test: { name: 'trainer', include: ['src/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 60_000 },
 });

@@ -111,7 +111,7 @@ export const trainConfigSchema = z
     /** Run directory: `config.json`, `metrics.jsonl`, checkpoints. */
     save: z.string().min(1).default('runs/train'),
     /** Checkpoint every this many epochs (and always after the last one). */
-    saveEvery: z.number().int().min(1).default(1),
+    saveEvery: z.number().int().min(1).default(10),
     /** Emit a `log` line every this many epochs. */
     logEvery: z.number().int().min(1).default(1),
     /** Use only the first N training examples (quick runs). */
@@ -143,7 +143,7 @@ export const spiralConfigSchema = z
     /** Adam learning rate. */
     lr: z.number().positive().default(0.01),
     /** Windows per iteration (their losses are averaged). */
-    batchWindows: z.number().int().min(1).default(16),
+    batchWindows: z.number().int().min(1).default(1),
     /** Shortest window, in time units. */
     minWindow: z.number().positive().default(1),
     /** Longest window, in time units. */

@@ -1,29 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@neural-ode/backend';
+import { batches, loadDataset, type DatasetSplit } from '@neural-ode/datasets';
+import type { Model } from '@neural-ode/models';
 import { z } from 'zod';
+import { buildModel } from './build-model';
+import { loadCheckpointWeights, locateCheckpoint } from './checkpoint';
+import { BACKEND_NAMES, DATASET_NAMES, parseOptions } from './config';
+import { limitSplit } from './data';
 import type { EvaluateResult } from './events';
+import { crossEntropy } from './loss';
+import { RUN_FILES, type RunInfo } from './run-dir';
 
 /** Options of {@link evaluate}. */
 export const evaluateOptionsSchema = z
   .object({
-    /** A run directory (its latest checkpoint) or a checkpoint's `.safetensors` / state `.json` file. */
+    /** A run directory (its latest checkpoint) or a checkpoint's `.safetensors` / `.json` file. */
     checkpoint: z.string().min(1),
     /** Dataset to evaluate on (default: the run's). */
-    data: z.enum(['mnist', 'fashion-mnist', 'mnist-sample', 'cifar10', 'ag-news']).optional(),
+    data: z.enum(DATASET_NAMES).optional(),
     /** Local directory with the dataset's files (default: the run's). */
     dataDir: z.string().min(1).optional(),
     /** Evaluation batch size (default: the run's `testBatchSize`). */
     batchSize: z.number().int().min(1).optional(),
     /** Which split (default `test`). */
     split: z.enum(['train', 'test']).default('test'),
-    /** Download the dataset when missing. */
-    download: z.boolean().default(true),
+    /** Download the dataset when missing (default: the run's setting). */
+    download: z.boolean().optional(),
+    /** Only the first N examples. */
+    limit: z.number().int().min(1).optional(),
+    /** tfjs backend (default: the run's). */
+    backend: z.enum(BACKEND_NAMES).optional(),
   })
   .strict();
 
 /** Options of {@link evaluate} as accepted. */
 export type EvaluateOptions = z.input<typeof evaluateOptionsSchema>;
 
-/** Accuracy and mean loss of a checkpoint on a split (the test split by default). */
-export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
-  void options;
-  throw new Error('evaluate: not implemented yet');
+/** Mean cross-entropy and accuracy of `model` (evaluation mode) on a whole split, in batches. */
+export function evaluateSplit(model: Model, split: DatasetSplit, batchSize: number): EvaluateResult {
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  for (const batch of batches(split, { batchSize, shuffle: false, augment: false })) {
+    const [l, c] = tf.tidy(() => {
+      const out = crossEntropy(model.apply(batch.x, { training: false }), batch.y);
+      return [out.loss, out.correct];
+    });
+    lossSum += l.dataSync()[0] * batch.size;
+    correct += c.dataSync()[0];
+    count += batch.size;
+    tf.dispose([l, c, batch.x, batch.y]);
+  }
+  return { accuracy: count ? correct / count : NaN, loss: count ? lossSum / count : NaN, count };
+}
+
+/**
+ * Accuracy and mean loss of a checkpoint on the test split (or `split`), in evaluation mode.
+ *
+ * @example
+ * ```ts
+ * const { accuracy, loss, count } = await evaluate({ checkpoint: 'runs/odenet' });
+ * ```
+ * @param inputs - `split`: data to evaluate on instead of loading a named dataset (tests, custom data).
+ */
+export async function evaluate(options: EvaluateOptions, inputs: { split?: DatasetSplit } = {}): Promise<EvaluateResult> {
+  const o = parseOptions(evaluateOptionsSchema, options, 'evaluate');
+  const { runDir, state } = locateCheckpoint(o.checkpoint);
+  const info = JSON.parse(readFileSync(join(runDir, RUN_FILES.config), 'utf8')) as RunInfo;
+  const config = { ...info.config, data: o.data ?? info.config.data, dataDir: o.dataDir ?? info.config.dataDir };
+  await initBackend({ backend: o.backend ?? info.config.backend, threads: info.config.threads, log: false });
+  let split = inputs.split;
+  if (!split) {
+    split = await loadDataset(config.data, { split: o.split, dataDir: config.dataDir, download: o.download ?? config.download });
+  }
+  split = limitSplit(split, o.limit);
+  const model = buildModel(config, split, state.modelSeed);
+  try {
+    loadCheckpointWeights(runDir, state, model);
+    return evaluateSplit(model, split, o.batchSize ?? config.testBatchSize);
+  } finally {
+    model.dispose();
+  }
 }

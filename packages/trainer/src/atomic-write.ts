@@ -1,0 +1,45 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+
+let counter = 0;
+
+/**
+ * Writes `data` to `path` atomically: to a temporary file in the same directory, flushed, then renamed over `path`.
+ * A crash or Ctrl-C at any moment leaves either the old file or the new one, never a partial file. Creates the
+ * directory when missing.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new Error(`could not write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Appends one line to a text file, atomically (the whole file is rewritten through {@link writeFileAtomic}, so a
+ * reader never sees half a line). Meant for small logs such as `metrics.jsonl`.
+ */
+export function appendLineAtomic(path: string, line: string): void {
+  let existing = '';
+  try {
+    existing = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (existing && !existing.endsWith('\n')) existing += '\n';
+  writeFileAtomic(path, existing + line.replace(/\n/g, ' ') + '\n');
+}

@@ -1,0 +1,36 @@
+import { createModel, type Model, type OdeModel } from '@neural-ode/models';
+import { FIXED_STEP_METHODS, type TrainConfig } from './config';
+import type { DatasetSplit } from '@neural-ode/datasets';
+
+const IMAGE_MODELS = new Set(['resnet', 'odenet']);
+
+/** Builds `config.model` for data shaped like `split`, initialised from `seed`. Errors say which option to change. */
+export function buildModel(config: Pick<TrainConfig, 'model' | 'blocks' | 'solver' | 'data'>, split: DatasetSplit, seed: number): Model {
+  const wantsImages = IMAGE_MODELS.has(config.model);
+  if (wantsImages !== (split.kind === 'image')) {
+    const fit = split.kind === 'image' ? 'resnet or odenet' : 'vdcnn or vdcnn-ode';
+    throw new Error(`train: option 'model' is '${config.model}' but data '${split.name}' is ${split.kind} data: use model ${fit}`);
+  }
+  const s = config.solver;
+  const fixed = (FIXED_STEP_METHODS as readonly string[]).includes(s.method);
+  if (fixed && s.stepSize === undefined && (config.model === 'odenet' || config.model === 'vdcnn-ode')) {
+    throw new Error(`train: option 'solver.stepSize' is missing for the fixed-step method '${s.method}': pass a step such as 0.1 (or --tol as the reference)`);
+  }
+  const solver = { method: s.method, rtol: s.rtol, atol: s.atol, adjoint: s.adjoint, ...(s.stepSize !== undefined ? { stepSize: s.stepSize } : {}) };
+  switch (config.model) {
+    case 'resnet':
+      return createModel({ name: 'resnet', inChannels: split.shape[3] ?? 1, blocks: config.blocks, seed });
+    case 'odenet':
+      return createModel({ name: 'odenet', inChannels: split.shape[3] ?? 1, solver, seed });
+    case 'vdcnn':
+      return createModel({ name: 'vdcnn', blocks: config.blocks, seed });
+    case 'vdcnn-ode':
+      return createModel({ name: 'vdcnn-ode', solver, seed });
+  }
+}
+
+/** The model's NFE counts when it has an ODE block. */
+export function nfeOf(model: Model): { forward: number; backward: number } | undefined {
+  const nfe = (model as Partial<OdeModel>).nfe;
+  return nfe ? { forward: nfe.forward, backward: nfe.backward } : undefined;
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFileAtomic } from './atomic-write';
+import { trainConfigSchema } from './config';
+import type { EpochMetrics } from './events';
+import { plotRuns, plotSpiral } from './plot';
+import { reportRuns } from './report';
+import { modelLabel, type RunInfo } from './run-dir';
+
+/** Writes a run directory with the given metrics, as train() does. */
+function fakeRun(root: string, name: string, model: 'resnet' | 'odenet', params: number, rows: Array<Partial<EpochMetrics>>): string {
+  const dir = join(root, name);
+  const config = trainConfigSchema.parse({ model, blocks: model === 'resnet' ? 6 : 1, save: dir });
+  const info: RunInfo = { config, backend: { name: 'cpu', tfjs: 'cpu', threads: 1 }, versions: {}, params, label: modelLabel(config), startedAt: '' };
+  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(info));
+  writeFileAtomic(join(dir, 'metrics.jsonl'), rows.map((r, i) => JSON.stringify({ epoch: i + 1, ...r }) + '\n').join(''));
+  return dir;
+}
+
+function pngSize(bytes: Buffer): { width: number; height: number } {
+  expect(Array.from(bytes.subarray(0, 8))).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+  expect(bytes.subarray(12, 16).toString('ascii')).toBe('IHDR');
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+describe('plots and reports', () => {
+  const root = mkdtempSync(join(tmpdir(), 'trainer-plot-'));
+  const resnetDir = fakeRun(root, 'resnet', 'resnet', 576778, [
+    { testAccuracy: 0.95, testLoss: 0.2, epochSeconds: 10 },
+    { testAccuracy: 0.9952, testLoss: 0.05, epochSeconds: 12 },
+  ]);
+  const odeDir = fakeRun(root, 'odenet', 'odenet', 208010, [
+    { testAccuracy: 0.9, testLoss: 0.3, epochSeconds: 30, nfeForward: 20, nfeBackward: 40 },
+    { testAccuracy: 0.9958, testLoss: 0.04, epochSeconds: 34, nfeForward: 26, nfeBackward: 44 },
+  ]);
+
+  it('reportRuns writes the reference table format with the figures of each run', async () => {
+    const md = await reportRuns([resnetDir, odeDir]);
+    const lines = md.trim().split('\n');
+    expect(lines[0]).toBe('| Model | Test error % | # params | Time (s/epoch) | NFE |');
+    expect(lines[2]).toBe('| ResNet(6) (2 ep., mnist) | 0.48 | 576,778 | 11.0 | – |');
+    expect(lines[3]).toBe('| ODE-Net (dopri5, tol 0.001) (2 ep., mnist) | 0.42 | 208,010 | 32.0 | 23.0 / 42.0 |');
+  });
+
+  it('plotRuns draws one accuracy and one loss line per run, as SVG and a real PNG', async () => {
+    const out = await plotRuns([resnetDir, odeDir], join(root, 'compare'));
+    const svg = readFileSync(out.svg, 'utf8');
+    expect(svg.match(/<polyline /g)).toHaveLength(4);
+    expect(svg).toContain('ResNet(6) · resnet');
+    expect(svg).toContain('ODE-Net (dopri5, tol 0.001) · odenet');
+    expect(svg).toContain('Test accuracy (mnist)');
+    const size = pngSize(readFileSync(out.png));
+    expect(size).toEqual({ width: 2200, height: 880 });
+  });
+
+  it('plotSpiral draws the observations, the truth and the learned path', async () => {
+    const ts = Array.from({ length: 50 }, (_, i) => i * 0.3);
+    const pts = ts.map((t) => [Math.exp(-0.1 * t) * Math.cos(t), Math.exp(-0.1 * t) * Math.sin(t)]);
+    const out = await plotSpiral({ observed: pts, truth: pts, learned: pts, title: 'test spiral' }, join(root, 'spiral'));
+    const svg = readFileSync(out.svg, 'utf8');
+    expect(svg.match(/<circle /g)!.length).toBeGreaterThanOrEqual(50);
+    expect(svg).toContain('stroke-dasharray');
+    expect(svg).toContain('test spiral');
+    expect(pngSize(readFileSync(out.png)).width).toBe(1280);
+  });
+
+  it('errors name what is wrong', async () => {
+    await expect(reportRuns([])).rejects.toThrow(/runDirs is empty/);
+    await expect(plotRuns([join(root, 'nope')], join(root, 'x'))).rejects.toThrow(/has no config.json: pass a directory written by train/);
+  });
+});

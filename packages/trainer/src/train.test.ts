@@ -1,0 +1,119 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@neural-ode/backend';
+import { parseSafetensors } from '@neural-ode/models';
+import { evaluate } from './evaluate';
+import type { TrainEvent } from './events';
+import { textureSplit } from './fixtures/textures';
+import { resume, train } from './train';
+
+// 12×12 images: the smallest size at which the reference downsampling keeps a few pixels per GroupNorm group.
+const splits = { train: textureSplit(128, 1, 12), test: textureSplit(64, 2, 12, 'test') };
+const small = { train: textureSplit(64, 3, 12), test: textureSplit(32, 4, 12, 'test') };
+const base = {
+  data: 'mnist' as const,
+  model: 'resnet' as const,
+  blocks: 1,
+  optimizer: 'sgd' as const,
+  lr: 0.05,
+  batchSize: 32,
+  testBatchSize: 64,
+  seed: 7,
+  backend: 'cpu' as const,
+  augment: false,
+};
+
+function weightsOf(path: string) {
+  return parseSafetensors(readFileSync(path)).tensors;
+}
+
+describe('train', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'cpu', log: false });
+  });
+
+  it('learns a small separable problem (accuracy well above the 25% of chance)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainer-learn-'));
+    const events: TrainEvent[] = [];
+    const result = await train({ ...base, epochs: 3, save: dir, saveEvery: 1 }, { splits, onEvent: (e) => events.push(e) });
+    expect(result.interrupted).toBe(false);
+    expect(result.metrics).toHaveLength(3);
+    expect(result.final!.testAccuracy).toBeGreaterThan(0.85);
+    expect(result.metrics[2].trainLoss).toBeLessThan(result.metrics[0].trainLoss);
+    // Run directory: config, metrics, checkpoints.
+    const info = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(info.config.model).toBe('resnet');
+    expect(info.params).toBe(result.params);
+    expect(info.backend.tfjs).toBe('cpu');
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).epoch)).toEqual([1, 2, 3]);
+    expect(readdirSync(join(dir, 'checkpoints')).filter((f) => f.endsWith('.json'))).toHaveLength(3);
+    expect(events[0].type).toBe('start');
+    expect(events.filter((e) => e.type === 'step')).toHaveLength(3 * 4);
+    expect(events.filter((e) => e.type === 'checkpoint')).toHaveLength(3);
+    // evaluate() on the checkpoint gives the last epoch's test metrics.
+    const ev = await evaluate({ checkpoint: dir }, { split: splits.test });
+    expect(ev.count).toBe(64);
+    expect(ev.accuracy).toBeCloseTo(result.final!.testAccuracy, 6);
+    expect(ev.loss).toBeCloseTo(result.final!.testLoss, 4);
+    // A second train() into the same directory is refused (resume it instead).
+    await expect(train({ ...base, epochs: 1, save: dir }, { splits })).rejects.toThrow(/already holds a run/);
+  });
+
+  it('resumes an interrupted run to the same weights and metrics as an uninterrupted one', async () => {
+    const cfg = { ...base, optimizer: 'adam' as const, lr: 0.002, epochs: 2, augment: true, saveEvery: 1 };
+    const straight = await train({ ...cfg, save: mkdtempSync(join(tmpdir(), 'trainer-a-')) }, { splits: small });
+
+    const dir = mkdtempSync(join(tmpdir(), 'trainer-b-'));
+    const abort = new AbortController();
+    const first = await train({ ...cfg, save: dir }, {
+      splits: small,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.epoch === 1 && e.step === 1) abort.abort();
+      },
+      signal: abort.signal,
+    });
+    expect(first.interrupted).toBe(true);
+    expect(first.metrics).toHaveLength(0);
+    expect(first.checkpoint).toMatch(/epoch-0001-step-000001\.safetensors$/);
+    const state = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
+    expect(state).toMatchObject({ epoch: 0, step: 1, optimizer: { kind: 'adam', step: 1 } });
+
+    const resumed = await resume(dir, { splits: small });
+    expect(resumed.interrupted).toBe(false);
+    expect(resumed.metrics.map((m) => m.epoch)).toEqual([1, 2]);
+    for (const key of ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'] as const) {
+      expect(resumed.metrics.map((m) => m[key])).toEqual(straight.metrics.map((m) => m[key]));
+    }
+    const a = weightsOf(straight.checkpoint);
+    const b = weightsOf(resumed.checkpoint);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.data), name).toEqual(Array.from(t.data));
+  });
+
+  it('resumes from an epoch boundary and trains on to more epochs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainer-c-'));
+    const abort = new AbortController();
+    const first = await train({ ...base, epochs: 3, save: dir }, {
+      splits: small,
+      onEvent: (e) => e.type === 'epoch' && abort.abort(),
+      signal: abort.signal,
+    });
+    expect(first.interrupted).toBe(true);
+    expect(first.metrics).toHaveLength(1);
+    const more = await resume(dir, { splits: small, epochs: 2 });
+    expect(more.metrics.map((m) => m.epoch)).toEqual([1, 2]);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).config.epochs).toBe(2);
+    expect(existsSync(join(dir, 'checkpoints', 'epoch-0002.safetensors'))).toBe(true);
+  });
+
+  it('rejects bad options with the option, the value and the fix', async () => {
+    await expect(train({ ...base, lr: -1 }, { splits: small })).rejects.toThrow(/option 'lr' \(got -1\)/);
+    await expect(train({ ...base, model: 'vdcnn', save: mkdtempSync(join(tmpdir(), 'trainer-d-')) }, { splits: small })).rejects.toThrow(
+      /option 'model' is 'vdcnn'.*use model resnet or odenet/,
+    );
+    await expect(train({ ...base, bogus: 1 } as never, { splits: small })).rejects.toThrow(/bogus/);
+  });
+});
