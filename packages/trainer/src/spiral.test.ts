@@ -44,6 +44,17 @@ describe('runSpiral', () => {
     expect(long.rmse).toBeLessThan(short.rmse);
   });
 
+  it('the tensor engine (odeintAdjoint on tfjs variables) takes the same steps as the float64 adjoint', async () => {
+    const opts = { iterations: 3, seed: 11, maxWindow: 2, windowPoints: 8 };
+    const a = await runSpiral({ ...opts, engine: 'float64', save: mkdtempSync(join(tmpdir(), 'spiral-')) });
+    const b = await runSpiral({ ...opts, engine: 'tensor', save: mkdtempSync(join(tmpdir(), 'spiral-')) });
+    expect(b.initialLoss).toBeCloseTo(a.initialLoss, 5);
+    for (const key of ['w1', 'w2', 'b2'] as const) {
+      b.weights[key].forEach((v, i) => expect(v).toBeCloseTo(a.weights[key][i], 4));
+    }
+    expect(b.rmse).toBeCloseTo(a.rmse, 3);
+  });
+
   it('stops on the signal and still reports', async () => {
     const abort = new AbortController();
     const r = await runSpiral(

@@ -326,18 +326,28 @@ function stepTensor(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[], 
     tf.add(tf.matMul(tf.matMul(y as tf.Tensor2D, w1 as tf.Tensor2D, false, true), w2 as tf.Tensor2D, false, true), b2);
   const opts = { method: c.method, rtol: c.rtol, atol: c.atol };
   let nfeForward = 0;
+  const adjointSolutions: Array<{ adjointStats: { nfe: number } | null }> = [];
   const { value, grads } = tf.variableGrads(() => {
     const losses = windows.map((idx) => {
       const times = idx.map((i) => ts[i]);
       const y0 = tf.tensor2d(Float32Array.from(obs[idx[0]]), [1, 2]);
       const target = tf.tensor3d(Float32Array.from(idx.flatMap((i) => [obs[i][0], obs[i][1]])), [idx.length, 1, 2]);
-      const sol = c.adjoint ? odeintAdjoint(f, y0, times, { ...opts, params: vars }) : odeint(f, y0, times, opts);
-      nfeForward += sol.stats?.nfe ?? 0;
+      let sol;
+      if (c.adjoint) {
+        const adj = odeintAdjoint(f, y0, times, { ...opts, params: vars });
+        adjointSolutions.push(adj);
+        sol = adj;
+      } else {
+        sol = odeint(f, y0, times, opts);
+      }
+      nfeForward += sol.stats.nfe;
       return tf.mean(tf.square(tf.sub(sol.ys, target)));
     });
     return tf.div(tf.addN(losses), windows.length) as tf.Scalar;
   }, vars);
   const loss = value.dataSync()[0];
   value.dispose();
-  return { loss, grads: vars.map((v) => grads[v.name]), nfeForward, nfeBackward: 0 };
+  // With backprop through the solver, the backward pass replays each recorded evaluation once.
+  const nfeBackward = c.adjoint ? adjointSolutions.reduce((n, s) => n + (s.adjointStats?.nfe ?? 0), 0) : nfeForward;
+  return { loss, grads: vars.map((v) => grads[v.name]), nfeForward, nfeBackward };
 }
