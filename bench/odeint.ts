@@ -162,22 +162,27 @@ const maxAbsErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 /**
  * Times `fn`: a warm-up, then 5 rounds that each run it for at least `minMs / 5`; returns the fastest round's
- * ms per run (the machine is shared: the minimum is the least disturbed estimate) and the last result.
+ * wall-clock and CPU ms per run (the machine is shared: the minimum is the least disturbed estimate, and CPU time
+ * excludes the time spent waiting for a core) and the last result.
  */
-function timeIt<T>(fn: () => T, minMs = quick ? 10 : 50): { ms: number; result: T } {
+function timeIt<T>(fn: () => T, minMs = quick ? 10 : 50): { ms: number; cpuMs: number; result: T } {
   let result = fn();
   for (let i = 0; i < 3; i++) result = fn();
   let best = Infinity;
+  let bestCpu = Infinity;
   for (let round = 0; round < 5; round++) {
     let runs = 0;
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     do {
       result = fn();
       runs++;
     } while (performance.now() - start < minMs / 5);
+    const cpu = process.cpuUsage(cpu0);
     best = Math.min(best, (performance.now() - start) / runs);
+    bestCpu = Math.min(bestCpu, (cpu.user + cpu.system) / 1000 / runs);
   }
-  return { ms: best, result };
+  return { ms: best, cpuMs: bestCpu, result };
 }
 
 function reference(p: Problem): number[] {
@@ -192,25 +197,27 @@ function workPrecision(): void {
   // Cost of f alone (at y0), to separate the solver's own overhead per evaluation from the problem's.
   const fUs = PROBLEMS.map((p) => {
     const y = Float64Array.from(p.y0);
-    const { ms } = timeIt(() => {
+    const { cpuMs } = timeIt(() => {
       for (let i = 0; i < 1000; i++) p.f(0, y);
     });
-    return ms;
+    return cpuMs;
   });
-  const summary = new Map<string, { nfe: number; ms: number; logErr: number; n: number; fMs: number }>();
+  const summary = new Map<string, { nfe: number; ms: number; cpuMs: number; logErr: number; n: number; fMs: number }>();
   const rows: (string | number)[][] = [];
   for (const [pi, p] of PROBLEMS.entries()) {
     for (const tol of TOLS) {
       for (const method of METHODS_WP) {
-        const { ms, result } = timeIt(() => odeint(p.f, p.y0, [0, p.T], { method, rtol: tol, atol: tol, maxSteps: 1e7 }));
+        const { ms, cpuMs, result } = timeIt(() => odeint(p.f, p.y0, [0, p.T], { method, rtol: tol, atol: tol, maxSteps: 1e7 }));
         const err = maxAbsErr(result.ys[1], refs[pi]);
         const s = result.stats;
         const perEval = (ms * 1000) / s.nfe;
-        rows.push([p.name, fmt(tol, 0), method, s.nfe, `${s.nAccepted}/${s.nRejected}`, ms.toFixed(3), fmt(err), perEval.toFixed(2), (perEval - fUs[pi]).toFixed(2)]);
+        const cpuPerEval = (cpuMs * 1000) / s.nfe;
+        rows.push([p.name, fmt(tol, 0), method, s.nfe, `${s.nAccepted}/${s.nRejected}`, ms.toFixed(3), fmt(err), perEval.toFixed(2), cpuPerEval.toFixed(2), (cpuPerEval - fUs[pi]).toFixed(2)]);
         const key = `${method} ${fmt(tol, 0)}`;
-        const acc = summary.get(key) ?? { nfe: 0, ms: 0, logErr: 0, n: 0, fMs: 0 };
+        const acc = summary.get(key) ?? { nfe: 0, ms: 0, cpuMs: 0, logErr: 0, n: 0, fMs: 0 };
         acc.nfe += s.nfe;
         acc.ms += ms;
+        acc.cpuMs += cpuMs;
         acc.fMs += (s.nfe * fUs[pi]) / 1000;
         acc.logErr += Math.log10(Math.max(err, 1e-17));
         acc.n++;
@@ -218,17 +225,18 @@ function workPrecision(): void {
       }
     }
   }
-  console.log('µs/eval = wall time / NFE; overhead = µs/eval minus the cost of f alone (solver work per evaluation)\n');
-  table(['problem', 'tol', 'method', 'NFE', 'acc/rej', 'ms', 'error', 'µs/eval', 'overhead'], rows, [22, 5, 7, 7, 11, 9, 9, 8, 8]);
-  table(['problem', 'dim', 'f alone µs'], PROBLEMS.map((p, i) => [p.name, p.y0.length, fUs[i].toFixed(3)]), [22, 4, 10]);
+  console.log('ms = wall time per solve; µs/eval = wall time / NFE; cpu µs/eval = process CPU time / NFE;');
+  console.log('overhead = cpu µs/eval minus the CPU cost of f alone (the solver\'s own work per evaluation)\n');
+  table(['problem', 'tol', 'method', 'NFE', 'acc/rej', 'ms', 'error', 'µs/eval', 'cpu µs/eval', 'overhead'], rows, [22, 5, 7, 7, 11, 9, 9, 8, 11, 8]);
+  table(['problem', 'dim', 'f alone cpu µs'], PROBLEMS.map((p, i) => [p.name, p.y0.length, fUs[i].toFixed(3)]), [22, 4, 14]);
   console.log(`### Totals over the ${PROBLEMS.length} problems\n`);
   table(
-    ['method', 'tol', 'total NFE', 'total ms', 'geo-mean error', 'µs/eval', 'overhead µs/eval'],
+    ['method', 'tol', 'total NFE', 'total ms', 'geo-mean error', 'µs/eval', 'cpu µs/eval', 'overhead µs/eval'],
     [...summary].map(([k, v]) => {
       const [m, tol] = k.split(' ');
-      return [m, tol, v.nfe, v.ms.toFixed(2), fmt(10 ** (v.logErr / v.n)), ((v.ms * 1000) / v.nfe).toFixed(2), (((v.ms - v.fMs) * 1000) / v.nfe).toFixed(2)];
+      return [m, tol, v.nfe, v.ms.toFixed(2), fmt(10 ** (v.logErr / v.n)), ((v.ms * 1000) / v.nfe).toFixed(2), ((v.cpuMs * 1000) / v.nfe).toFixed(2), (((v.cpuMs - v.fMs) * 1000) / v.nfe).toFixed(2)];
     }),
-    [7, 5, 10, 9, 14, 8, 16],
+    [7, 5, 10, 9, 14, 8, 11, 16],
   );
 }
 
