@@ -1,5 +1,4 @@
-import { initBackend, initBackendOptionsSchema, type BackendChoice } from '@neural-ode/backend';
-import { bindFlags, convertFlagValue, usageErrorFromZod, type FlagSpec } from './flags';
+import type { FlagSpec } from './flags';
 import type { CliIO } from './io';
 
 /** A positional argument of a command. */
@@ -46,32 +45,3 @@ export const JSON_FLAG: FlagSpec = {
   group: 'cli',
   description: 'Print one JSON object with the result on stdout (progress goes to stderr).',
 };
-
-/** `--backend` / `--threads` of the commands that run tensors outside `train` (from `initBackendOptionsSchema`). */
-export function backendFlags(): FlagSpec[] {
-  return bindFlags(initBackendOptionsSchema, [
-    { flag: '--backend', value: '<name>', path: ['backend'], group: 'options', description: 'tfjs backend (@neural-ode/backend); auto takes the fastest one available.' },
-    { flag: '--threads', value: '<n>', path: ['threads'], group: 'options', description: 'Threads of backends that use them (native, wasm).' },
-  ]);
-}
-
-/** Reads `--backend` / `--threads`, checked by the backend's own schema. */
-export function backendOptions(ctx: RunContext): { backend?: string; threads?: number } {
-  const input: Record<string, unknown> = {};
-  for (const f of backendFlags()) {
-    const key = f.flag.slice(2);
-    if (ctx.given(key)) input[key] = convertFlagValue(f, ctx.values[key]);
-  }
-  const parsed = initBackendOptionsSchema.safeParse(input);
-  if (!parsed.success) throw usageErrorFromZod(parsed.error, input, (p) => `--${p}`, 'options');
-  return input as { backend?: string; threads?: number };
-}
-
-/** Activates the tfjs backend for a command, reporting the choice on stderr. */
-export async function startBackend(io: CliIO, options: { backend?: string; threads?: number }): Promise<BackendChoice> {
-  return initBackend({
-    ...(options.backend ? { backend: options.backend as never } : {}),
-    ...(options.threads ? { threads: options.threads } : {}),
-    log: (line: string) => io.stderr(`${line}\n`),
-  });
-}

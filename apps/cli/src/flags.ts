@@ -198,7 +198,9 @@ export function usageErrorFromZod(
   let firstFlag: string | undefined;
   const lines = error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
-    const flag = flagFor(path);
+    const keyFlags =
+      issue.code === 'unrecognized_keys' ? issue.keys.map((k) => flagFor([...issue.path.map(String), k].join('.'))).filter(Boolean) : [];
+    const flag = flagFor(path) ?? (keyFlags.length > 0 ? keyFlags.join(', ') : undefined);
     firstFlag ??= flag;
     const where = flag ?? `${fallbackSource}: option '${path || '(root)'}'`;
     const given = getPath(input, issue.path);
@@ -247,6 +249,7 @@ export function parseSchemaFlags<S extends z.ZodType>(
   }
   prepare?.(input);
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw usageErrorFromZod(parsed.error, input, (p) => origin.get(p), 'options');
+  const flagFor = (p: string) => origin.get(p) ?? flags.find((f) => f.path?.join('.') === p)?.flag;
+  if (!parsed.success) throw usageErrorFromZod(parsed.error, input, flagFor, 'options');
   return parsed.data;
 }

@@ -54,7 +54,8 @@ function buildProgram(io: CliIO, setCode: (code: number) => void, setCommand: (n
       }
       parent = group;
     }
-    const cmd = parent.command(parts[parts.length - 1]).description(spec.summary);
+    // Stray operands are reported by the action (naming them) rather than by commander's generic message.
+    const cmd = parent.command(parts[parts.length - 1]).description(spec.summary).allowExcessArguments(true);
     for (const a of spec.args ?? []) {
       const name = `${a.name}${a.variadic ? '...' : ''}`;
       cmd.argument(a.required ? `<${name}>` : `[${name}]`, a.description);
@@ -69,6 +70,15 @@ function buildProgram(io: CliIO, setCode: (code: number) => void, setCommand: (n
       const args = (self.processedArgs as unknown[])
         .flat()
         .filter((a): a is string => typeof a === 'string');
+      const declared = spec.args ?? [];
+      if (!declared.some((a) => a.variadic) && self.args.length > declared.length) {
+        const stray = self.args.slice(declared.length).map((a) => JSON.stringify(a)).join(', ');
+        throw new CliUsageError(
+          `unexpected argument ${stray}: ${spec.name} takes ${declared.length === 0 ? 'no arguments' : `${declared.length} argument(s)`}; ` +
+            'a switch such as --download or --use_ode takes no value (use --no-download to turn one off)',
+          stray,
+        );
+      }
       const code = await run(spec, io, self, args);
       setCode(code);
     });
@@ -86,6 +96,21 @@ function run(spec: CommandSpec, io: CliIO, cmd: Command, args: string[]): Promis
 }
 
 /**
+ * The reference study's scripts, accepted in place of a command so that its command lines run unchanged after
+ * `neural-ode`: `neural-ode ./experiments/train.py --data mnist ...`. Each maps to `train` with the script's own
+ * default dataset where it differs from `train`'s.
+ */
+export const REFERENCE_SCRIPTS: ReadonlyArray<{ pattern: RegExp; argv: readonly string[] }> = [
+  { pattern: /(^|[\\/])experiments[\\/]train\.py$/, argv: ['train'] },
+  { pattern: /(^|[\\/])experiments[\\/]texts[\\/]vdcnn\.py$/, argv: ['train', '--data', 'ag-news'] },
+];
+
+function expandReferenceScript(argv: readonly string[]): readonly string[] {
+  const script = argv[0] === undefined ? undefined : REFERENCE_SCRIPTS.find((s) => s.pattern.test(argv[0]));
+  return script ? [...script.argv, ...argv.slice(1)] : argv;
+}
+
+/**
  * Runs `neural-ode` with `argv` (the arguments after the program name) and resolves with the exit code:
  * 0 done, 1 failed while running, 2 usage error (nothing written), 130 interrupted (see {@link EXIT}).
  * Never calls `process.exit`; output goes to `io` (default: the process's streams).
@@ -98,7 +123,8 @@ function run(spec: CommandSpec, io: CliIO, cmd: Command, args: string[]): Promis
  * JSON.parse(out).model; // 'odenet'
  * ```
  */
-export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+export async function main(givenArgv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
+  const argv = expandReferenceScript(givenArgv);
   const full: CliIO = { ...processIO(), ...io };
   let code: number = EXIT.ok;
   let command = '';
@@ -139,6 +165,6 @@ export async function main(argv: readonly string[], io: Partial<CliIO> = {}): Pr
 
 /** Whether a command stops gracefully on the first Ctrl-C (finish the step, checkpoint) rather than at once. */
 export function stopsGracefully(argv: readonly string[]): boolean {
-  const name = argv.find((a) => !a.startsWith('-'));
+  const name = expandReferenceScript(argv)[0];
   return name === 'train' || name === 'spiral';
 }

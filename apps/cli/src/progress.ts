@@ -1,4 +1,4 @@
-import type { EpochMetrics, TrainEvent } from '@neural-ode/trainer';
+import type { TrainEvent } from '@neural-ode/trainer';
 import type { CliIO } from './io';
 
 /** Redraws of a terminal bar are throttled to this interval (ms). */
@@ -39,20 +39,10 @@ function nfe(forward?: number, backward?: number): string {
   return `  NFE ${fmt(forward)}/${fmt(backward)}`;
 }
 
-/** One line per epoch: what `metrics.jsonl` got. */
-export function formatEpoch(m: EpochMetrics, epochs: number | undefined): string {
-  const of = epochs ? `/${epochs}` : '';
-  return (
-    `epoch ${m.epoch}${of}  train loss ${m.trainLoss.toFixed(4)}  test loss ${m.testLoss.toFixed(4)}  ` +
-    `test acc ${(m.testAccuracy * 100).toFixed(2)}%  ${m.epochSeconds.toFixed(1)} s  ` +
-    `${Math.round(m.imagesPerSec)} img/s${nfe(m.nfeForward, m.nfeBackward)}  lr ${m.lr}`
-  );
-}
-
 /**
  * Turns a training run's events into progress on stderr: on a terminal a bar per epoch redrawn in place (step,
- * loss, images/s, ETA, NFE); otherwise plain lines about every tenth of an epoch. Epoch results, checkpoints and
- * the trainer's log lines are printed as lines in both cases.
+ * loss, images/s, ETA, NFE); otherwise plain lines about every tenth of an epoch. The trainer's log lines (the run,
+ * each epoch's results) and checkpoints are printed as lines in both cases.
  */
 export class TrainProgress {
   private epochs: number | undefined;
@@ -67,23 +57,18 @@ export class TrainProgress {
   /** Handles one event of `train` / `resume`. */
   readonly onEvent = (event: TrainEvent): void => {
     switch (event.type) {
-      case 'start': {
+      case 'start':
+        // The trainer's own log line describes the run; the bar needs the epoch count and where it starts.
         this.epochs = event.config.epochs;
         this.epochStart = this.io.now();
         this.firstStep = event.step;
-        const what = `${event.config.model} on ${event.config.data}`;
-        this.line(
-          `${event.resumed ? 'resuming' : 'training'} ${what} at epoch ${event.epoch}: ${event.trainCount} train / ` +
-            `${event.testCount} test examples, ${event.steps} steps per epoch, ${event.params} parameters, ` +
-            `backend ${event.backend} -> ${event.runDir}`,
-        );
         break;
-      }
       case 'step':
         this.step(event);
         break;
       case 'epoch':
-        this.line(formatEpoch(event.metrics, this.epochs));
+        // The epoch's summary arrives as the trainer's log line (every `logEvery` epochs, as the reference).
+        this.clear();
         this.epochStart = this.io.now();
         this.firstStep = 0;
         this.lastPlainStep = 0;

@@ -47,11 +47,17 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  * and `describeCli()` its reference from this, so the schema stays the one source of truth.
  */
 export function schemaFields(schema: z.ZodType): SchemaField[] {
+  const cached = cache.get(schema);
+  if (cached) return cached;
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const out: SchemaField[] = [];
   walk(json, [], true, undefined, out);
+  cache.set(schema, out);
   return out;
 }
+
+// Schemas are immutable: convert each once per process.
+const cache = new WeakMap<z.ZodType, SchemaField[]>();
 
 function branches(node: JsonSchema): JsonSchema[] | undefined {
   const list = node.oneOf ?? node.anyOf;

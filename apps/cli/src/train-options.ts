@@ -312,6 +312,10 @@ export function resolveTrainInvocation(
     merged = { ...merged, solver };
   }
 
+  // Schedule flags alone (--lr-gamma 0.5) refine the default schedule, which is the step schedule.
+  if (isPlainObject(merged.lrSchedule) && merged.lrSchedule.type === undefined) {
+    merged = { ...merged, lrSchedule: { type: 'step', ...merged.lrSchedule } };
+  }
   const parsed = trainConfigSchema.safeParse(merged);
   if (!parsed.success) {
     throw usageErrorFromZod(parsed.error, merged, (p) => origin.get(p), configSource);

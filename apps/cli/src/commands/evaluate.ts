@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { evaluate, evaluateOptionsSchema } from '@neural-ode/trainer';
-import { backendFlags, backendOptions, JSON_FLAG, startBackend, type CommandSpec } from '../command';
+import { JSON_FLAG, type CommandSpec } from '../command';
 import { CliUsageError, EXIT } from '../errors';
 import { flagsFromSchema, parseSchemaFlags } from '../flags';
 import { emitResult } from '../io';
 import { REFERENCE_DATA_NAMES } from '../train-options';
 
 function evaluateFlags() {
-  return [...flagsFromSchema(evaluateOptionsSchema), ...backendFlags(), JSON_FLAG];
+  return [...flagsFromSchema(evaluateOptionsSchema), JSON_FLAG];
 }
 
 /** The JSON object `evaluate --json` prints. */
@@ -41,8 +41,6 @@ export const evaluateCommand: CommandSpec = {
         '--checkpoint',
       );
     }
-    const backend = backendOptions(ctx);
-    await startBackend(io, backend);
     const result = await evaluate(options);
     const json: EvaluateJsonResult = {
       command: 'evaluate',

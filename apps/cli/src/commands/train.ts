@@ -1,6 +1,6 @@
 import { join, resolve as resolvePath } from 'node:path';
 import { resume, train, type TrainResult } from '@neural-ode/trainer';
-import { startBackend, type CommandSpec } from '../command';
+import type { CommandSpec } from '../command';
 import { EXIT } from '../errors';
 import { emitResult } from '../io';
 import { TrainProgress } from '../progress';
@@ -47,7 +47,6 @@ export const trainCommand: CommandSpec = {
       io.stdout(`${JSON.stringify(shown, null, 2)}\n`);
       return EXIT.ok;
     }
-    await startBackend(io, { backend: config.backend, ...(config.threads ? { threads: config.threads } : {}) });
     const progress = new TrainProgress(io);
     const control = { onEvent: progress.onEvent, ...(io.signal ? { signal: io.signal } : {}) };
     let result: TrainResult;

@@ -1,0 +1,157 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './testing/run-cli';
+
+/** `train --dry-run` in a fresh directory: the resolved options, and that nothing was written. */
+async function dryRun(argv: string[]) {
+  const cwd = mkdtempSync(join(tmpdir(), 'cli-dry-'));
+  const r = await runCli([...argv, '--dry-run'], { cwd });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(readdirSync(cwd)).toEqual([]);
+  return { config: JSON.parse(r.stdout), cwd };
+}
+
+// The command lines of the reference study's README (../shared/REFERENCE.md), verbatim after the script name.
+const REFERENCE_COMMANDS: Array<{ script: string; args: string; expect: Record<string, unknown>; solver?: Record<string, unknown> }> = [
+  {
+    script: './experiments/train.py',
+    args: '--data mnist --save ./log_resnet6_mnist --save_every 50 --log_every 1 --optimizer sgd --lr 0.1 --num_res 6',
+    expect: { data: 'mnist', model: 'resnet', blocks: 6, save: 'log_resnet6_mnist', saveEvery: 50, logEvery: 1, optimizer: 'sgd', lr: 0.1 },
+  },
+  {
+    script: './experiments/train.py',
+    args: '--data mnist --save ./log_resnet1_mnist --save_every 50 --log_every 1 --optimizer sgd --lr 0.1 --num_res 1',
+    expect: { data: 'mnist', model: 'resnet', blocks: 1, save: 'log_resnet1_mnist', saveEvery: 50, logEvery: 1 },
+  },
+  {
+    script: './experiments/train.py',
+    args: '--data mnist --save ./log_odenet_mnist --save_every 50 --log_every 1 --optimizer sgd --lr 0.1 --solver runge_kutta  --tol 1e-2 --use_ode',
+    expect: { data: 'mnist', model: 'odenet', save: 'log_odenet_mnist', optimizer: 'sgd', lr: 0.1 },
+    solver: { method: 'rk4', stepSize: 0.04 },
+  },
+  {
+    script: './experiments/train.py',
+    args: '--data cifar --save ./log_resnet6_cifar --save_every 50 --log_every 1 --optimizer sgd --lr 0.1 --num_res 6',
+    expect: { data: 'cifar10', model: 'resnet', blocks: 6, save: 'log_resnet6_cifar' },
+  },
+  {
+    script: './experiments/train.py',
+    args: '--data cifar --save ./log_resnet1_cifar --save_every 50 --log_every 1 --optimizer sgd --lr 0.1 --num_res 1',
+    expect: { data: 'cifar10', model: 'resnet', blocks: 1, save: 'log_resnet1_cifar' },
+  },
+  {
+    script: './experiments/train.py',
+    args: '--data cifar --save ./log_odenet_cifar --save_every 50 --log_every 1 --optimizer sgd --lr 0.1 --use_ode --solver runge_kutta  --tol 1e-2 ',
+    expect: { data: 'cifar10', model: 'odenet', save: 'log_odenet_cifar' },
+    solver: { method: 'rk4', stepSize: 0.04 },
+  },
+  {
+    script: './experiments/texts/vdcnn.py',
+    args: '--batch_size 256 --max_epo 20 --save vdcnn6  ',
+    expect: { data: 'ag-news', model: 'vdcnn', blocks: 6, batchSize: 256, epochs: 20, save: 'vdcnn6' },
+  },
+  {
+    script: './experiments/texts/vdcnn.py',
+    args: '--batch_size 256 --max_epo 20 --save vdcnn1 --num_blocks 1',
+    expect: { data: 'ag-news', model: 'vdcnn', blocks: 1, batchSize: 256, epochs: 20, save: 'vdcnn1' },
+  },
+  {
+    script: './experiments/texts/vdcnn.py',
+    args: '--batch_size 256 --max_epo 20 --save vdcnn_ode --use_ode --solver euler  --tol 1e-2 ',
+    expect: { data: 'ag-news', model: 'vdcnn-ode', batchSize: 256, epochs: 20, save: 'vdcnn_ode' },
+    solver: { method: 'euler', stepSize: 0.01 },
+  },
+];
+
+describe('the reference study\'s command lines', () => {
+  for (const c of REFERENCE_COMMANDS) {
+    const argv = c.args.trim().split(/\s+/);
+    for (const form of ['script', 'train'] as const) {
+      const full = form === 'script' ? [c.script, ...argv] : c.script.includes('texts') ? ['train', '--data', 'ag_news', ...argv] : ['train', ...argv];
+      it(`${full.join(' ')}`, async () => {
+        const { config, cwd } = await dryRun(full);
+        for (const [k, v] of Object.entries(c.expect)) {
+          expect(config[k], k).toEqual(k === 'save' ? resolve(cwd, v as string) : v);
+        }
+        if (c.solver) {
+          expect(config.solver.method).toBe(c.solver.method);
+          expect(config.solver.stepSize).toBeCloseTo(c.solver.stepSize as number, 12);
+        }
+      });
+    }
+  }
+
+  it('--solver euler without --tol uses the reference default tol 1e-3; runge_kutta 4·1e-3', async () => {
+    expect((await dryRun(['train', '--use_ode', '--solver', 'euler'])).config.solver).toMatchObject({ method: 'euler', stepSize: 1e-3 });
+    expect((await dryRun(['train', '--use_ode', '--solver', 'runge_kutta'])).config.solver).toMatchObject({ method: 'rk4', stepSize: 4e-3 });
+  });
+
+  it('--tol with an adaptive method sets rtol and atol', async () => {
+    const { config } = await dryRun(['train', '--use_ode', '--method', 'dopri5', '--tol', '1e-4']);
+    expect(config.solver).toMatchObject({ method: 'dopri5', rtol: 1e-4, atol: 1e-4 });
+    expect(config.solver.stepSize).toBeUndefined();
+  });
+
+  it('--tol alone means the reference default solver, euler', async () => {
+    const { config } = await dryRun(['train', '--use_ode', '--tol', '0.05']);
+    expect(config.solver).toMatchObject({ method: 'euler', stepSize: 0.05 });
+  });
+
+  it('--weight_decay alone is the reference 5e-4; with a value it is that value', async () => {
+    expect((await dryRun(['train', '--weight_decay'])).config.weightDecay).toBe(5e-4);
+    expect((await dryRun(['train', '--weight-decay', '0'])).config.weightDecay).toBe(0);
+    expect((await dryRun(['train', '--weight_decay', '1e-3'])).config.weightDecay).toBe(1e-3);
+  });
+
+  it('--max_epochs, --num_res_blocks and --batch_size set epochs, blocks and batch size', async () => {
+    const { config } = await dryRun(['train', '--max_epochs', '7', '--num_res_blocks', '3', '--batch_size', '64']);
+    expect(config).toMatchObject({ epochs: 7, blocks: 3, batchSize: 64 });
+  });
+});
+
+describe('train options', () => {
+  it('applies the schema defaults (the reference study\'s)', async () => {
+    const { config, cwd } = await dryRun(['train']);
+    expect(config).toMatchObject({
+      data: 'mnist',
+      model: 'resnet',
+      optimizer: 'sgd',
+      lr: 0.1,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      lrSchedule: { type: 'step', every: 40, gamma: 0.1 },
+      batchSize: 128,
+      save: resolve(cwd, 'runs/train'),
+    });
+  });
+
+  it('maps every native flag to its option', async () => {
+    const { config, cwd } = await dryRun([
+      'train', '--data', 'fashion-mnist', '--data-dir', 'd', '--no-download', '--model', 'odenet', '--blocks', '2',
+      '--method', 'tsit5', '--rtol', '1e-4', '--atol', '1e-5', '--adjoint', '--optimizer', 'adam', '--lr', '0.001',
+      '--momentum', '0.5', '--weight-decay', '0.0001', '--lr-schedule', 'step', '--lr-step-every', '10', '--lr-gamma', '0.5',
+      '--epochs', '3', '--batch-size', '32', '--test-batch-size', '100', '--seed', '7', '--backend', 'cpu', '--threads', '2',
+      '--save', 'out', '--save-every', '2', '--log-every', '3', '--limit-train', '100', '--limit-test', '50', '--no-augment',
+    ]);
+    expect(config).toEqual({
+      data: 'fashion-mnist', dataDir: resolve(cwd, 'd'), download: false, model: 'odenet', blocks: 2,
+      solver: { method: 'tsit5', rtol: 1e-4, atol: 1e-5, adjoint: true }, optimizer: 'adam', lr: 0.001, momentum: 0.5,
+      weightDecay: 0.0001, lrSchedule: { type: 'step', every: 10, gamma: 0.5 }, epochs: 3, batchSize: 32,
+      testBatchSize: 100, augment: false, seed: 7, backend: 'cpu', threads: 2, save: resolve(cwd, 'out'), saveEvery: 2,
+      logEvery: 3, limitTrain: 100, limitTest: 50,
+    });
+  });
+
+  it('reads --config file.json, and flags override it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-cfg-'));
+    writeFileSync(join(cwd, 'run.json'), JSON.stringify({ data: 'mnist-sample', model: 'odenet', solver: { method: 'bosh3', rtol: 0.01 }, epochs: 4, lrSchedule: { type: 'none' } }));
+    const r = await runCli(['train', '--config', 'run.json', '--epochs', '9', '--atol', '0.02', '--dry-run'], { cwd });
+    expect(r.code).toBe(0);
+    const config = JSON.parse(r.stdout);
+    expect(config).toMatchObject({ data: 'mnist-sample', model: 'odenet', epochs: 9, lrSchedule: { type: 'none' } });
+    expect(config.solver).toMatchObject({ method: 'bosh3', rtol: 0.01, atol: 0.02 });
+  });
+});
