@@ -241,7 +241,7 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
           'Fix: raise maxSteps, loosen rtol/atol, or use a stiff-aware formulation if the problem is stiff.',
       );
     }
-    hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep));
+    hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep ?? Number.POSITIVE_INFINITY));
     // Land exactly on the next stop (jump, step time or end); stretch by up to 1% to avoid a sliver step.
     const target = stops[stop];
     let landing = false;

@@ -26,8 +26,8 @@ export const odeintOptionsSchema = z
     firstStep: positive('firstStep').optional(),
     /** Adaptive methods: smallest step; a step this small is accepted whatever its error. */
     minStep: z.number().min(0).default(0),
-    /** Adaptive methods: largest step. */
-    maxStep: positive('maxStep').default(Number.POSITIVE_INFINITY),
+    /** Adaptive methods: largest step (`Infinity` or absent: no limit). */
+    maxStep: z.union([positive('maxStep'), z.literal(Number.POSITIVE_INFINITY)]).optional(),
     /** Largest number of attempted steps (accepted + rejected) per solve. */
     maxSteps: z.number().int().positive().default(100_000),
     /** Safety factor of the step-size controller. */
