@@ -191,6 +191,7 @@ function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
   }
   let p = start;
   let next = 1;
+  let lastFinite = tStart; // latest time at which the state was checked finite
   for (let g = 0; g < grid.length - 1; g++) {
     const t1 = grid[g + 1];
     const h = t1 - p.t;
@@ -201,7 +202,6 @@ function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
     stats.nSteps++;
     stats.lastStep = h;
     const before = ys.length;
-    const t = p.t;
     ({ p, next } = advance(run, p, h, t1, tEval, y1, ks, next));
     // Arrays are checked every step; tensors only at the outputs (a check is a device sync).
     const toCheck = alg.cheapFiniteCheck ? [y1] : ys.slice(before);
@@ -209,11 +209,12 @@ function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
       if (!alg.allFinite(state)) {
         throw new OdeintError(
           'y0',
-          `${run.fn}: the state became NaN or Inf between t = ${t} and t = ${t1} (h = ${h}). ` +
+          `${run.fn}: the state became NaN or Inf between t = ${lastFinite} and t = ${t1} (step h = ${h}). ` +
             'Fix: check f for divisions by zero or overflow, or take smaller steps (stepSize).',
         );
       }
     }
+    if (toCheck.length > 0) lastFinite = t1;
   }
   return p;
 }

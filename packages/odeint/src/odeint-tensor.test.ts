@@ -45,4 +45,32 @@ describe('odeint on tensors', () => {
     const sol = odeint((t, y) => tf.mul(tf.onesLike(y), t), tf.zeros([1]), [0, 1], { method: 'dopri5' });
     expect((sol.ys.arraySync() as number[][])[1][0]).toBeCloseTo(0.5, 5);
   });
+
+  it('per-component tolerances, the max norm and the PID controller work on tensors', () => {
+    const { A, f } = rotation();
+    for (const opts of [
+      { rtol: [1e-5, 1e-5], atol: [1e-6, 1e-6] },
+      { norm: 'max' as const, rtol: 1e-5, atol: 1e-6 },
+      { controller: 'PID' as const, rtol: 1e-5, atol: 1e-6 },
+    ]) {
+      const sol = odeint(f, tf.tensor1d([1, 0]), [0, 2], opts);
+      const last = (sol.ys.arraySync() as number[][])[1];
+      expect(Math.abs(last[0] - Math.cos(2))).toBeLessThan(1e-4);
+      expect(sol.stats.nAccepted).toBeGreaterThan(2);
+      sol.ys.dispose();
+    }
+    expect(() => odeint(f, tf.tensor1d([1, 0]), [0, 1], { rtol: [1e-5] })).toThrow(/1 values but the state has 2/);
+    A.dispose();
+  });
+
+  it('a tensor state that turns NaN is an error naming the time (adaptive) or interval (fixed)', () => {
+    const f = (t: tf.Scalar, y: tf.Tensor) => (t.dataSync()[0] > 0.5 ? tf.div(y, tf.zerosLike(y)) : tf.neg(y));
+    expect(() => odeint(f, tf.tensor1d([0]), [0, 1])).toThrow(/NaN or Inf at t = 0\.[45]/);
+    expect(() => odeint(f, tf.tensor1d([0]), [0, 1], { method: 'rk4', stepSize: 0.25 })).toThrow(/NaN or Inf between t = 0 and t = 1/);
+  });
+
+  it('rejects non-float32 states and f returning the wrong shape', () => {
+    expect(() => odeint((_t, y) => y, tf.tensor1d([1], 'int32'), [0, 1])).toThrow(/dtype int32.*tf.cast/);
+    expect(() => odeint(() => tf.zeros([3]), tf.tensor1d([1, 2]), [0, 1])).toThrow(/returned a tensor of shape \[3\]; expected a tensor of shape \[2\]/);
+  });
 });
