@@ -47,7 +47,8 @@ export function bindFlags(schema: z.ZodType, flags: FlagSpec[]): FlagSpec[] {
     if (field.minimum !== undefined) bound.minimum = field.minimum;
     if (field.exclusiveMinimum !== undefined) bound.exclusiveMinimum = field.exclusiveMinimum;
     if (field.maximum !== undefined) bound.maximum = field.maximum;
-    if (!f.description && field.description) bound.description = field.description;
+    // The schema's own description wins; the CLI's text covers schemas without `.describe()`.
+    if (field.description) bound.description = field.description;
     return bound;
   });
 }
@@ -55,17 +56,24 @@ export function bindFlags(schema: z.ZodType, flags: FlagSpec[]): FlagSpec[] {
 /**
  * Flags for every option of `schema` that `explicit` does not already cover: `--kebab-case` of the option's path
  * (nested objects joined by `-`). New schema options thereby get a flag without a change to the CLI.
+ * `descriptions` (by option path) is the help text for options whose schema has no `.describe()`.
  */
-export function flagsFromSchema(schema: z.ZodType, explicit: FlagSpec[] = []): FlagSpec[] {
+export function flagsFromSchema(
+  schema: z.ZodType,
+  explicit: FlagSpec[] = [],
+  descriptions: Readonly<Record<string, string>> = {},
+): FlagSpec[] {
   const covered = new Set(explicit.filter((f) => f.path).map((f) => f.path!.join('.')));
   const out: FlagSpec[] = [];
   for (const field of schemaFields(schema)) {
     if (covered.has(field.path.join('.')) || field.type === 'unknown' || field.type === 'array') continue;
     const flag = `--${field.path.map(kebab).join('-')}`;
+    const description = descriptions[field.path.join('.')];
     out.push({
       flag,
       path: field.path,
       group: 'options',
+      ...(description ? { description } : {}),
       ...(field.type === 'boolean' ? { negatable: true } : { value: placeholder(field) }),
     });
   }

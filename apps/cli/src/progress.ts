@@ -88,10 +88,8 @@ export class TrainProgress {
   }
 
   private step(e: Extract<TrainEvent, { type: 'step' }>): void {
-    if (e.step === 1 || e.step <= this.firstStep) {
-      if (e.step === 1) this.epochStart = this.io.now();
-      this.firstStep = e.step - 1;
-    }
+    // A resumed run starts mid-epoch: rates and ETA count from the first step this process ran.
+    if (e.step <= this.firstStep) this.firstStep = e.step - 1;
     const elapsed = (this.io.now() - this.epochStart) / 1000;
     const done = e.step - this.firstStep;
     const eta = done > 0 ? (elapsed / done) * (e.steps - e.step) : NaN;

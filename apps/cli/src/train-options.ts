@@ -55,33 +55,33 @@ const SEQ_LEN_PATH = firstPath(SEQ_LEN_PATHS);
 /** The `train` flags that set options of `trainConfigSchema` directly, in help order. */
 const NATIVE: FlagSpec[] = [
   { flag: '--data', value: '<name>', path: ['data'], group: 'options', description: 'Dataset (the reference names cifar and ag_news work too).' },
-  { flag: '--data-dir', value: '<dir>', path: ['dataDir'], group: 'options' },
-  { flag: '--download', path: ['download'], negatable: true, group: 'options' },
+  { flag: '--data-dir', value: '<dir>', path: ['dataDir'], group: 'options', description: "A local directory holding the dataset's files (looked at first; no download needed)." },
+  { flag: '--download', path: ['download'], negatable: true, group: 'options', description: 'Download the dataset into the cache when it is not there (--no-download: fail with where to put the files).' },
   { flag: '--model', value: '<name>', path: ['model'], group: 'options', description: 'Model: resnet/odenet for images, vdcnn/vdcnn-ode for ag-news (default resnet, or vdcnn for ag-news).' },
-  { flag: '--blocks', value: '<n>', path: ['blocks'], group: 'options' },
+  { flag: '--blocks', value: '<n>', path: ['blocks'], group: 'options', description: 'Residual blocks of resnet / vdcnn (ignored by the ODE models).' },
   { flag: '--method', value: '<name>', path: ['solver', 'method'], group: 'options', description: 'ODE solver method of odenet / vdcnn-ode.' },
-  { flag: '--step-size', value: '<h>', path: ['solver', 'stepSize'], group: 'options' },
-  { flag: '--rtol', value: '<x>', path: ['solver', 'rtol'], group: 'options' },
-  { flag: '--atol', value: '<x>', path: ['solver', 'atol'], group: 'options' },
-  { flag: '--adjoint', path: ['solver', 'adjoint'], negatable: true, group: 'options' },
+  { flag: '--step-size', value: '<h>', path: ['solver', 'stepSize'], group: 'options', description: "Step size of a fixed-step method on the integration interval [0, 1] (default: the model's)." },
+  { flag: '--rtol', value: '<x>', path: ['solver', 'rtol'], group: 'options', description: 'Relative tolerance of an adaptive method.' },
+  { flag: '--atol', value: '<x>', path: ['solver', 'atol'], group: 'options', description: 'Absolute tolerance of an adaptive method.' },
+  { flag: '--adjoint', path: ['solver', 'adjoint'], negatable: true, group: 'options', description: "Gradients by the adjoint ODE (constant memory) instead of backprop through the solver's steps." },
   { flag: '--optimizer', value: '<name>', path: ['optimizer'], group: 'options', description: 'Optimizer (sgd uses --momentum).' },
-  { flag: '--lr', value: '<x>', path: ['lr'], group: 'options' },
-  { flag: '--momentum', value: '<x>', path: ['momentum'], group: 'options' },
+  { flag: '--lr', value: '<x>', path: ['lr'], group: 'options', description: 'Initial learning rate.' },
+  { flag: '--momentum', value: '<x>', path: ['momentum'], group: 'options', description: 'SGD momentum (adam and rmsprop ignore it).' },
   { flag: '--weight-decay', value: '[x]', path: ['weightDecay'], group: 'options', description: `L2 weight decay (PyTorch's weight_decay); the flag alone means ${REFERENCE_WEIGHT_DECAY}.` },
   { flag: '--lr-schedule', value: '<type>', path: ['lrSchedule', 'type'], group: 'options', description: 'Learning-rate schedule: step (×gamma every N epochs) or none.' },
-  { flag: '--lr-step-every', value: '<epochs>', path: ['lrSchedule', 'every'], group: 'options' },
-  { flag: '--lr-gamma', value: '<x>', path: ['lrSchedule', 'gamma'], group: 'options' },
-  { flag: '--epochs', value: '<n>', path: ['epochs'], group: 'options' },
-  { flag: '--batch-size', value: '<n>', path: ['batchSize'], group: 'options' },
-  { flag: '--test-batch-size', value: '<n>', path: ['testBatchSize'], group: 'options' },
-  { flag: '--seed', value: '<n>', path: ['seed'], group: 'options' },
-  { flag: '--backend', value: '<name>', path: ['backend'], group: 'options' },
-  { flag: '--threads', value: '<n>', path: ['threads'], group: 'options' },
-  { flag: '--save', value: '<dir>', path: ['save'], group: 'options' },
-  { flag: '--save-every', value: '<n>', path: ['saveEvery'], group: 'options' },
-  { flag: '--log-every', value: '<n>', path: ['logEvery'], group: 'options' },
-  { flag: '--limit-train', value: '<n>', path: ['limitTrain'], group: 'options' },
-  { flag: '--limit-test', value: '<n>', path: ['limitTest'], group: 'options' },
+  { flag: '--lr-step-every', value: '<epochs>', path: ['lrSchedule', 'every'], group: 'options', description: 'Epochs between two learning-rate decays of the step schedule.' },
+  { flag: '--lr-gamma', value: '<x>', path: ['lrSchedule', 'gamma'], group: 'options', description: 'Factor applied to the learning rate at each decay of the step schedule.' },
+  { flag: '--epochs', value: '<n>', path: ['epochs'], group: 'options', description: 'Epochs to train (in total, counting those of a resumed run).' },
+  { flag: '--batch-size', value: '<n>', path: ['batchSize'], group: 'options', description: 'Training batch size.' },
+  { flag: '--test-batch-size', value: '<n>', path: ['testBatchSize'], group: 'options', description: 'Evaluation batch size.' },
+  { flag: '--seed', value: '<n>', path: ['seed'], group: 'options', description: 'Seed of weight initialisation, shuffling and augmentation.' },
+  { flag: '--backend', value: '<name>', path: ['backend'], group: 'options', description: 'tfjs backend (@neural-ode/backend); auto takes the fastest one available.' },
+  { flag: '--threads', value: '<n>', path: ['threads'], group: 'options', description: 'Threads of backends that use them (native, wasm).' },
+  { flag: '--save', value: '<dir>', path: ['save'], group: 'options', description: 'Run directory: config.json, metrics.jsonl, checkpoints.' },
+  { flag: '--save-every', value: '<n>', path: ['saveEvery'], group: 'options', description: 'Write a checkpoint every this many epochs (and always after the last one).' },
+  { flag: '--log-every', value: '<n>', path: ['logEvery'], group: 'options', description: "Print the epoch's results every this many epochs." },
+  { flag: '--limit-train', value: '<n>', path: ['limitTrain'], group: 'options', description: 'Use only the first N training examples (quick runs).' },
+  { flag: '--limit-test', value: '<n>', path: ['limitTest'], group: 'options', description: 'Use only the first N test examples (quick runs).' },
 ];
 
 /** Flags of the reference study's scripts (`train.py`, `texts/vdcnn.py`), with the reference meanings. */
@@ -143,7 +143,9 @@ const CLI_ONLY: FlagSpec[] = [
 export function trainFlags(): FlagSpec[] {
   const explicit = bindFlags(trainConfigSchema, [...NATIVE, ...REFERENCE]);
   // Options the trainer has that no explicit flag covers (e.g. `augment`) get a kebab-case flag.
-  const extra = flagsFromSchema(trainConfigSchema, explicit);
+  const extra = flagsFromSchema(trainConfigSchema, explicit, {
+    augment: "Training-time augmentation as the reference (random crop; horizontal flips on cifar10).",
+  });
   return [...explicit.filter((f) => f.group === 'options'), ...extra, ...explicit.filter((f) => f.group === 'reference'), ...CLI_ONLY];
 }
 

@@ -17,17 +17,17 @@ import { DownloadProgress } from '../progress';
 import { REFERENCE_DATA_NAMES } from '../train-options';
 
 const SOURCE_FLAGS: FlagSpec[] = [
-  { flag: '--data-dir', value: '<dir>', path: ['dataDir'], group: 'options' },
-  { flag: '--cache-dir', value: '<dir>', path: ['cacheDir'], group: 'options' },
-  { flag: '--mirror', value: '<url>', path: ['mirror'], group: 'options' },
+  { flag: '--data-dir', value: '<dir>', path: ['dataDir'], group: 'options', description: 'A folder holding the published files (directly, or in a subfolder named after the dataset); looked at first.' },
+  { flag: '--cache-dir', value: '<dir>', path: ['cacheDir'], group: 'options', description: 'Cache root (default: $NEURAL_ODE_DATA, else the platform cache folder).' },
+  { flag: '--mirror', value: '<url>', path: ['mirror'], group: 'options', description: 'Base URL that replaces the published download location of every file (<mirror>/<file name>).' },
 ];
 
 function downloadFlags(): FlagSpec[] {
   return [
     ...bindFlags(loadDatasetOptionsSchema, [
       ...SOURCE_FLAGS,
-      { flag: '--retries', value: '<n>', path: ['retries'], group: 'options' },
-      { flag: '--timeout-ms', value: '<ms>', path: ['timeoutMs'], group: 'options' },
+      { flag: '--retries', value: '<n>', path: ['retries'], group: 'options', description: 'Retries of a failed download, with exponential backoff.' },
+      { flag: '--timeout-ms', value: '<ms>', path: ['timeoutMs'], group: 'options', description: 'A download attempt that receives nothing for this long is abandoned and retried.' },
     ]),
     JSON_FLAG,
   ];
@@ -35,7 +35,7 @@ function downloadFlags(): FlagSpec[] {
 
 function infoFlags(): FlagSpec[] {
   return [
-    ...bindFlags(infoOptionsSchema, [...SOURCE_FLAGS, { flag: '--count-classes', path: ['countClasses'], negatable: true, group: 'options' }]),
+    ...bindFlags(infoOptionsSchema, [...SOURCE_FLAGS, { flag: '--count-classes', path: ['countClasses'], negatable: true, group: 'options', description: 'Count examples per class by reading the labels of local files (never downloads).' }]),
     JSON_FLAG,
   ];
 }

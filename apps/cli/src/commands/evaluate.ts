@@ -7,8 +7,19 @@ import { flagsFromSchema, parseSchemaFlags } from '../flags';
 import { emitResult } from '../io';
 import { REFERENCE_DATA_NAMES } from '../train-options';
 
+const DESCRIPTIONS = {
+  checkpoint: "A run directory (its latest checkpoint) or a checkpoint's .safetensors / .json file.",
+  data: "Dataset to evaluate on (default: the run's).",
+  dataDir: "Local directory with the dataset's files (default: the run's).",
+  batchSize: "Evaluation batch size (default: the run's test batch size).",
+  split: 'Which split to evaluate.',
+  download: "Download the dataset when missing (default: the run's setting).",
+  limit: 'Only the first N examples of the split.',
+  backend: "tfjs backend (default: the run's).",
+};
+
 function evaluateFlags() {
-  return [...flagsFromSchema(evaluateOptionsSchema), JSON_FLAG];
+  return [...flagsFromSchema(evaluateOptionsSchema, [], DESCRIPTIONS), JSON_FLAG];
 }
 
 /** The JSON object `evaluate --json` prints. */

@@ -9,8 +9,28 @@ import { SpiralProgress } from '../progress';
 /** RMSE the spiral experiment's defaults are expected to reach (the issue's target). */
 export const SPIRAL_TARGET_RMSE = 0.05;
 
+const DESCRIPTIONS = {
+  iterations: 'Training iterations (one Adam step each).',
+  lr: 'Adam learning rate.',
+  batchWindows: 'Windows per iteration (their losses are averaged).',
+  minWindow: 'Shortest window, in time units.',
+  maxWindow: 'Longest window, in time units.',
+  windowPoints: 'At most this many observations per window (a sorted random subset).',
+  points: 'Observation times on [0, t-end].',
+  tEnd: 'End of the observed time range.',
+  noise: 'Standard deviation of the observation noise.',
+  adjoint: 'Gradients by the adjoint method (--no-adjoint: backprop through the solver; tensor engine only).',
+  method: 'ODE solver method.',
+  rtol: 'Relative tolerance.',
+  atol: 'Absolute tolerance.',
+  engine: 'float64: plain Float64Array states (fast); tensor: tfjs variables and odeintAdjoint.',
+  seed: 'Seed of the data noise, the initial weights and the windows.',
+  save: 'Output directory (plot, metrics, learned weights).',
+  logEvery: 'Print a progress line every this many iterations.',
+};
+
 function spiralFlags() {
-  return [...flagsFromSchema(spiralConfigSchema), JSON_FLAG];
+  return [...flagsFromSchema(spiralConfigSchema, [], DESCRIPTIONS), JSON_FLAG];
 }
 
 /** The JSON object `spiral --json` prints. */

@@ -1,0 +1,98 @@
+import type { TrainConfig } from '@neural-ode/trainer';
+import { describe, expect, it } from 'vitest';
+import type { CliIO } from './io';
+import { bar, DownloadProgress, formatBytes, formatDuration, TrainProgress } from './progress';
+
+function fakeIO(isTTY: boolean) {
+  let t = 0;
+  const io: CliIO & { err: string; tick: (ms: number) => void } = {
+    stdout: () => undefined,
+    stderr: (s) => (io.err += s),
+    err: '',
+    isTTY,
+    columns: 120,
+    cwd: '/',
+    now: () => t,
+    tick: (ms) => (t += ms),
+  };
+  return io;
+}
+
+const start = (steps: number) =>
+  ({
+    type: 'start', config: { epochs: 3 } as TrainConfig, runDir: '/r', backend: 'cpu', params: 10, steps, epoch: 1,
+    step: 0, trainCount: steps * 8, testCount: 8, resumed: false,
+  }) as const;
+
+describe('progress formatting', () => {
+  it('formats durations, sizes and bars', () => {
+    expect(formatDuration(83.4)).toBe('1:23');
+    expect(formatDuration(3700)).toBe('1:01:40');
+    expect(formatDuration(NaN)).toBe('--:--');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(bar(0.5, 10)).toBe('[#####.....]');
+    expect(bar(2, 4)).toBe('[####]');
+  });
+});
+
+describe('TrainProgress', () => {
+  it('on a terminal redraws one bar per epoch with loss, images/s, ETA and NFE', () => {
+    const io = fakeIO(true);
+    const p = new TrainProgress(io);
+    p.onEvent(start(4));
+    for (let step = 1; step <= 4; step++) {
+      io.tick(1000);
+      p.onEvent({ type: 'step', epoch: 1, step, steps: 4, loss: 1 / step, imagesPerSec: 100, nfeForward: 26, nfeBackward: 32 });
+    }
+    expect(io.err).toContain('\r\x1b[2Kepoch 1/3 [');
+    expect(io.err).toContain('] 2/4  loss 0.5000  100 img/s  ETA 0:02  NFE 26/32');
+    expect(io.err).toContain('4/4  loss 0.2500');
+    expect(io.err).not.toContain('\n');
+    p.onEvent({ type: 'log', line: 'epoch 1/3  train loss 0.3' });
+    expect(io.err.endsWith('\r\x1b[2Kepoch 1/3  train loss 0.3\n')).toBe(true);
+  });
+
+  it('throttles terminal redraws', () => {
+    const io = fakeIO(true);
+    const p = new TrainProgress(io);
+    p.onEvent(start(100));
+    for (let step = 1; step <= 50; step++) {
+      io.tick(10);
+      p.onEvent({ type: 'step', epoch: 1, step, steps: 100, loss: 1, imagesPerSec: 1 });
+    }
+    expect(io.err.split('\r').length - 1).toBeLessThanOrEqual(6);
+  });
+
+  it('elsewhere prints plain lines about every tenth of an epoch', () => {
+    const io = fakeIO(false);
+    const p = new TrainProgress(io);
+    p.onEvent(start(100));
+    for (let step = 1; step <= 100; step++) p.onEvent({ type: 'step', epoch: 2, step, steps: 100, loss: 1, imagesPerSec: 5 });
+    const lines = io.err.trim().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toMatch(/^epoch 2\/3 step 10\/100 {2}loss 1\.0000 {2}5 img\/s {2}ETA/);
+    expect(io.err).not.toContain('\r');
+    p.onEvent({ type: 'checkpoint', path: '/r/c.safetensors', epoch: 2, step: 0 });
+    expect(io.err).toContain('checkpoint: /r/c.safetensors\n');
+  });
+});
+
+describe('DownloadProgress', () => {
+  it('draws a bar with bytes, rate and ETA on a terminal, and ends it when verified', () => {
+    const io = fakeIO(true);
+    const d = new DownloadProgress(io);
+    d.onProgress({ dataset: 'mnist', file: 'a.gz', url: 'u', bytes: 512, total: 1024, rate: 256, etaSeconds: 2, attempt: 1, done: false });
+    expect(io.err).toContain('mnist a.gz [###############...............] 512 B / 1.0 KB  256 B/s  ETA 0:02');
+    io.tick(1000);
+    d.onProgress({ dataset: 'mnist', file: 'a.gz', url: 'u', bytes: 1024, total: 1024, rate: 256, etaSeconds: 0, attempt: 2, done: true });
+    expect(io.err).toContain('retry 1  verified\n');
+  });
+
+  it('prints a line about every 10% elsewhere', () => {
+    const io = fakeIO(false);
+    const d = new DownloadProgress(io);
+    for (let b = 0; b <= 1000; b += 10) d.onProgress({ file: 'f', bytes: b, total: 1000, rate: 1, etaSeconds: null, done: b === 1000 });
+    expect(io.err.trim().split('\n').length).toBe(11);
+  });
+});
