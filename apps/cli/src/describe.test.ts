@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { trainConfigSchema } from '@neural-ode/trainer';
 import { describe, expect, it } from 'vitest';
 import { describeCli } from './describe';
@@ -47,6 +48,14 @@ describe('describeCli', () => {
     for (const c of cli.commands) {
       const help = (await runCli([...c.name.split(' '), '--help'])).stdout;
       for (const f of c.flags) expect(help, `${c.name} ${f.flag}`).toContain(f.flag);
+    }
+  });
+
+  it('the README documents every command and flag', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const c of cli.commands) {
+      expect(readme).toContain(`### \`neural-ode ${c.name}\``);
+      for (const f of c.flags) expect(readme, `${c.name} ${f.signature}`).toContain(`\`${f.signature}\``);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -136,13 +136,36 @@ describe('train options', () => {
       '--epochs', '3', '--batch-size', '32', '--test-batch-size', '100', '--seed', '7', '--backend', 'cpu', '--threads', '2',
       '--save', 'out', '--save-every', '2', '--log-every', '3', '--limit-train', '100', '--limit-test', '50', '--no-augment',
     ]);
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       data: 'fashion-mnist', dataDir: resolve(cwd, 'd'), download: false, model: 'odenet', blocks: 2,
       solver: { method: 'tsit5', rtol: 1e-4, atol: 1e-5, adjoint: true }, optimizer: 'adam', lr: 0.001, momentum: 0.5,
       weightDecay: 0.0001, lrSchedule: { type: 'step', every: 10, gamma: 0.5 }, epochs: 3, batchSize: 32,
       testBatchSize: 100, augment: false, seed: 7, backend: 'cpu', threads: 2, save: resolve(cwd, 'out'), saveEvery: 2,
       logEvery: 3, limitTrain: 100, limitTest: 50,
     });
+  });
+
+  it('schedule flags alone refine the step schedule', async () => {
+    const { config } = await dryRun(['train', '--lr-gamma', '0.5']);
+    expect(config.lrSchedule).toEqual({ type: 'step', every: 40, gamma: 0.5 });
+    expect((await dryRun(['train', '--lr-schedule', 'none'])).config.lrSchedule).toEqual({ type: 'none' });
+  });
+
+  it('ag-news trains vdcnn unless a model is given', async () => {
+    expect((await dryRun(['train', '--data', 'ag-news'])).config.model).toBe('vdcnn');
+    expect((await dryRun(['train', '--data', 'ag_news', '--model', 'vdcnn-ode'])).config.model).toBe('vdcnn-ode');
+  });
+
+  it('--resume --dry-run shows the run\'s stored options with the new --epochs', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-res-'));
+    const first = await runCli(['train', '--data', 'mnist-sample', '--epochs', '2', '--save', 'r', '--dry-run'], { cwd });
+    mkdirSync(join(cwd, 'r'));
+    writeFileSync(join(cwd, 'r', 'config.json'), first.stdout);
+    const r = await runCli(['train', '--resume', 'r', '--epochs', '5', '--dry-run'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const shown = JSON.parse(r.stdout);
+    expect(shown.resume).toBe(resolve(cwd, 'r'));
+    expect(shown.config).toMatchObject({ data: 'mnist-sample', epochs: 5 });
   });
 
   it('reads --config file.json, and flags override it', async () => {
