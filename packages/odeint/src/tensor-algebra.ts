@@ -3,7 +3,7 @@ import type { StateAlgebra } from './algebra';
 
 /**
  * A tensor state: a list of components, each flattened to a `[1, n]` row so that a stage combination is
- * one `concat` + one `matMul` + one `add` whatever the number of stages.
+ * one `concat` + one `matMul` whatever the number of stages.
  */
 export type TensorState = tf.Tensor2D[];
 
@@ -77,7 +77,9 @@ export function tensorAlgebra(o: TensorAlgebraOptions): StateAlgebra<TensorState
             const total = used.reduce((acc, s) => acc + s.size, 0);
             return tf.div(tf.addN(used.map((s) => tf.sum(tf.square(s)))), total);
           }
-          return tf.max(tf.stack(used.map((s) => tf.mean(tf.square(s)))));
+          // max() may skip a NaN: add 0 · Σ (which does not) so a non-finite part still shows.
+          const parts = tf.stack(used.map((s) => tf.mean(tf.square(s))));
+          return tf.add(tf.max(parts), tf.mul(tf.sum(parts), 0));
         }),
       );
       o.onHostRead?.();
