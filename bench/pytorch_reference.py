@@ -6,6 +6,7 @@ Not a dependency: bench/native.ts runs it only when `python3 -c "import torch"` 
 (Debian: apt-get install python3-torch)."""
 import argparse
 import json
+import sys
 import time
 
 import torch
@@ -82,41 +83,63 @@ def build(kind, blocks, steps, width=64):
     return nn.Sequential(*down, *feature, *head)
 
 
+NETS = {'ResNet(1)': ('resnet', 1, 0), 'ResNet(6)': ('resnet', 6, 0), 'ODE-Net RK4x4': ('odenet', 0, 4)}
+
+
+class Trainer:
+    """One network, its optimiser and a fixed synthetic batch; warmed up on creation."""
+
+    def __init__(self, name, batch):
+        kind, blocks, steps = NETS[name]
+        torch.manual_seed(0)
+        self.model = build(kind, blocks, steps)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.x = torch.rand(batch, 1, 28, 28)
+        self.y = torch.randint(0, 10, (batch,))
+        self.batch = batch
+        for _ in range(2):
+            self.step()
+
+    def step(self):
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.x), self.y)
+        loss.backward()
+        self.opt.step()
+
+    def measure(self, seconds, min_steps=2):
+        n, t0 = 0, time.perf_counter()
+        while n < min_steps or time.perf_counter() - t0 < seconds:
+            self.step()
+            n += 1
+        dt = time.perf_counter() - t0
+        return {'train_images_per_s': self.batch * n / dt, 'steps': n}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--batch', type=int, default=128)
     p.add_argument('--seconds', type=float, default=6.0, help='minimum timed seconds per network')
     p.add_argument('--only', default=None, help='run only this network (e.g. "ResNet(1)")')
+    p.add_argument('--serve', action='store_true',
+                   help='read "<seconds> <network name>" lines on stdin, answer one JSON line each (bench/native.ts)')
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    x = torch.rand(args.batch, 1, 28, 28)
-    y = torch.randint(0, 10, (args.batch,))
-    for name, kind, blocks, steps in [('ResNet(1)', 'resnet', 1, 0), ('ResNet(6)', 'resnet', 6, 0), ('ODE-Net RK4x4', 'odenet', 0, 4)]:
+    info = {'torch': torch.__version__, 'threads': torch.get_num_threads()}
+    trainers = {}
+    if args.serve:
+        print(json.dumps({'ready': True, **info}), flush=True)
+        for line in sys.stdin:
+            seconds, name = line.strip().split(' ', 1)
+            if name not in trainers:
+                trainers[name] = Trainer(name, args.batch)
+            print(json.dumps({'model': name, **trainers[name].measure(float(seconds)), **info}), flush=True)
+        return
+    for name in NETS:
         if args.only is not None and args.only != name:
             continue
-        model = build(kind, blocks, steps)
-        opt = torch.optim.SGD(model.parameters(), lr=0.01)
-        loss_fn = nn.CrossEntropyLoss()
-
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-
-        for _ in range(2):
-            step()
-        n, t0 = 0, time.perf_counter()
-        while True:
-            step()
-            n += 1
-            if time.perf_counter() - t0 >= args.seconds and n >= 3:
-                break
-        dt = time.perf_counter() - t0
-        print(json.dumps({'model': name, 'train_images_per_s': args.batch * n / dt, 'steps': n,
-                          'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+        print(json.dumps({'model': name, **Trainer(name, args.batch).measure(args.seconds, 3), **info}), flush=True)
 
 
 if __name__ == '__main__':

@@ -332,12 +332,16 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   });
 }
 
-// setConvImpl(0 | 1): 0 picks oneDNN when built with it, 1 forces im2col + GEMM (tests cover both).
+// setConvImpl(0 | 1 | 2): 0 oneDNN on NHWC activations when built with it, 1 forces im2col + GEMM,
+// 2 oneDNN with blocked activations (tests cover all three).
 napi_value SetConvImpl(napi_env env, napi_callback_info info) {
   return call(env, info, 1, [&](napi_value* a) {
     int v = i32(env, a[0]);
-    if (v != 0 && v != 1) throw ArgError{"conv impl must be 0 (best) or 1 (im2col)"};
-    g_convImpl = v;
+    if (v < 0 || v > 2) throw ArgError{"conv impl must be 0 (best), 1 (im2col) or 2 (oneDNN, blocked activations)"};
+    g_convImpl = v == 1 ? 1 : 0;
+#ifdef NEURAL_ODE_DNNL
+    setDnnlBlockedActivations(v == 2);
+#endif
     return undefined(env);
   });
 }
@@ -361,7 +365,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "threads", v);
   napi_create_int32(env, NAPI_VERSION, &v);
   napi_set_named_property(env, obj, "napiVersion", v);
-  const char* abi = "neural-ode-native/1";
+  const char* abi = "neural-ode-native/2";
   napi_create_string_utf8(env, abi, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "abi", v);
   return obj;

@@ -1,6 +1,7 @@
 // Convolutions through oneDNN primitives, cached per geometry. Activations stay NHWC (oneDNN's nxc kernels),
 // so no activation is ever reordered; only the small filter is reordered to the layout the primitive wants.
 #ifdef NEURAL_ODE_DNNL
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -25,9 +26,23 @@ stream& strm() {
 
 std::vector<float> g_scratchpad;
 std::vector<float> g_weights;
+std::vector<float> g_srcBuf;
+std::vector<float> g_dstBuf;
+
+}  // namespace
+
+// Activation layout handed to oneDNN: NHWC as tfjs holds it (default: oneDNN's nxc kernels, no reorders), or
+// whatever the primitive prefers (blocked nChw16c) paid for with a reorder of each activation in and out.
+// Measured on the MNIST ResNet(6) and ODE-Net training steps, NHWC was 15-20% faster overall.
+static bool g_blocked = false;
+void setDnnlBlockedActivations(bool blocked) { g_blocked = blocked; }
+
+namespace {
+
+bool blockedActivations() { return g_blocked; }
 
 struct Descs {
-  memory::desc src, dst, userW, anyW;
+  memory::desc src, dst, userW, anyW, primSrc, primDst;
   memory::dims strides, dil, pl, pr;
 };
 
@@ -37,6 +52,8 @@ Descs descs(const ConvGeom& g) {
   d.dst = memory::desc({g.n, g.k, g.oh, g.ow}, dt::f32, tag::nhwc);
   d.userW = memory::desc({g.k, g.c, g.kh, g.kw}, dt::f32, tag::hwio);
   d.anyW = memory::desc({g.k, g.c, g.kh, g.kw}, dt::f32, tag::any);
+  d.primSrc = blockedActivations() ? memory::desc({g.n, g.c, g.h, g.w}, dt::f32, tag::any) : d.src;
+  d.primDst = blockedActivations() ? memory::desc({g.n, g.k, g.oh, g.ow}, dt::f32, tag::any) : d.dst;
   d.strides = {g.sh, g.sw};
   d.dil = {g.dh - 1, g.dw - 1};
   d.pl = {g.pt, g.pl};
@@ -46,6 +63,7 @@ Descs descs(const ConvGeom& g) {
 
 std::string key(char kind, const ConvGeom& g) {
   std::string k(1, kind);
+  k += g_blocked ? 'b' : 'n';
   const int v[] = {g.n, g.h, g.w, g.c, g.kh, g.kw, g.k, g.oh, g.ow, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.pb, g.pr};
   for (int x : v) k += ',' + std::to_string(x);
   return k;
@@ -58,7 +76,7 @@ primitive_attr userScratchpad() {
 }
 
 convolution_forward::primitive_desc forwardPd(const Descs& d) {
-  convolution_forward::desc desc(prop_kind::forward_training, algorithm::convolution_direct, d.src, d.anyW, d.dst,
+  convolution_forward::desc desc(prop_kind::forward_training, algorithm::convolution_direct, d.primSrc, d.anyW, d.primDst,
                                  d.strides, d.dil, d.pl, d.pr);
   return convolution_forward::primitive_desc(desc, userScratchpad(), eng());
 }
@@ -67,6 +85,9 @@ struct Entry {
   primitive prim;
   memory::desc weights;   // the layout the primitive uses for the filter (or its gradient)
   memory::desc scratch;
+  memory::desc src, dst;  // activation layouts the primitive uses
+  bool reorderSrc = false, reorderDst = false;
+  primitive srcIn, srcOut, dstIn, dstOut;  // NHWC <-> primitive layout
   bool reorderWeights = false;
   primitive weightReorder;  // user HWIO -> primitive layout (forward, backward data) or back (backward filter)
   bool failed = false;
@@ -91,19 +112,37 @@ Entry* lookup(char kind, const ConvGeom& g) {
     if (kind == 'f') {
       e->prim = convolution_forward(fpd);
       e->weights = fpd.weights_desc();
+      e->src = fpd.src_desc();
+      e->dst = fpd.dst_desc();
       e->scratch = fpd.scratchpad_desc();
     } else if (kind == 'd') {
-      convolution_backward_data::desc desc(algorithm::convolution_direct, d.src, d.anyW, d.dst, d.strides, d.dil, d.pl, d.pr);
+      convolution_backward_data::desc desc(algorithm::convolution_direct, d.primSrc, d.anyW, d.primDst, d.strides, d.dil, d.pl, d.pr);
       convolution_backward_data::primitive_desc pd(desc, userScratchpad(), eng(), fpd);
       e->prim = convolution_backward_data(pd);
       e->weights = pd.weights_desc();
+      e->src = pd.diff_src_desc();
+      e->dst = pd.diff_dst_desc();
       e->scratch = pd.scratchpad_desc();
     } else {
-      convolution_backward_weights::desc desc(algorithm::convolution_direct, d.src, d.anyW, d.dst, d.strides, d.dil, d.pl, d.pr);
+      convolution_backward_weights::desc desc(algorithm::convolution_direct, d.primSrc, d.anyW, d.primDst, d.strides, d.dil, d.pl, d.pr);
       convolution_backward_weights::primitive_desc pd(desc, userScratchpad(), eng(), fpd);
       e->prim = convolution_backward_weights(pd);
       e->weights = pd.diff_weights_desc();
+      e->src = pd.src_desc();
+      e->dst = pd.diff_dst_desc();
       e->scratch = pd.scratchpad_desc();
+    }
+    e->reorderSrc = e->src != d.src;
+    e->reorderDst = e->dst != d.dst;
+    if (e->reorderSrc) {
+      memory user(d.src, eng(), nullptr), prim(e->src, eng(), nullptr);
+      e->srcIn = reorder(user, prim);
+      e->srcOut = reorder(prim, user);
+    }
+    if (e->reorderDst) {
+      memory user(d.dst, eng(), nullptr), prim(e->dst, eng(), nullptr);
+      e->dstIn = reorder(user, prim);
+      e->dstOut = reorder(prim, user);
     }
     e->reorderWeights = e->weights != d.userW;
     if (e->reorderWeights) {
@@ -130,6 +169,26 @@ float* primitiveWeights(Entry* e, const ConvGeom& g, float* user, bool toPrimiti
   return buf;
 }
 
+
+// An activation in the primitive's layout: the user's NHWC buffer itself, or a scratch copy (filled by a
+// reorder when `fill`).
+memory activation(bool reorderIt, primitive& in, const memory::desc& user, const memory::desc& prim, float* data,
+                  std::vector<float>& buf, bool fill) {
+  if (!reorderIt) return memory(user, eng(), data);
+  memory m(prim, eng(), scratch(buf, prim.get_size() / sizeof(float) + 1));
+  if (fill) {
+    memory u(user, eng(), data);
+    in.execute(strm(), {{DNNL_ARG_FROM, u}, {DNNL_ARG_TO, m}});
+  }
+  return m;
+}
+
+void copyOut(bool reorderIt, primitive& out, const memory& prim, const memory::desc& user, float* data) {
+  if (!reorderIt) return;
+  memory u(user, eng(), data);
+  out.execute(strm(), {{DNNL_ARG_FROM, prim}, {DNNL_ARG_TO, u}});
+}
+
 }  // namespace
 
 bool convForwardDnnl(const ConvGeom& g, const float* x, const float* w, float* y) {
@@ -137,9 +196,12 @@ bool convForwardDnnl(const ConvGeom& g, const float* x, const float* w, float* y
   if (!e) return false;
   Descs d = descs(g);
   float* pw = primitiveWeights(e, g, const_cast<float*>(w), true);
-  memory src(d.src, eng(), const_cast<float*>(x)), wm(e->weights, eng(), pw), dst(d.dst, eng(), y);
+  memory src = activation(e->reorderSrc, e->srcIn, d.src, e->src, const_cast<float*>(x), g_srcBuf, true);
+  memory dst = activation(e->reorderDst, e->dstIn, d.dst, e->dst, y, g_dstBuf, false);
+  memory wm(e->weights, eng(), pw);
   e->prim.execute(strm(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, dst},
                            {DNNL_ARG_SCRATCHPAD, scratchMemory(e->scratch)}});
+  copyOut(e->reorderDst, e->dstOut, dst, d.dst, y);
   strm().wait();
   return true;
 }
@@ -149,9 +211,12 @@ bool convBackwardDataDnnl(const ConvGeom& g, const float* dy, const float* w, fl
   if (!e) return false;
   Descs d = descs(g);
   float* pw = primitiveWeights(e, g, const_cast<float*>(w), true);
-  memory ddst(d.dst, eng(), const_cast<float*>(dy)), wm(e->weights, eng(), pw), dsrc(d.src, eng(), dx);
+  memory ddst = activation(e->reorderDst, e->dstIn, d.dst, e->dst, const_cast<float*>(dy), g_dstBuf, true);
+  memory dsrc = activation(e->reorderSrc, e->srcIn, d.src, e->src, dx, g_srcBuf, false);
+  memory wm(e->weights, eng(), pw);
   e->prim.execute(strm(), {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dsrc},
                            {DNNL_ARG_SCRATCHPAD, scratchMemory(e->scratch)}});
+  copyOut(e->reorderSrc, e->srcOut, dsrc, d.src, dx);
   strm().wait();
   return true;
 }
@@ -161,7 +226,9 @@ bool convBackwardFilterDnnl(const ConvGeom& g, const float* x, const float* dy, 
   if (!e) return false;
   Descs d = descs(g);
   float* pw = primitiveWeights(e, g, dw, false);
-  memory src(d.src, eng(), const_cast<float*>(x)), ddst(d.dst, eng(), const_cast<float*>(dy)), dwm(e->weights, eng(), pw);
+  memory src = activation(e->reorderSrc, e->srcIn, d.src, e->src, const_cast<float*>(x), g_srcBuf, true);
+  memory ddst = activation(e->reorderDst, e->dstIn, d.dst, e->dst, const_cast<float*>(dy), g_dstBuf, true);
+  memory dwm(e->weights, eng(), pw);
   e->prim.execute(strm(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, dwm},
                            {DNNL_ARG_SCRATCHPAD, scratchMemory(e->scratch)}});
   if (e->reorderWeights) {

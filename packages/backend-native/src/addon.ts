@@ -22,7 +22,7 @@ export interface NativeAddon {
   copyRows(src: Float32Array, rows: number, srcCols: number, dst: Float32Array, dstCols: number, colOffset: number): void;
   reduceSum(x: Float32Array, shape: number[], reduced: number[], scale: number, out: Float32Array): void;
   setThreads(n: number): void;
-  setConvImpl(impl: 0 | 1): void;
+  setConvImpl(impl: 0 | 1 | 2): void;
   info(): NativeAddonInfo;
 }
 
@@ -41,7 +41,12 @@ export interface NativeAddonInfo {
 }
 
 /** Interface version the JS side expects from the addon; bumped whenever `native/addon.cc` changes its exports. */
-export const ADDON_ABI = 'neural-ode-native/1';
+export const ADDON_ABI = 'neural-ode-native/2';
+
+const ADDON_FUNCTIONS = [
+  'conv2dForward', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'groupNormForward', 'groupNormBackward',
+  'binary', 'unary', 'slice', 'copyRows', 'reduceSum', 'setThreads', 'setConvImpl', 'info',
+] as const satisfies readonly (keyof NativeAddon)[];
 
 /** Environment variable that disables the addon (`1`): the package then reports itself unavailable. */
 export const DISABLE_ENV = 'NEURAL_ODE_NATIVE_DISABLE';
@@ -102,6 +107,13 @@ export function loadAddon(): AddonLoad {
     cached = { ok: false, reason: (e as Error).message, fix: `reinstall ${PACKAGE_NAME}` };
     return cached;
   }
+  cached = loadAddonFrom(root);
+  return cached;
+}
+
+/** Loads the addon of the package installed at `root` (uncached; {@link loadAddon} is what callers use). */
+export function loadAddonFrom(root: string): AddonLoad {
+  let result: AddonLoad;
   const req = createRequire(join(root, 'package.json'));
   const candidates: string[] = [];
   if (process.env.NEURAL_ODE_NATIVE_ADDON) candidates.push(process.env.NEURAL_ODE_NATIVE_ADDON);
@@ -114,12 +126,12 @@ export function loadAddon(): AddonLoad {
   candidates.push(join(root, 'build', 'Release', 'neural_ode_native.node'));
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
-    cached = {
+    result = {
       ok: false,
       reason: `the addon is not built (no ${join(root, 'build', 'Release', 'neural_ode_native.node')})`,
       fix: buildFix(root),
     };
-    return cached;
+    return result;
   }
   // libgomp reads these when it is loaded: an idle OpenMP worker must sleep, not spin on the core the JS
   // thread needs between kernels (measured: 196 → 117 ms per step). A user's explicit setting wins.
@@ -127,17 +139,18 @@ export function loadAddon(): AddonLoad {
   try {
     const addon = req(path) as NativeAddon;
     const info = addon.info();
-    if (info.abi !== ADDON_ABI) {
-      cached = {
+    const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    if (info.abi !== ADDON_ABI || missing.length > 0) {
+      result = {
         ok: false,
-        reason: `the addon at ${path} speaks ${info.abi}, this JS expects ${ADDON_ABI}`,
+        reason: `the addon at ${path} is stale: it speaks ${info.abi}${missing.length ? ` and lacks ${missing.join(', ')}` : ''}, this JS expects ${ADDON_ABI}`,
         fix: buildFix(root),
       };
-      return cached;
+      return result;
     }
-    cached = { ok: true, addon, path };
+    result = { ok: true, addon, path };
   } catch (e) {
-    cached = { ok: false, reason: `the addon at ${path} failed to load: ${(e as Error).message}`, fix: buildFix(root) };
+    result = { ok: false, reason: `the addon at ${path} failed to load: ${(e as Error).message}`, fix: buildFix(root) };
   }
-  return cached;
+  return result;
 }

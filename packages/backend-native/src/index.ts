@@ -8,11 +8,11 @@ export {
   nativeStatus,
   registerNativeBackend,
   setNativeThreads,
-  setNativeConvIm2col,
+  setNativeConvAlgorithm,
   NATIVE_BACKEND_NAME,
   TFJS_VERSION,
 } from './native-backend';
-export type { NativeStatus } from './native-backend';
+export type { NativeStatus, NativeConvAlgorithm } from './native-backend';
 export { GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL } from './kernels/group-norm';
 export type { GroupNormAttrs } from './kernels/group-norm';
 export { groupNorm } from './group-norm-op';

@@ -177,7 +177,18 @@ export async function registerNativeBackend(opts: { threads?: number } = {}): Pr
   registered = true;
 }
 
-/** Forces the im2col + GEMM convolutions (`true`) or the best available (`false`); for tests and benchmarks. */
-export function setNativeConvIm2col(force: boolean): void {
-  addonOrThrow().setConvImpl(force ? 1 : 0);
+/** Convolution algorithms {@link setNativeConvAlgorithm} can force. */
+export type NativeConvAlgorithm = 'auto' | 'im2col' | 'onednn-blocked';
+
+/**
+ * Forces a convolution algorithm, for tests and benchmarks: `auto` (oneDNN directly on tfjs's NHWC buffers
+ * when built with oneDNN, else im2col), `im2col` (im2col + one GEMM per chunk of images), or `onednn-blocked`
+ * (oneDNN on its preferred blocked layout, each activation reordered in and out; im2col without oneDNN).
+ */
+export function setNativeConvAlgorithm(algorithm: NativeConvAlgorithm): void {
+  const code = { auto: 0, im2col: 1, 'onednn-blocked': 2 } as const;
+  if (!(algorithm in code)) {
+    throw new Error(`setNativeConvAlgorithm: algorithm=${String(algorithm)} is not one of auto, im2col, onednn-blocked`);
+  }
+  addonOrThrow().setConvImpl(code[algorithm]);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nativeFallbackCounts, nativeStatus, registerNativeBackend, setNativeConvIm2col } from '../native-backend';
+import { nativeFallbackCounts, nativeStatus, registerNativeBackend, setNativeConvAlgorithm } from '../native-backend';
 import type { ConvCase } from './float64-reference';
 import { convBackward, convForward, convOut, randomValues, relativeError, samePadding } from './float64-reference';
 
@@ -53,14 +53,14 @@ describe.skipIf(!status.available)(`native conv2d vs float64${status.available ?
     await tf.setBackend('native');
   });
   afterAll(() => {
-    setNativeConvIm2col(false);
+    setNativeConvAlgorithm('auto');
     // Every case above must have run on the addon, not on the cpu kernels it falls back to.
     expect([...nativeFallbackCounts().entries()]).toEqual([]);
   });
 
-  for (const impl of ['best', 'im2col'] as const) {
-    describe(impl === 'best' ? `${status.implementation ?? ''} path` : 'im2col + GEMM path', () => {
-      beforeAll(() => setNativeConvIm2col(impl === 'im2col'));
+  for (const impl of ['auto', 'onednn-blocked', 'im2col'] as const) {
+    describe(`${impl} convolutions (${status.implementation ?? ''} build)`, () => {
+      beforeAll(() => setNativeConvAlgorithm(impl));
 
       for (const [i, g] of cases.entries()) {
         it(`${g.name}: forward, input and filter gradients to 1e-4`, () => {
