@@ -1,7 +1,7 @@
 import type { TrainConfig } from '@neural-ode/trainer';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from './io';
-import { bar, DownloadProgress, formatBytes, formatDuration, TrainProgress } from './progress';
+import { bar, DownloadProgress, formatBytes, formatDuration, SpiralProgress, TrainProgress } from './progress';
 
 function fakeIO(isTTY: boolean) {
   let t = 0;
@@ -94,5 +94,18 @@ describe('DownloadProgress', () => {
     const d = new DownloadProgress(io);
     for (let b = 0; b <= 1000; b += 10) d.onProgress({ file: 'f', bytes: b, total: 1000, rate: 1, etaSeconds: null, done: b === 1000 });
     expect(io.err.trim().split('\n').length).toBe(11);
+  });
+});
+
+describe('SpiralProgress', () => {
+  it('draws an iteration bar on a terminal and prints the log lines above it', () => {
+    const io = fakeIO(true);
+    const p = new SpiralProgress(io);
+    p.onEvent({ type: 'start', dir: '/s' });
+    io.tick(1000);
+    p.onEvent({ type: 'iteration', iteration: 10, iterations: 20, loss: 0.5, nfeForward: 30, nfeBackward: 60 });
+    expect(io.err).toContain('spiral -> /s\n\r\x1b[2Kspiral [###############...............] 10/20  loss 5.000e-1  ETA 0:01  NFE 30/60');
+    p.onEvent({ type: 'log', line: 'iter 10/20' });
+    expect(io.err.endsWith('\r\x1b[2Kiter 10/20\n')).toBe(true);
   });
 });

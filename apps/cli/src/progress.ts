@@ -40,6 +40,48 @@ function nfe(forward?: number, backward?: number): string {
 }
 
 /**
+ * The one line at the bottom of a terminal that a progress bar redraws in place (throttled), and the plain lines
+ * printed above it; shared by the training, download and spiral progress.
+ */
+class StatusLine {
+  private lastDraw = -Infinity;
+  private drawn = false;
+
+  constructor(private readonly io: CliIO) {}
+
+  /** Redraws the bar line, at most every {@link REDRAW_MS} unless `force` (e.g. the last step). */
+  draw(text: string, force: boolean): void {
+    const now = this.io.now();
+    if (!force && now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    this.io.stderr(`\r\x1b[2K${text}`);
+    this.drawn = true;
+  }
+
+  /** Erases the bar line, if one is drawn. */
+  clear(): void {
+    if (this.drawn) {
+      this.io.stderr('\r\x1b[2K');
+      this.drawn = false;
+    }
+  }
+
+  /** Ends the bar line where it is (keeps it on screen). */
+  end(): void {
+    if (this.drawn) {
+      this.io.stderr('\n');
+      this.drawn = false;
+    }
+  }
+
+  /** Prints a line above the bar. */
+  line(text: string): void {
+    this.clear();
+    this.io.stderr(`${text}\n`);
+  }
+}
+
+/**
  * Turns a training run's events into progress on stderr: on a terminal a bar per epoch redrawn in place (step,
  * loss, images/s, ETA, NFE); otherwise plain lines about every tenth of an epoch. The trainer's log lines (the run,
  * each epoch's results) and checkpoints are printed as lines in both cases.
@@ -48,11 +90,12 @@ export class TrainProgress {
   private epochs: number | undefined;
   private epochStart = 0;
   private firstStep = 0;
-  private lastDraw = -Infinity;
-  private drawn = false;
   private lastPlainStep = 0;
+  private readonly status: StatusLine;
 
-  constructor(private readonly io: CliIO) {}
+  constructor(private readonly io: CliIO) {
+    this.status = new StatusLine(io);
+  }
 
   /** Handles one event of `train` / `resume`. */
   readonly onEvent = (event: TrainEvent): void => {
@@ -68,23 +111,23 @@ export class TrainProgress {
         break;
       case 'epoch':
         // The epoch's summary arrives as the trainer's log line (every `logEvery` epochs, as the reference).
-        this.clear();
+        this.status.clear();
         this.epochStart = this.io.now();
         this.firstStep = 0;
         this.lastPlainStep = 0;
         break;
       case 'checkpoint':
-        this.line(`checkpoint: ${event.path}`);
+        this.status.line(`checkpoint: ${event.path}`);
         break;
       case 'log':
-        this.line(event.line);
+        this.status.line(event.line);
         break;
     }
   };
 
   /** Clears a bar left on the terminal (before the final result is printed). */
   finish(): void {
-    this.clear();
+    this.status.clear();
   }
 
   private step(e: Extract<TrainEvent, { type: 'step' }>): void {
@@ -96,14 +139,10 @@ export class TrainProgress {
     const of = this.epochs ? `/${this.epochs}` : '';
     const stats = `loss ${e.loss.toFixed(4)}  ${Math.round(e.imagesPerSec)} img/s  ETA ${formatDuration(eta)}${nfe(e.nfeForward, e.nfeBackward)}`;
     if (this.io.isTTY) {
-      const now = this.io.now();
-      if (now - this.lastDraw < REDRAW_MS && e.step < e.steps) return;
-      this.lastDraw = now;
       const head = `epoch ${e.epoch}${of} `;
       const tail = ` ${e.step}/${e.steps}  ${stats}`;
       const width = Math.max(10, Math.min(40, this.io.columns - head.length - tail.length - 1));
-      this.io.stderr(`\r\x1b[2K${head}${bar(e.step / e.steps, width)}${tail}`);
-      this.drawn = true;
+      this.status.draw(`${head}${bar(e.step / e.steps, width)}${tail}`, e.step === e.steps);
       return;
     }
     const every = Math.max(1, Math.ceil(e.steps / 10));
@@ -113,17 +152,6 @@ export class TrainProgress {
     }
   }
 
-  private clear(): void {
-    if (this.drawn) {
-      this.io.stderr('\r\x1b[2K');
-      this.drawn = false;
-    }
-  }
-
-  private line(text: string): void {
-    this.clear();
-    this.io.stderr(`${text}\n`);
-  }
 }
 
 /** What a download reports, in the shapes `@neural-ode/datasets` may use. */
@@ -141,11 +169,12 @@ export interface DownloadProgressLike {
 
 /** Turns download progress callbacks into a bar (terminal) or a line about every 10% (otherwise). */
 export class DownloadProgress {
-  private lastDraw = -Infinity;
-  private drawn = false;
   private lastTenth = new Map<string, number>();
+  private readonly status: StatusLine;
 
-  constructor(private readonly io: CliIO) {}
+  constructor(private readonly io: CliIO) {
+    this.status = new StatusLine(io);
+  }
 
   /** The `onProgress` callback to hand to the datasets package. */
   readonly onProgress = (p: DownloadProgressLike): void => {
@@ -161,13 +190,9 @@ export class DownloadProgress {
     if (p.done) pieces.push('verified');
     const complete = p.done === true || (total !== undefined && got >= total);
     if (this.io.isTTY) {
-      const now = this.io.now();
-      if (now - this.lastDraw < REDRAW_MS && !complete) return;
-      this.lastDraw = now;
       const b = total ? `${bar(got / total, 30)} ` : '';
-      this.io.stderr(`\r\x1b[2K${name} ${b}${pieces.join('  ')}`);
-      this.drawn = true;
-      if (complete) this.finish();
+      this.status.draw(`${name} ${b}${pieces.join('  ')}`, complete);
+      if (complete) this.status.end();
       return;
     }
     const tenth = total ? Math.floor((got / total) * 10) : Math.floor(got / (10 * 1024 * 1024));
@@ -179,10 +204,7 @@ export class DownloadProgress {
 
   /** Ends a bar left on the terminal. */
   finish(): void {
-    if (this.drawn) {
-      this.io.stderr('\n');
-      this.drawn = false;
-    }
+    this.status.end();
   }
 }
 
@@ -194,43 +216,33 @@ export type SpiralProgressEvent =
 
 /** Spiral progress on stderr: a bar over the iterations on a terminal, the trainer's log lines otherwise. */
 export class SpiralProgress {
-  private lastDraw = -Infinity;
-  private drawn = false;
   private started = 0;
+  private readonly status: StatusLine;
 
-  constructor(private readonly io: CliIO) {}
+  constructor(private readonly io: CliIO) {
+    this.status = new StatusLine(io);
+  }
 
   /** The `onEvent` callback to hand to `runSpiral`. */
   readonly onEvent = (e: SpiralProgressEvent): void => {
     if (e.type === 'start') {
       this.started = this.io.now();
-      this.line(`spiral -> ${e.dir}`);
+      this.status.line(`spiral -> ${e.dir}`);
     } else if (e.type === 'log') {
-      this.line(e.line);
+      this.status.line(e.line);
     } else if (this.io.isTTY) {
-      const now = this.io.now();
-      if (now - this.lastDraw < REDRAW_MS && e.iteration < e.iterations) return;
-      this.lastDraw = now;
-      const elapsed = (now - this.started) / 1000;
+      const elapsed = (this.io.now() - this.started) / 1000;
       const eta = (elapsed / e.iteration) * (e.iterations - e.iteration);
-      this.io.stderr(
-        `\r\x1b[2Kspiral ${bar(e.iteration / e.iterations, 30)} ${e.iteration}/${e.iterations}  loss ${e.loss.toExponential(3)}  ` +
+      this.status.draw(
+        `spiral ${bar(e.iteration / e.iterations, 30)} ${e.iteration}/${e.iterations}  loss ${e.loss.toExponential(3)}  ` +
           `ETA ${formatDuration(eta)}${nfe(e.nfeForward, e.nfeBackward)}`,
+        e.iteration === e.iterations,
       );
-      this.drawn = true;
     }
   };
 
   /** Clears a bar left on the terminal. */
   finish(): void {
-    if (this.drawn) {
-      this.io.stderr('\r\x1b[2K');
-      this.drawn = false;
-    }
-  }
-
-  private line(text: string): void {
-    this.finish();
-    this.io.stderr(`${text}\n`);
+    this.status.clear();
   }
 }
