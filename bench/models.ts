@@ -1,4 +1,4 @@
-// pnpm bench:models [--batch 128] [--reps 2] [--models resnet6,resnet1,odenet,vdcnn6,vdcnn1,vdcnn-ode] [--backend auto]
+// pnpm bench:models [--batch 128] [--reps 2] [--warmup 1] [--models resnet6,resnet1,odenet,vdcnn6,vdcnn1,vdcnn-ode] [--backend auto]
 //                   [--length 1014] [--cifar]
 //
 // Forward (evaluation mode) and training (forward + backward + one SGD step) throughput of every model of
@@ -16,6 +16,7 @@ const get = (name: string, dflt: string) => {
 };
 const batch = Number(get('batch', '128'));
 const reps = Number(get('reps', '2'));
+const warmup = Number(get('warmup', '1'));
 const length = Number(get('length', '1014'));
 const cifar = argv.includes('--cifar');
 const wanted = get('models', 'resnet6,resnet1,odenet,vdcnn6,vdcnn1,vdcnn-ode').split(',');
@@ -43,7 +44,7 @@ function time(fn: () => void): number {
 
 async function main() {
   const choice = await initBackend({ backend, log: false });
-  console.log(`backend: ${choice.backend} (tfjs '${choice.tfjsBackend}', ${choice.threads} threads); batch ${batch}, ${reps} timed reps after 1 warm-up`);
+  console.log(`backend: ${choice.backend} (tfjs '${choice.tfjsBackend}', ${choice.threads} threads); batch ${batch}, ${reps} timed reps after ${warmup} warm-up`);
   const rows: string[][] = [];
   for (const name of wanted) {
     const model = makers[name]();
@@ -69,14 +70,14 @@ async function main() {
           nfe.backward += counts.backward;
         }
       });
-    forward();
-    let fwdNfe = (model as Partial<OdeModel>).nfe?.forward ?? 0;
+    for (let r = 0; r < warmup; r++) forward();
+    let fwdNfe = 0;
     let fwdSeconds = 0;
     for (let r = 0; r < reps; r++) {
       fwdSeconds += time(forward);
       fwdNfe += (model as Partial<OdeModel>).nfe?.forward ?? 0;
     }
-    train();
+    for (let r = 0; r < warmup; r++) train();
     nfe.forward = 0;
     nfe.backward = 0;
     let trainSeconds = 0;
@@ -88,10 +89,10 @@ async function main() {
       model.countParams().toLocaleString('en-US'),
       `${((batch * reps) / fwdSeconds).toFixed(1)} ${unit}`,
       `${((batch * reps) / trainSeconds).toFixed(1)} ${unit}`,
-      isOde ? (fwdNfe / (reps + 1)).toFixed(1) : '-',
+      isOde ? (fwdNfe / reps).toFixed(1) : '-',
       isOde ? `${(nfe.forward / reps).toFixed(1)} / ${(nfe.backward / reps).toFixed(1)}` : '-',
     ]);
-    console.log(`  ${name}: done`);
+    console.log(`  ${rows[rows.length - 1].join('  ')}`);
     x.dispose();
     labels.dispose();
     model.dispose();

@@ -47,7 +47,7 @@ export { KMaxPool, kMaxPool } from './layers/k-max-pool';
 
 export { createInitializer } from './init';
 export type { Initializer } from './init';
-export { toTorchPermutation, torchShape, withPrefix } from './weights';
+export { toTorchPermutation, torchShape, withPrefix, weightAndBias } from './weights';
 export type { NamedWeight, WeightLayout } from './weights';
 export { loadStateDict, saveStateDict } from './state-dict';
 export type { HasNamedWeights } from './state-dict';

@@ -9,10 +9,6 @@ import fixture from './fixtures/pytorch-logits.json';
 type Recorded = { eval: number[][]; train: number[][]; buffers: Record<string, number | number[]> };
 const recorded = (fixture as { cases: Record<string, Recorded> }).cases;
 
-beforeAll(async () => {
-  await initBackend({ backend: 'cpu', log: false });
-});
-
 function maxRelativeError(actual: tf.Tensor, expected: number[] | number[][]): number {
   const want = tf.tensor(expected);
   const err = tf.max(tf.abs(tf.sub(actual, want))).dataSync()[0];
@@ -20,8 +16,20 @@ function maxRelativeError(actual: tf.Tensor, expected: number[] | number[][]): n
   return err / scale;
 }
 
-describe('same function as the PyTorch reference', () => {
-  it.each(pytorchCases.map((c) => [c.name, c] as const))('%s: evaluation and training logits, BatchNorm buffers', (name, c) => {
+// cpu runs everywhere; native (oneDNN convs, the fused GroupNorm kernels) where @neural-ode/backend-native is built.
+describe.each(['cpu', 'native'] as const)('same function as the PyTorch reference on %s', (backend) => {
+  let available = false;
+  beforeAll(async () => {
+    try {
+      await initBackend({ backend, log: false });
+      available = true;
+    } catch {
+      available = false;
+    }
+  });
+
+  it.for(pytorchCases.map((c) => [c.name, c] as const))('%s: evaluation and training logits, BatchNorm buffers', ([name, c], ctx) => {
+    if (!available) ctx.skip();
     const want = recorded[name];
     expect(want, `no recorded PyTorch output for ${name}: run scripts/make-pytorch-fixture.ts`).toBeDefined();
     const model = c.build();

@@ -48,3 +48,10 @@ export function torchShape(shape: readonly number[], layout: WeightLayout): numb
 export function withPrefix(prefix: string, weights: NamedWeight[]): NamedWeight[] {
   return weights.map((w) => ({ ...w, name: prefix ? `${prefix}.${w.name}` : w.name }));
 }
+
+/** `weight` (in `layout`) and, when present, `bias`: the state of a conv or linear layer. */
+export function weightAndBias(weight: tf.Variable, bias: tf.Variable | null, layout: WeightLayout): NamedWeight[] {
+  const weights: NamedWeight[] = [{ name: 'weight', variable: weight, trainable: true, layout, torchDtype: 'F32' }];
+  if (bias) weights.push({ name: 'bias', variable: bias, trainable: true, layout: 'same', torchDtype: 'F32' });
+  return weights;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from '../init';
-import type { NamedWeight } from '../weights';
+import { weightAndBias, type NamedWeight } from '../weights';
 
 /** Options of {@link Conv1d}; PyTorch's `nn.Conv1d` arguments. */
 export interface Conv1dOptions {
@@ -65,10 +65,6 @@ export class Conv1d {
 
   /** `weight` (layout `OIW`) and `bias`, as in PyTorch's `state_dict`. */
   namedWeights(): NamedWeight[] {
-    const weights: NamedWeight[] = [
-      { name: 'weight', variable: this.weight, trainable: true, layout: 'OIW', torchDtype: 'F32' },
-    ];
-    if (this.bias) weights.push({ name: 'bias', variable: this.bias, trainable: true, layout: 'same', torchDtype: 'F32' });
-    return weights;
+    return weightAndBias(this.weight, this.bias, 'OIW');
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from '../init';
-import type { NamedWeight } from '../weights';
+import { weightAndBias, type NamedWeight } from '../weights';
 
 /** Options of {@link Conv2d}; PyTorch's `nn.Conv2d` arguments for square kernels. */
 export interface Conv2dOptions {
@@ -59,10 +59,6 @@ export class Conv2d {
 
   /** `weight` (layout `OIHW`) and `bias`, as in PyTorch's `state_dict`. */
   namedWeights(): NamedWeight[] {
-    const weights: NamedWeight[] = [
-      { name: 'weight', variable: this.weight, trainable: true, layout: 'OIHW', torchDtype: 'F32' },
-    ];
-    if (this.bias) weights.push({ name: 'bias', variable: this.bias, trainable: true, layout: 'same', torchDtype: 'F32' });
-    return weights;
+    return weightAndBias(this.weight, this.bias, 'OIHW');
   }
 }

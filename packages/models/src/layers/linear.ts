@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from '../init';
-import type { NamedWeight } from '../weights';
+import { weightAndBias, type NamedWeight } from '../weights';
 
 /** Options of {@link Linear}; PyTorch's `nn.Linear` arguments. */
 export interface LinearOptions {
@@ -41,10 +41,6 @@ export class Linear {
 
   /** `weight` (layout `OI`) and `bias`, as in PyTorch's `state_dict`. */
   namedWeights(): NamedWeight[] {
-    const weights: NamedWeight[] = [
-      { name: 'weight', variable: this.weight, trainable: true, layout: 'OI', torchDtype: 'F32' },
-    ];
-    if (this.bias) weights.push({ name: 'bias', variable: this.bias, trainable: true, layout: 'same', torchDtype: 'F32' });
-    return weights;
+    return weightAndBias(this.weight, this.bias, 'OI');
   }
 }
