@@ -1,9 +1,20 @@
 // Text that generated pages put into Markdown tables. VitePress compiles every page into a Vue template, so
 // besides the table's own `|`, text must not contain a bare `<` (an HTML tag to Vue) or `{{` (an interpolation).
 
-/** Plain text for a table cell: `|` escaped, newlines joined, `<` and `{` as entities. */
+/**
+ * Markdown text made safe for a Vue template: outside code spans, `<` and `{` become entities (inside them
+ * Markdown already shows `<` as text, and an entity would show literally).
+ */
+export function escapeForVue(s: string): string {
+  return s
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, '&lt;').replace(/\{/g, '&#123;')))
+    .join('');
+}
+
+/** Plain text for a table cell: {@link escapeForVue}, newlines joined, `|` escaped. */
 export function tableCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;').replace(/\{/g, '&#123;');
+  return escapeForVue(s.replace(/\n/g, ' ')).replace(/\|/g, '\\|');
 }
 
 /** Text for a code span inside a table cell: only `|` needs escaping there. */

@@ -17,7 +17,7 @@ interface MethodInfoLike {
 const interpolationText: Record<string, string> = {
   hermite: 'cubic Hermite',
   quartic: '4th-order (quartic fit)',
-  weights: "the method's own continuous extension",
+  weights: 'its own continuous extension',
 };
 
 /** Markdown for the method table, or an honest note when odeint exports no registry. */
@@ -28,11 +28,14 @@ export function methodsPage(odeint: Record<string, unknown> | undefined): string
   }
   const rows = info.map((m) => {
     const order = m.adaptive && m.embeddedOrder !== undefined ? `${m.order}(${m.embeddedOrder})` : String(m.order);
-    return `| \`${m.name}\` | ${order} | ${m.stages} | ${m.evaluationsPerStep}${m.fsal ? ' (FSAL)' : ''} | ${m.adaptive ? 'yes' : 'no'} | ${interpolationText[m.interpolation] ?? m.interpolation} | ${tableCell(m.description)} |`;
+    const evals = m.fsal ? `${m.evaluationsPerStep} (FSAL)` : String(m.evaluationsPerStep);
+    const dense = interpolationText[m.interpolation] ?? m.interpolation;
+    // The description sits under the name: a column of its own would make the table too wide to read.
+    return `| \`${m.name}\`<br><small>${tableCell(m.description)}</small> | ${order} | ${m.stages} | ${evals} | ${m.adaptive ? 'yes' : 'no'} | ${dense} |`;
   });
   return [
-    '| Method | Order | Stages | Evaluations / step | Adaptive | Dense output | |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| Method | Order | Stages | f evaluations per step | Adaptive | Dense output |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `*Generated from \`METHOD_INFO\` in \`@neural-ode/odeint\` (${info.length} methods). Order p(q): the solution is order p, the embedded error estimate order q.*`,

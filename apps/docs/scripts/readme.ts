@@ -2,6 +2,7 @@
 // output), quoted verbatim with their source, never retyped.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { escapeForVue } from './markdown';
 import { repoRoot } from './workspace';
 
 /**
@@ -19,13 +20,14 @@ export function readmeSections(dir: string, heading: RegExp): string | undefined
     const m = !fence && /^(#{2,3})\s+(.*)$/.exec(lines[i]);
     if (!m || !heading.test(m[2])) continue;
     const level = m[1].length;
-    const section = [`### ${m[2]}`];
+    const section = [`### ${escapeForVue(m[2])}`];
     let inner = false;
     for (let j = i + 1; j < lines.length; j++) {
       if (lines[j].startsWith('```')) inner = !inner;
       const n = !inner && /^(#{1,6})\s/.exec(lines[j]);
       if (n && n[1].length <= level) break;
-      section.push(n ? lines[j].replace(/^#+/, '#'.repeat(Math.min(6, n[1].length + (3 - level)))) : lines[j]);
+      const line = lines[j].startsWith('```') || inner ? lines[j] : escapeForVue(lines[j]);
+      section.push(n ? line.replace(/^#+/, '#'.repeat(Math.min(6, n[1].length + (3 - level)))) : line);
       i = j;
     }
     found.push(section.join('\n').trimEnd());
@@ -39,7 +41,7 @@ export function readmeSections(dir: string, heading: RegExp): string | undefined
 /** {@link readmeSections} for a package, or a note that says where the figures will come from. */
 export function benchSection(dir: string, command: string): string {
   return (
-    readmeSections(dir, /bench|performance|speed|throughput|memory/i) ??
+    readmeSections(dir, /bench|performance|speed|throughput/i) ??
     `::: info No figures yet\n\`${relative(repoRoot, join(dir, 'README.md'))}\` had no benchmark section when this site was built. \`${command}\` measures them on your machine.\n:::\n`
   );
 }

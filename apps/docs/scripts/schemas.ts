@@ -25,12 +25,12 @@ interface ZodDef {
   type: string;
   innerType?: ZodLike;
   element?: ZodLike;
-  options?: ZodLike[];
+  options?: readonly ZodLike[];
   entries?: Record<string, unknown>;
-  values?: unknown[];
+  values?: readonly unknown[];
   shape?: Record<string, ZodLike>;
   in?: ZodLike;
-  checks?: { _zod: { def: { check: string; format?: string } } }[];
+  checks?: readonly { _zod: { def: { check: string; format?: string } } }[];
   format?: string;
 }
 
@@ -45,7 +45,7 @@ function literal(v: unknown): string {
   if (typeof v === 'number') {
     if (v === Number.POSITIVE_INFINITY) return 'Infinity';
     if (v === Number.NEGATIVE_INFINITY) return '-Infinity';
-    return Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential().replace('e+', 'e') : String(v);
+    return Math.abs(v) >= 1e7 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential().replace('e+', 'e') : String(v);
   }
   if (Array.isArray(v)) return `[${v.map(literal).join(', ')}]`;
   if (v !== null && typeof v === 'object') return JSON.stringify(v);
@@ -117,7 +117,9 @@ function sourceFiles(dir: string): string[] {
 }
 
 function jsDocText(node: ts.Node, text: string): string {
-  const ranges = ts.getLeadingCommentRanges(text, node.getFullStart()) ?? [];
+  // A comment on the line of the previous token (`{ /** x */ a: …`) is that token's trailing comment to TypeScript.
+  const pos = node.getFullStart();
+  const ranges = [...(ts.getTrailingCommentRanges(text, pos) ?? []), ...(ts.getLeadingCommentRanges(text, pos) ?? [])];
   const doc = ranges.filter((r) => text.startsWith('/**', r.pos)).pop();
   if (!doc) return '';
   return text
@@ -129,38 +131,84 @@ function jsDocText(node: ts.Node, text: string): string {
     .trim();
 }
 
+/** What one `const` contributes: its own documented fields, and the names whose fields it takes in. */
+interface Declared {
+  fields: Map<string, string>;
+  /** `...shape`, `...schema.shape`, `schema.extend(…)`, `z.object({...}).extend(shape)`: fields inherited from these. */
+  inherits: string[];
+}
+
+function declaredFields(initializer: ts.Expression, text: string): Declared {
+  const fields = new Map<string, string>();
+  const inherits: string[] = [];
+  const objectLiteral = (o: ts.ObjectLiteralExpression): void => {
+    for (const prop of o.properties) {
+      if (ts.isSpreadAssignment(prop)) {
+        const e = prop.expression;
+        if (ts.isIdentifier(e)) inherits.push(e.text);
+        else if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) inherits.push(e.expression.text);
+        continue;
+      }
+      const key = prop.name && (ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name)) ? prop.name.text : undefined;
+      const doc = jsDocText(prop, text);
+      if (key && doc && !fields.has(key)) fields.set(key, doc);
+    }
+  };
+  const visit = (n: ts.Node): void => {
+    if (ts.isObjectLiteralExpression(n)) objectLiteral(n);
+    else if (ts.isCallExpression(n)) {
+      const callee = n.expression;
+      // `base.extend(…)` / `base.merge(…)`: the base's fields too; identifiers passed as arguments likewise.
+      if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text !== 'z') {
+        inherits.push(callee.expression.text);
+      }
+      for (const arg of n.arguments) if (ts.isIdentifier(arg)) inherits.push(arg.text);
+      ts.forEachChild(n, visit);
+      return;
+    }
+    if (!ts.isObjectLiteralExpression(n)) ts.forEachChild(n, visit);
+  };
+  visit(initializer);
+  return { fields, inherits };
+}
+
 /**
- * The TSDoc comments of the fields of every `const <name> = z.object({ ... })` in a package's sources
- * (a chain such as `.strict()` or `.extend({...})` after it is followed too): schema name → field → text.
+ * The TSDoc comments of the fields of every `const` built from object literals in a package's sources — zod
+ * schemas (`z.object({...})`, however the chain is laid out), and the shapes they spread or extend: schema name →
+ * field → text. A field declared in a spread shape or an extended schema carries that declaration's comment.
  */
 export function schemaFieldComments(srcDir: string): Map<string, Map<string, string>> {
-  const result = new Map<string, Map<string, string>>();
+  const declared = new Map<string, Declared>();
   for (const file of sourceFiles(srcDir)) {
     const text = readFileSync(file, 'utf8');
-    if (!text.includes('z.object') && !text.includes('.extend(')) continue;
+    if (!text.includes('/**')) continue;
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node): void => {
       if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
-        const fields = new Map<string, string>();
-        const collect = (n: ts.Node): void => {
-          if (ts.isCallExpression(n)) {
-            for (const arg of n.arguments) {
-              if (!ts.isObjectLiteralExpression(arg)) continue;
-              for (const prop of arg.properties) {
-                const key = prop.name && (ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name)) ? prop.name.text : undefined;
-                const doc = jsDocText(prop, text);
-                if (key && doc && !fields.has(key)) fields.set(key, doc);
-              }
-            }
-          }
-          ts.forEachChild(n, collect);
-        };
-        collect(node.initializer);
-        if (fields.size) result.set(node.name.text, fields);
+        const d = declaredFields(node.initializer, text);
+        if (d.fields.size || d.inherits.length) declared.set(node.name.text, d);
       }
       ts.forEachChild(node, visit);
     };
     visit(source);
+  }
+  const resolved = new Map<string, Map<string, string>>();
+  const resolve = (name: string, seen: Set<string>): Map<string, string> => {
+    const done = resolved.get(name);
+    if (done) return done;
+    const d = declared.get(name);
+    const out = new Map<string, string>();
+    if (!d || seen.has(name)) return out;
+    seen.add(name);
+    for (const base of d.inherits) for (const [k, v] of resolve(base, seen)) out.set(k, v);
+    for (const [k, v] of d.fields) out.set(k, v);
+    resolved.set(name, out);
+    return out;
+  };
+  const result = new Map<string, Map<string, string>>();
+  for (const name of declared.keys()) {
+    const fields = resolve(name, new Set());
+    if (fields.size) result.set(name, fields);
   }
   return result;
 }

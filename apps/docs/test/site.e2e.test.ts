@@ -117,6 +117,8 @@ describe('the built docs site', () => {
       await table.locator('code', { hasText: new RegExp(`^${name}$`) }).waitFor();
     }
     expect(await table.textContent()).toContain("'dopri5'");
+    // Descriptions come from the schema fields' TSDoc comments.
+    expect(await table.locator('tr', { has: page.locator('code', { hasText: /^rtol$/ }) }).textContent()).toMatch(/tolerance/i);
     await page.close();
   });
 
