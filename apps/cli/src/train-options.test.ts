@@ -130,14 +130,14 @@ describe('train options', () => {
 
   it('maps every native flag to its option', async () => {
     const { config, cwd } = await dryRun([
-      'train', '--data', 'fashion-mnist', '--data-dir', 'd', '--no-download', '--model', 'odenet', '--blocks', '2',
+      'train', '--data', 'fashion-mnist', '--data-dir', '.', '--no-download', '--model', 'odenet', '--blocks', '2',
       '--method', 'tsit5', '--rtol', '1e-4', '--atol', '1e-5', '--adjoint', '--optimizer', 'adam', '--lr', '0.001',
       '--momentum', '0.5', '--weight-decay', '0.0001', '--lr-schedule', 'step', '--lr-step-every', '10', '--lr-gamma', '0.5',
       '--epochs', '3', '--batch-size', '32', '--test-batch-size', '100', '--seed', '7', '--backend', 'cpu', '--threads', '2',
       '--save', 'out', '--save-every', '2', '--log-every', '3', '--limit-train', '100', '--limit-test', '50', '--no-augment',
     ]);
     expect(config).toMatchObject({
-      data: 'fashion-mnist', dataDir: resolve(cwd, 'd'), download: false, model: 'odenet', blocks: 2,
+      data: 'fashion-mnist', dataDir: cwd, download: false, model: 'odenet', blocks: 2,
       solver: { method: 'tsit5', rtol: 1e-4, atol: 1e-5, adjoint: true }, optimizer: 'adam', lr: 0.001, momentum: 0.5,
       weightDecay: 0.0001, lrSchedule: { type: 'step', every: 10, gamma: 0.5 }, epochs: 3, batchSize: 32,
       testBatchSize: 100, augment: false, seed: 7, backend: 'cpu', threads: 2, save: resolve(cwd, 'out'), saveEvery: 2,

@@ -59,6 +59,7 @@ describe('train: bad flags exit 2, name the flag and write nothing', () => {
   it('--download with a value', () => expectUsageError(train('--download', 'maybe'), 'maybe'));
   it('a stray argument', () => expectUsageError(train('extra'), 'extra'));
 
+  it('--data-dir that does not exist', () => expectUsageError(train('--data-dir', 'nowhere'), '--data-dir', ['does not exist']));
   it('--config: missing file', () => expectUsageError(train('--config', 'nope.json'), '--config', ['nope.json']));
   it('--config: not JSON', () =>
     expectUsageError(train('--config', 'bad.json'), '--config', ['not valid JSON'], (cwd) => writeFileSync(join(cwd, 'bad.json'), '{ data: mnist')));
@@ -112,6 +113,8 @@ describe('other commands: bad input exits 2 and names the flag or argument', () 
   it('datasets download of an unknown dataset', () => expectUsageError(['datasets', 'download', 'imagenet'], 'imagenet', DATASETS));
   it('datasets download with retries out of range', () =>
     expectUsageError(['datasets', 'download', 'mnist', '--retries', '99'], '--retries', ['<= 20']));
+  it('datasets info with a missing --data-dir', () => expectUsageError(['datasets', 'info', 'mnist', '--data-dir', 'nowhere'], '--data-dir'));
+  it('evaluate with a missing --data-dir', () => expectUsageError(['evaluate', '--checkpoint', '.', '--data-dir', 'nowhere'], '--data-dir'));
   it('datasets info of an unknown dataset', () => expectUsageError(['datasets', 'info', 'svhn'], 'svhn', DATASETS));
   it('datasets without a subcommand', () => expectUsageError(['datasets'], 'download'));
 });

@@ -13,6 +13,7 @@ import { JSON_FLAG, type CommandSpec } from '../command';
 import { CliUsageError, EXIT } from '../errors';
 import { bindFlags, parseSchemaFlags, type FlagSpec } from '../flags';
 import { emitResult } from '../io';
+import { checkDirectory } from '../paths';
 import { DownloadProgress } from '../progress';
 import { REFERENCE_DATA_NAMES } from '../train-options';
 
@@ -57,6 +58,7 @@ function resolveDirs(cwd: string) {
     for (const key of ['dataDir', 'cacheDir']) {
       if (typeof input[key] === 'string') input[key] = resolvePath(cwd, input[key] as string);
     }
+    if (typeof input.dataDir === 'string') checkDirectory('--data-dir', input.dataDir);
   };
 }
 

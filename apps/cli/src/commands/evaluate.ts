@@ -5,6 +5,7 @@ import { JSON_FLAG, type CommandSpec } from '../command';
 import { CliUsageError, EXIT } from '../errors';
 import { flagsFromSchema, parseSchemaFlags } from '../flags';
 import { emitResult } from '../io';
+import { checkDirectory } from '../paths';
 import { REFERENCE_DATA_NAMES } from '../train-options';
 
 const DESCRIPTIONS = {
@@ -46,6 +47,7 @@ export const evaluateCommand: CommandSpec = {
       if (typeof input.checkpoint === 'string') input.checkpoint = resolvePath(io.cwd, input.checkpoint);
       if (typeof input.dataDir === 'string') input.dataDir = resolvePath(io.cwd, input.dataDir);
     });
+    if (options.dataDir) checkDirectory('--data-dir', options.dataDir);
     if (!existsSync(options.checkpoint)) {
       throw new CliUsageError(
         `--checkpoint: ${options.checkpoint} does not exist; give a run directory or a checkpoint's .safetensors file`,

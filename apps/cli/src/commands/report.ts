@@ -4,7 +4,7 @@ import { reportRuns } from '@neural-ode/trainer';
 import { JSON_FLAG, type CommandSpec } from '../command';
 import { CliUsageError, EXIT } from '../errors';
 import { emitResult } from '../io';
-import { checkRunDirs } from '../run-dirs';
+import { checkRunDirs } from '../paths';
 
 /** The JSON object `report --json` prints. */
 export interface ReportJsonResult {

@@ -3,6 +3,7 @@ import { resume, train, type TrainResult } from '@neural-ode/trainer';
 import type { CommandSpec } from '../command';
 import { EXIT } from '../errors';
 import { emitResult } from '../io';
+import { checkDirectory } from '../paths';
 import { TrainProgress } from '../progress';
 import { resolveTrainInvocation, trainFlags } from '../train-options';
 
@@ -42,6 +43,7 @@ export const trainCommand: CommandSpec = {
       save: resolvePath(io.cwd, inv.config.save),
       ...(inv.config.dataDir ? { dataDir: resolvePath(io.cwd, inv.config.dataDir) } : {}),
     };
+    if (config.dataDir) checkDirectory('--data-dir', config.dataDir);
     if (inv.dryRun) {
       const shown = inv.mode === 'resume' ? { resume: inv.runDir, config } : config;
       io.stdout(`${JSON.stringify(shown, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliUsageError } from './errors';
 
@@ -20,4 +20,11 @@ export function checkRunDirs(command: string, dirs: string[], cwd: string): stri
     }
     return dir;
   });
+}
+
+/** Checks that a directory named by a flag (`--data-dir`, ...) exists; else a usage error naming the flag. */
+export function checkDirectory(flag: string, dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new CliUsageError(`${flag}: directory ${dir} does not exist; give a folder that holds the dataset's files`, flag);
+  }
 }
