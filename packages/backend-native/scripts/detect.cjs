@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Finds what the addon can be built against. Used by binding.gyp (`node scripts/detect.cjs backend|cflags|libs`)
 // and by scripts/install.cjs. Prints `onednn`, `openblas` or `none` for `backend`.
-// NEURAL_ODE_NATIVE_BLAS=openblas forces the OpenBLAS build even when oneDNN is present.
+// NEURAL_ODE_NATIVE_BLAS=openblas forces the OpenBLAS build even when oneDNN is present; =none pretends neither
+// exists (to check that the install still succeeds).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -42,6 +43,7 @@ function findHeader(prefix, rel) {
 }
 
 function detect() {
+  if (process.env.NEURAL_ODE_NATIVE_BLAS === 'none') return { backend: 'none', include: '', libDir: '', lib: '' };
   if (process.env.NEURAL_ODE_NATIVE_BLAS !== 'openblas') {
     const dnnl = findLib(['dnnl']);
     if (dnnl) {

@@ -31,6 +31,8 @@ describe('nativeStatus and the fallback when the addon is missing or disabled', 
 
   it('an installation without a built addon reports "not built" with the rebuild command', () => {
     const root = mkdtempSync(join(tmpdir(), 'backend-native-unbuilt-'));
+    const override = process.env.NEURAL_ODE_NATIVE_ADDON;
+    delete process.env.NEURAL_ODE_NATIVE_ADDON;
     try {
       writeFileSync(join(root, 'package.json'), JSON.stringify({ name: '@neural-ode/backend-native' }));
       const load = loadAddonFrom(root);
@@ -39,6 +41,7 @@ describe('nativeStatus and the fallback when the addon is missing or disabled', 
       expect(load.reason).toMatch(/the addon is not built \(no .*build\/Release\/neural_ode_native\.node\)/);
       expect(load.fix).toMatch(/npm rebuild @neural-ode\/backend-native/);
     } finally {
+      if (override !== undefined) process.env.NEURAL_ODE_NATIVE_ADDON = override;
       rmSync(root, { recursive: true, force: true });
     }
   });
