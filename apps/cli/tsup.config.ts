@@ -9,4 +9,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // import.meta.url (package.json lookup) in the CJS build.
+  shims: true,
 });
