@@ -13,7 +13,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { train, type TrainConfigInput, type TrainResult } from '@neural-ode/trainer';
+import { readRun, train, type TrainConfigInput, type TrainResult } from '@neural-ode/trainer';
 
 interface Args {
   limit?: number;
@@ -69,7 +69,7 @@ function modelConfig(name: string): Partial<TrainConfigInput> {
     case 'resnet1':
       return { model: 'resnet', blocks: 1 };
     default:
-      return { model: 'odenet' }; // the trainer's default solver settings
+      return { model: 'odenet' }; // the trainer's default solver settings (trainConfigSchema)
   }
 }
 
@@ -130,10 +130,11 @@ async function main(): Promise<void> {
     const ratio = ode.seconds / res6.seconds;
     const accOde = ode.result.final!.testAccuracy;
     const accRes = res6.result.final!.testAccuracy;
+    const odeLabel = readRun(ode.result.runDir).info.label;
     console.log(`\nODE-Net / ResNet(6) epoch-time ratio: ${ratio.toFixed(2)}× (reference study: 19× on MNIST with RK4 at tol 1e-2, up to 150× on CIFAR-10).`);
     const reaches = accOde >= accRes - 0.005;
     console.log(
-      `Default ODE-Net solver (dopri5, rtol = atol = 1e-3, backprop): test accuracy ${(100 * accOde).toFixed(2)}% vs ResNet(6) ${(100 * accRes).toFixed(2)}% ` +
+      `Default ODE-Net solver (${odeLabel}): test accuracy ${(100 * accOde).toFixed(2)}% vs ResNet(6) ${(100 * accRes).toFixed(2)}% ` +
         `after the same ${ode.result.final!.trainCount} training images; ` +
         `${reaches && ratio <= 4 ? 'REACHES' : 'does NOT reach'} the ResNet's accuracy (within 0.5 points) at ≤ 4× its epoch time ` +
         `(${ratio <= 4 ? 'time within 4×' : 'time over 4×'}, ${reaches ? 'accuracy reached' : 'accuracy not reached'}).` +

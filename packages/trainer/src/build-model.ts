@@ -1,4 +1,5 @@
-import { createModel, type Model, type OdeModel } from '@neural-ode/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, type Model, type ModelOptions, type OdeModel } from '@neural-ode/models';
 import { FIXED_STEP_METHODS, type TrainConfig } from './config';
 import type { DatasetSplit } from '@neural-ode/datasets';
 
@@ -17,16 +18,18 @@ export function buildModel(config: Pick<TrainConfig, 'model' | 'blocks' | 'solve
     throw new Error(`train: option 'solver.stepSize' is missing for the fixed-step method '${s.method}': pass a step such as 0.1 (or --tol as the reference)`);
   }
   const solver = { method: s.method, rtol: s.rtol, atol: s.atol, adjoint: s.adjoint, ...(s.stepSize !== undefined ? { stepSize: s.stepSize } : {}) };
-  switch (config.model) {
-    case 'resnet':
-      return createModel({ name: 'resnet', inChannels: split.shape[3] ?? 1, blocks: config.blocks, seed });
-    case 'odenet':
-      return createModel({ name: 'odenet', inChannels: split.shape[3] ?? 1, solver, seed });
-    case 'vdcnn':
-      return createModel({ name: 'vdcnn', blocks: config.blocks, seed });
-    case 'vdcnn-ode':
-      return createModel({ name: 'vdcnn-ode', solver, seed });
-  }
+  const inChannels = split.kind === 'image' ? split.shape[3] : 1;
+  const options: ModelOptions =
+    config.model === 'resnet'
+      ? { name: 'resnet', inChannels, blocks: config.blocks, seed }
+      : config.model === 'odenet'
+        ? { name: 'odenet', inChannels, solver, seed }
+        : config.model === 'vdcnn'
+          ? { name: 'vdcnn', blocks: config.blocks, seed }
+          : { name: 'vdcnn-ode', solver, seed };
+  // In a scope: the initial values the layers copy into their variables are freed here (tidy keeps every tensor the
+  // returned model reaches, variables included).
+  return tf.tidy(() => createModel(options) as unknown as tf.TensorContainer) as unknown as Model;
 }
 
 /** The model's NFE counts when it has an ODE block. */

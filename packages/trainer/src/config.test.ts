@@ -14,7 +14,7 @@ describe('trainConfigSchema', () => {
       weightDecay: 5e-4,
       lrSchedule: { type: 'step', every: 40, gamma: 0.1 },
       batchSize: 128,
-      solver: { method: 'dopri5', rtol: 1e-3, atol: 1e-3, adjoint: false },
+      solver: { method: 'bosh3', rtol: 1e-2, atol: 1e-2, adjoint: false },
       download: true,
       backend: 'auto',
     });

@@ -41,7 +41,7 @@ describe('plots and reports', () => {
     const lines = md.trim().split('\n');
     expect(lines[0]).toBe('| Model | Test error % | # params | Time (s/epoch) | NFE |');
     expect(lines[2]).toBe('| ResNet(6) (2 ep., mnist) | 0.48 | 576,778 | 11.0 | – |');
-    expect(lines[3]).toBe('| ODE-Net (dopri5, tol 0.001) (2 ep., mnist) | 0.42 | 208,010 | 32.0 | 23.0 / 42.0 |');
+    expect(lines[3]).toBe('| ODE-Net (bosh3, tol 0.01) (2 ep., mnist) | 0.42 | 208,010 | 32.0 | 23.0 / 42.0 |');
   });
 
   it('plotRuns draws one accuracy and one loss line per run, as SVG and a real PNG', async () => {
@@ -49,7 +49,7 @@ describe('plots and reports', () => {
     const svg = readFileSync(out.svg, 'utf8');
     expect(svg.match(/<polyline /g)).toHaveLength(4);
     expect(svg).toContain('ResNet(6) · resnet');
-    expect(svg).toContain('ODE-Net (dopri5, tol 0.001) · odenet');
+    expect(svg).toContain('ODE-Net (bosh3, tol 0.01) · odenet');
     expect(svg).toContain('Test accuracy (mnist)');
     const size = pngSize(readFileSync(out.png));
     expect(size).toEqual({ width: 2200, height: 880 });

@@ -228,11 +228,11 @@ export async function runSpiral(options: SpiralConfigInput = {}, control: Spiral
   const bound = 1 / Math.sqrt(2);
   const init = (n: number) => Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound);
   const names = ['func.0.weight', 'func.1.weight', 'func.1.bias'];
-  const vars = [
-    tf.variable(tf.tensor2d(init(4), [2, 2]), true, `spiral_w1_${Date.now()}_${Math.random()}`),
-    tf.variable(tf.tensor2d(init(4), [2, 2]), true, `spiral_w2_${Date.now()}_${Math.random()}`),
-    tf.variable(tf.tensor1d(init(2)), true, `spiral_b2_${Date.now()}_${Math.random()}`),
-  ];
+  const vars = tf.tidy(() => [
+    tf.variable(tf.tensor2d(init(4), [2, 2]), true),
+    tf.variable(tf.tensor2d(init(4), [2, 2]), true),
+    tf.variable(tf.tensor1d(init(2)), true),
+  ]);
   const adam = new Adam(
     vars.map((variable, i) => ({ name: names[i], variable })),
     { weightDecay: 0 },

@@ -1,12 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@neural-ode/backend';
 import { parseSafetensors } from '@neural-ode/models';
 import { evaluate } from './evaluate';
 import type { TrainEvent } from './events';
-import { textureSplit } from './fixtures/textures';
+import { charRunSplit, textureSplit } from './fixtures/textures';
 import { resume, train } from './train';
 
 // 12×12 images: the smallest size at which the reference downsampling keeps a few pixels per GroupNorm group.
@@ -109,11 +110,41 @@ describe('train', () => {
     expect(existsSync(join(dir, 'checkpoints', 'epoch-0002.safetensors'))).toBe(true);
   });
 
+  it('trains an ODE-Net and records its NFE per batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainer-ode-'));
+    const steps: TrainEvent[] = [];
+    const result = await train(
+      { ...base, model: 'odenet', solver: { method: 'euler', stepSize: 0.5 }, epochs: 1, save: dir },
+      { splits: small, onEvent: (e) => e.type === 'step' && steps.push(e) },
+    );
+    // Euler with h = 0.5 on [0, 1]: 2 evaluations forward; backprop replays each recorded one.
+    expect(steps[0]).toMatchObject({ nfeForward: 2 });
+    expect((steps[0] as { nfeBackward: number }).nfeBackward).toBeGreaterThan(0);
+    expect(result.final!.nfeForward).toBe(2);
+    expect(result.params).toBe(208010);
+    expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).label).toBe('ODE-Net (euler, h 0.5)');
+  });
+
+  it('trains the text model on character ids and leaves no tensor behind', async () => {
+    const before = tf.memory().numTensors;
+    const result = await train(
+      { ...base, data: 'ag-news', model: 'vdcnn', blocks: 1, epochs: 2, save: mkdtempSync(join(tmpdir(), 'trainer-text-')) },
+      { splits: { train: charRunSplit(64, 5), test: charRunSplit(32, 6, 32, 'test') } },
+    );
+    expect(result.metrics).toHaveLength(2);
+    expect(Number.isFinite(result.final!.testLoss)).toBe(true);
+    expect(result.final!.nfeForward).toBeUndefined();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad options with the option, the value and the fix', async () => {
     await expect(train({ ...base, lr: -1 }, { splits: small })).rejects.toThrow(/option 'lr' \(got -1\)/);
     await expect(train({ ...base, model: 'vdcnn', save: mkdtempSync(join(tmpdir(), 'trainer-d-')) }, { splits: small })).rejects.toThrow(
       /option 'model' is 'vdcnn'.*use model resnet or odenet/,
     );
     await expect(train({ ...base, bogus: 1 } as never, { splits: small })).rejects.toThrow(/bogus/);
+    await expect(
+      train({ ...base, model: 'odenet', solver: { method: 'rk4' }, save: mkdtempSync(join(tmpdir(), 'trainer-e-')) }, { splits: small }),
+    ).rejects.toThrow(/option 'solver.stepSize' is missing for the fixed-step method 'rk4'/);
   });
 });

@@ -82,7 +82,8 @@ export abstract class SlottedOptimizer implements Optimizer {
     const key = `${name}.${slot}`;
     let v = this.slots.get(key);
     if (!v) {
-      v = tf.variable(tf.zerosLike(param), false);
+      // tf.variable shares the initial value's data: free the initial tensor, keep the variable.
+      v = tf.tidy(() => tf.variable(tf.zerosLike(param), false));
       this.slots.set(key, v);
     }
     return v;
@@ -109,7 +110,7 @@ export abstract class SlottedOptimizer implements Optimizer {
     if (problems.length) throw new Error(`optimizer.setState: the state does not fit this model:\n  ${problems.join('\n  ')}`);
     this.dispose();
     for (const [key, slot] of Object.entries(state.slots)) {
-      this.slots.set(key, tf.variable(tf.tensor(slot.values, slot.shape, 'float32'), false));
+      this.slots.set(key, tf.tidy(() => tf.variable(tf.tensor(slot.values, slot.shape, 'float32'), false)));
     }
     this.stepCount = state.step;
   }

@@ -88,15 +88,20 @@ describe('optimizers (PyTorch update rules)', () => {
     a.dispose();
   });
 
-  it('leaks no tensors across steps', () => {
-    const a = tf.variable(tf.ones([4]));
-    const o = createOptimizer([{ name: 'w', variable: a }], { optimizer: 'sgd', momentum: 0.9, weightDecay: 1e-4 });
+  it('leaks no tensors across steps, state restores and dispose', () => {
+    const start = tf.memory().numTensors;
+    const a = tf.tidy(() => tf.variable(tf.ones([4])));
     const g = tf.ones([4]);
-    o.step({ w: g }, 0.1);
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 5; i++) o.step({ w: g }, 0.1);
-    expect(tf.memory().numTensors).toBe(before);
-    o.dispose();
+    for (const optimizer of ['sgd', 'adam', 'rmsprop'] as const) {
+      const o = createOptimizer([{ name: 'w', variable: a }], { optimizer, momentum: 0.9, weightDecay: 1e-4 });
+      o.step({ w: g }, 0.1);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) o.step({ w: g }, 0.1);
+      o.setState(o.getState());
+      expect(tf.memory().numTensors).toBe(before);
+      o.dispose();
+    }
     tf.dispose([a, g]);
+    expect(tf.memory().numTensors).toBe(start);
   });
 });
