@@ -9,8 +9,12 @@ export const CPU_TRAINING_KERNELS = ['Conv2DBackpropFilter', ...BROADCAST_BINARY
 
 let registered = false;
 
-/** Imports the cpu backend, replaces its filter gradient (a forward conv on transposed data), activates it. */
-export async function activateCpu(): Promise<void> {
+/**
+ * Imports the cpu backend and replaces its filter gradient (a forward conv on transposed data) and its broadcasting
+ * and reduction kernels. Also done before the native backend registers, since it starts from a copy of the cpu
+ * kernels and so inherits these wherever it has no kernel of its own.
+ */
+export async function registerCpuTrainingKernels(): Promise<void> {
   await import('@tensorflow/tfjs-backend-cpu');
   if (!registered) {
     replaceKernel(conv2dBackpropFilterConfig('cpu'));
@@ -19,6 +23,11 @@ export async function activateCpu(): Promise<void> {
     replaceKernel(reduceSumConfig('Mean', 'cpu'));
     registered = true;
   }
+}
+
+/** {@link registerCpuTrainingKernels}, then activates the cpu backend. */
+export async function activateCpu(): Promise<void> {
+  await registerCpuTrainingKernels();
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not initialise the cpu backend');
   await tf.ready();
   // The cpu backend prints a "install tfjs-node" banner on first use; initBackend already logged the choice.

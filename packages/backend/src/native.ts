@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerCpuTrainingKernels } from './cpu';
 import { dynamicImport, isModuleNotFound } from './tensorflow';
 import type { ModuleImporter } from './tensorflow';
 
@@ -55,6 +56,7 @@ export async function tryNative(threads: number, importer: ModuleImporter = dyna
     };
   }
   if (registeredThreads == null || tf.findBackendFactory('native') == null) {
+    await registerCpuTrainingKernels();
     await mod.registerNativeBackend({ threads });
     registeredThreads = threads;
   } else if (registeredThreads !== threads) {
