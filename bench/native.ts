@@ -1,4 +1,4 @@
-// `tsx --tsconfig bench/tsconfig.json bench/native.ts [--seconds S] [--rounds R] [--threads N] [--no-torch]`
+// `tsx --tsconfig bench/tsconfig.json bench/native.ts [--seconds S] [--rounds R] [--threads N] [--no-torch] [--torch-passive]`
 // Training images/s of the MNIST ResNet(1), ResNet(6) and ODE-Net (RK4, 4 steps) at batch 128 on the
 // 'native' backend of @neural-ode/backend-native, the share of each step spent outside kernels (engine,
 // autodiff, allocation, JS), the kernels that dominate, and PyTorch CPU's figures measured in the same run
@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import * as os from 'node:os';
 import { join } from 'node:path';
 import { nativeStatus, registerNativeBackend, setNativeConvAlgorithm } from '@neural-ode/backend-native';
 import type { MnistNetConfig } from '../packages/backend-native/src/reference-nets';
@@ -25,7 +26,10 @@ const batch = flag('--batch', 128);
 const rounds = flag('--rounds', 3);
 const withTorch = !argv.includes('--no-torch');
 // The addon sets OMP_WAIT_POLICY=PASSIVE for itself when it loads; PyTorch runs with the user's own setting.
-const userOmpWaitPolicy = process.env.OMP_WAIT_POLICY;
+// --torch-passive gives PyTorch the same OMP_WAIT_POLICY=PASSIVE (fairer on a loaded machine, where spinning
+// OpenMP workers lose their time slices).
+const torchPassive = argv.includes('--torch-passive');
+const userOmpWaitPolicy = torchPassive ? 'PASSIVE' : process.env.OMP_WAIT_POLICY;
 
 /** Kernel time per kernel name, measured by wrapping every kernel of the native backend. */
 const kernelMs = new Map<string, number>();
@@ -145,7 +149,7 @@ async function main() {
   instrumentKernels();
   const py = withTorch ? torchPython() : null;
   console.log(`@neural-ode/backend-native bench: batch ${batch}, ${threads} threads, best of ${rounds} slices of ≥${seconds}s, conv ${status.implementation}`);
-  console.log(py ? `PyTorch reference: ${py} bench/pytorch_reference.py (same networks, same run)` : withTorch ? 'PyTorch reference: not run (python3 cannot import torch; Debian: apt-get install python3-torch)' : 'PyTorch reference: not run (--no-torch)');
+  console.log(py ? `PyTorch reference: ${py} bench/pytorch_reference.py (same networks, same run; OMP_WAIT_POLICY=${userOmpWaitPolicy ?? 'unset'})` : withTorch ? 'PyTorch reference: not run (python3 cannot import torch; Debian: apt-get install python3-torch)' : 'PyTorch reference: not run (--no-torch)');
   console.log('Timings are wall-clock on a machine shared with other jobs: compare rows of the same run.\n');
 
   const nets: [string, MnistNetConfig][] = [
@@ -187,6 +191,7 @@ async function main() {
     const outside = Number.isNaN(r.outsideKernels) ? '' : `${(100 * r.outsideKernels).toFixed(0)}%`;
     console.log(`${pad(r.model, 15)}${pad(r.backend, 30)}${pad(r.imagesPerS.toFixed(0), 13)}${pad(ratio, 12)}${pad(outside, 17)}${r.top}`);
   }
+  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process)`);
 }
 

@@ -64,6 +64,8 @@ Descs descs(const ConvGeom& g) {
 std::string key(char kind, const ConvGeom& g) {
   std::string k(1, kind);
   k += g_blocked ? 'b' : 'n';
+  // oneDNN fixes a primitive's work split for the thread count at creation: a new count needs new primitives.
+  k += std::to_string(threads());
   const int v[] = {g.n, g.h, g.w, g.c, g.kh, g.kw, g.k, g.oh, g.ow, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.pb, g.pr};
   for (int x : v) k += ',' + std::to_string(x);
   return k;
