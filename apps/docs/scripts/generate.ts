@@ -98,10 +98,25 @@ for (const [name, dir, command] of [
 }
 writeAtomically(
   join(generatedDir, 'trainer-results.md'),
-  readmeSections(join(repoRoot, 'packages/trainer'), /result|experiment/i) ??
-    readmeSections(join(repoRoot, 'apps/cli'), /result|experiment/i) ??
+  readmeSections(join(repoRoot, 'packages/trainer'), /\bresults?\b|measured/i) ??
+    readmeSections(join(repoRoot, 'apps/cli'), /\bresults?\b|measured/i) ??
     '::: info No results yet\nNeither `packages/trainer/README.md` nor `apps/cli/README.md` had a results section when this site was built: no figures of this project\'s own runs are quoted here. The commands above produce them.\n:::\n',
 );
+// Where a package's README already explains something (with its author's figures), the guide quotes it.
+for (const [name, dir, heading, section] of [
+  ['backend-candidates', 'packages/backend', /^the backends$/i, 'The backends'],
+  ['models-architectures', 'packages/models', /^architectures$/i, 'Architectures'],
+  ['models-pytorch', 'packages/models', /^pytorch weights$/i, 'PyTorch weights'],
+  ['datasets-sources', 'packages/datasets', /^sources and checksums$/i, 'Sources and checksums'],
+  ['datasets-lookup', 'packages/datasets', /^where files are looked for$/i, 'Where files are looked for'],
+  ['datasets-offline', 'packages/datasets', /^offline use$/i, 'Offline use'],
+] as const) {
+  writeAtomically(
+    join(generatedDir, `${name}.md`),
+    readmeSections(join(repoRoot, dir), heading) ??
+      `::: warning Not generated\n\`${dir}/README.md\` had no "${section}" section when this site was built.\n:::\n`,
+  );
+}
 writeAtomically(join(generatedDir, 'datasets.md'), await datasetsPage(exportsByPackage.get('@neural-ode/datasets')));
 writeAtomically(join(generatedDir, 'models.md'), await modelsPage(exportsByPackage.get('@neural-ode/models')));
 console.log(`docs: generated in ${((performance.now() - started) / 1000).toFixed(1)} s (${api.warnings} TypeDoc warnings)`);

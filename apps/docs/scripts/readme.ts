@@ -12,7 +12,8 @@ import { repoRoot } from './workspace';
 export function readmeSections(dir: string, heading: RegExp): string | undefined {
   const file = join(dir, 'README.md');
   if (!existsSync(file)) return undefined;
-  const lines = readFileSync(file, 'utf8').split('\n');
+  // HTML comments are notes to the README's editors, not content.
+  const lines = readFileSync(file, 'utf8').replace(/<!--[\s\S]*?-->\n?/g, '').split('\n');
   const found: string[] = [];
   let fence = false;
   for (let i = 0; i < lines.length; i++) {
@@ -33,15 +34,16 @@ export function readmeSections(dir: string, heading: RegExp): string | undefined
     found.push(section.join('\n').trimEnd());
   }
   if (!found.length) return undefined;
-  // Relative links in a README point into the repository, not into this site: keep only their text.
-  const text = found.join('\n\n').replace(/\[([^\]]+)\]\((?!https?:|#)[^)]*\)/g, '$1');
+  // Relative links and #fragments of a README point into the repository or the README, not into this site:
+  // keep only their text.
+  const text = found.join('\n\n').replace(/\[([^\]]+)\]\((?!https?:)[^)]*\)/g, '$1');
   return `${text}\n\n*Quoted from \`${relative(repoRoot, file)}\` as committed when this site was built.*\n`;
 }
 
 /** {@link readmeSections} for a package, or a note that says where the figures will come from. */
 export function benchSection(dir: string, command: string): string {
   return (
-    readmeSections(dir, /bench|performance|speed|throughput/i) ??
+    readmeSections(dir, /bench|figures|measured|performance|speed|throughput/i) ??
     `::: info No figures yet\n\`${relative(repoRoot, join(dir, 'README.md'))}\` had no benchmark section when this site was built. \`${command}\` measures them on your machine.\n:::\n`
   );
 }

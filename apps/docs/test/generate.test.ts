@@ -85,7 +85,8 @@ describe('quoting README sections', () => {
         '## Usage',
         'text',
         '## Benchmarks (`pnpm bench:x`)',
-        'See [the bench](../../bench/x.ts) and [docs](https://example.org) for <n> runs.',
+        'See [the bench](../../bench/x.ts) and [docs](https://example.org) for <n> runs [below](#measured).',
+        '<!-- filled in from a bench run -->',
         '```sh',
         '## not a heading',
         '```',
@@ -97,7 +98,8 @@ describe('quoting README sections', () => {
     );
     const quoted = readmeSections(dir, /bench/i)!;
     expect(quoted).toContain('### Benchmarks (`pnpm bench:x`)');
-    expect(quoted).toContain('See the bench and [docs](https://example.org) for &lt;n> runs.');
+    expect(quoted).toContain('See the bench and [docs](https://example.org) for &lt;n> runs below.');
+    expect(quoted).not.toContain('filled in');
     expect(quoted).toContain('## not a heading');
     expect(quoted).toContain('#### Memory');
     expect(quoted).not.toContain('Limitations');
