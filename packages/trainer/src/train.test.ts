@@ -50,7 +50,10 @@ describe('train', () => {
     expect(info.backend.tfjs).toBe('cpu');
     const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).epoch)).toEqual([1, 2, 3]);
-    expect(readdirSync(join(dir, 'checkpoints')).filter((f) => f.endsWith('.json'))).toHaveLength(3);
+    const files = readdirSync(join(dir, 'checkpoints'));
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(3);
+    expect(files.filter((f) => f.endsWith('.optimizer.safetensors'))).toHaveLength(3);
+    expect([...files, ...readdirSync(dir)].filter((f) => f.endsWith('.tmp'))).toEqual([]); // atomic writes leave none
     expect(events[0].type).toBe('start');
     expect(events.filter((e) => e.type === 'step')).toHaveLength(3 * 4);
     expect(events.filter((e) => e.type === 'checkpoint')).toHaveLength(3);
@@ -59,6 +62,10 @@ describe('train', () => {
     expect(ev.count).toBe(64);
     expect(ev.accuracy).toBeCloseTo(result.final!.testAccuracy, 6);
     expect(ev.loss).toBeCloseTo(result.final!.testLoss, 4);
+    // ... and so does a checkpoint file of an earlier epoch, with its own (different) weights.
+    const first = await evaluate({ checkpoint: join(dir, 'checkpoints', 'epoch-0001.safetensors') }, { split: splits.test });
+    expect(first.accuracy).toBeCloseTo(result.metrics[0].testAccuracy, 6);
+    await expect(evaluate({ checkpoint: join(dir, 'nothing-here') })).rejects.toThrow(/neither a run directory/);
     // A second train() into the same directory is refused (resume it instead).
     await expect(train({ ...base, epochs: 1, save: dir }, { splits })).rejects.toThrow(/already holds a run/);
   });
