@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -111,8 +111,13 @@ describe('train', () => {
     });
     expect(first.interrupted).toBe(true);
     expect(first.metrics).toHaveLength(1);
+    // A line logged after the last checkpoint (a crash between the two) is dropped and that epoch trained again.
+    appendFileSync(join(dir, 'metrics.jsonl'), JSON.stringify({ epoch: 2, testAccuracy: -1 }) + '\n');
     const more = await resume(dir, { splits: small, epochs: 2 });
     expect(more.metrics.map((m) => m.epoch)).toEqual([1, 2]);
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((m) => m.epoch)).toEqual([1, 2]);
+    expect(lines[1].testAccuracy).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).config.epochs).toBe(2);
     expect(existsSync(join(dir, 'checkpoints', 'epoch-0002.safetensors'))).toBe(true);
   });
