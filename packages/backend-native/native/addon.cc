@@ -332,15 +332,15 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   });
 }
 
-// setConvImpl(0 | 1 | 2): 0 oneDNN on NHWC activations when built with it, 1 forces im2col + GEMM,
-// 2 oneDNN with blocked activations (tests cover all three).
+// setConvImpl(0 | 1 | 2 | 3): 0 oneDNN when built with it (blocked layout for small outputs, NHWC otherwise),
+// 1 forces im2col + GEMM, 2 oneDNN always blocked, 3 oneDNN always NHWC (tests cover all four).
 napi_value SetConvImpl(napi_env env, napi_callback_info info) {
   return call(env, info, 1, [&](napi_value* a) {
     int v = i32(env, a[0]);
-    if (v < 0 || v > 2) throw ArgError{"conv impl must be 0 (best), 1 (im2col) or 2 (oneDNN, blocked activations)"};
+    if (v < 0 || v > 3) throw ArgError{"conv impl must be 0 (best), 1 (im2col), 2 (oneDNN, blocked) or 3 (oneDNN, NHWC)"};
     g_convImpl = v == 1 ? 1 : 0;
 #ifdef NEURAL_ODE_DNNL
-    setDnnlBlockedActivations(v == 2);
+    setDnnlLayout(v == 2 ? 1 : v == 3 ? 0 : 2);
 #endif
     return undefined(env);
   });

@@ -42,7 +42,7 @@ void convBackwardFilterIm2col(const ConvGeom& g, const float* x, const float* dy
 /** Returns false when oneDNN cannot take these shapes (the caller uses im2col). */
 bool convForwardDnnl(const ConvGeom& g, const float* x, const float* w, float* y);
 bool convBackwardDataDnnl(const ConvGeom& g, const float* dy, const float* w, float* dx);
-void setDnnlBlockedActivations(bool blocked);
+void setDnnlLayout(int layout);
 bool convBackwardFilterDnnl(const ConvGeom& g, const float* x, const float* dy, float* dw);
 #endif
 

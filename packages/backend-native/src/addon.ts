@@ -22,7 +22,7 @@ export interface NativeAddon {
   copyRows(src: Float32Array, rows: number, srcCols: number, dst: Float32Array, dstCols: number, colOffset: number): void;
   reduceSum(x: Float32Array, shape: number[], reduced: number[], scale: number, out: Float32Array): void;
   setThreads(n: number): void;
-  setConvImpl(impl: 0 | 1 | 2): void;
+  setConvImpl(impl: 0 | 1 | 2 | 3): void;
   info(): NativeAddonInfo;
 }
 

@@ -178,17 +178,18 @@ export async function registerNativeBackend(opts: { threads?: number } = {}): Pr
 }
 
 /** Convolution algorithms {@link setNativeConvAlgorithm} can force. */
-export type NativeConvAlgorithm = 'auto' | 'im2col' | 'onednn-blocked';
+export type NativeConvAlgorithm = 'auto' | 'im2col' | 'onednn-blocked' | 'onednn-nhwc';
 
 /**
- * Forces a convolution algorithm, for tests and benchmarks: `auto` (oneDNN directly on tfjs's NHWC buffers
- * when built with oneDNN, else im2col), `im2col` (im2col + one GEMM per chunk of images), or `onednn-blocked`
- * (oneDNN on its preferred blocked layout, each activation reordered in and out; im2col without oneDNN).
+ * Forces a convolution algorithm, for tests and benchmarks: `auto` (oneDNN when built with it — on its blocked
+ * layout for outputs of at most 64 positions, directly on tfjs's NHWC buffers otherwise — else im2col), `im2col`
+ * (im2col + one GEMM per chunk of images), `onednn-blocked` (always reorder activations to oneDNN's blocked
+ * layout and back) or `onednn-nhwc` (never reorder). Without oneDNN every choice is im2col.
  */
 export function setNativeConvAlgorithm(algorithm: NativeConvAlgorithm): void {
-  const code = { auto: 0, im2col: 1, 'onednn-blocked': 2 } as const;
+  const code = { auto: 0, im2col: 1, 'onednn-blocked': 2, 'onednn-nhwc': 3 } as const;
   if (!(algorithm in code)) {
-    throw new Error(`setNativeConvAlgorithm: algorithm=${String(algorithm)} is not one of auto, im2col, onednn-blocked`);
+    throw new Error(`setNativeConvAlgorithm: algorithm=${String(algorithm)} is not one of auto, im2col, onednn-blocked, onednn-nhwc`);
   }
   addonOrThrow().setConvImpl(code[algorithm]);
 }

@@ -58,7 +58,7 @@ describe.skipIf(!status.available)(`native conv2d vs float64${status.available ?
     expect([...nativeFallbackCounts().entries()]).toEqual([]);
   });
 
-  for (const impl of ['auto', 'onednn-blocked', 'im2col'] as const) {
+  for (const impl of ['auto', 'onednn-nhwc', 'onednn-blocked', 'im2col'] as const) {
     describe(`${impl} convolutions (${status.implementation ?? ''} build)`, () => {
       beforeAll(() => setNativeConvAlgorithm(impl));
 
