@@ -139,8 +139,8 @@ describe('gradients', () => {
 
   it.each([
     ['resnet', () => resnet({ blocks: 2 })],
-    ['odenet (backprop)', () => odenet({ solver: { method: 'rk4', stepSize: 0.5 } })],
-    ['odenet (adjoint)', () => odenet({ solver: { method: 'rk4', stepSize: 0.5, adjoint: true } })],
+    ['odenet (backprop)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 } })],
+    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5, adjoint: true } })],
     ['vdcnn', () => vdcnn({ blocks: 2 })],
     ['vdcnn-ode (adjoint)', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5, adjoint: true } })],
   ] as const)('reach every weight of %s', (_name, make) => {
@@ -161,6 +161,26 @@ describe('gradients', () => {
   });
 });
 
+describe('memory', () => {
+  it.each([
+    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5, adjoint: true } }), () => tf.randomNormal([1, 10, 10, 1])],
+    ['vdcnn-ode', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5 } }), () => tf.tensor2d([[1, 5, 9, 2, 60, 3, 7, 8]], [1, 8], 'int32')],
+  ] as const)('a training step of %s leaves no tensors behind', (_name, make, input) => {
+    const model = make();
+    const x = input();
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(x, { training: true })) as tf.Scalar, model.trainableVariables());
+      value.dispose();
+      tf.dispose(grads);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    step();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});
+
 describe('ODE block', () => {
   it('with euler at step 1/n gives the logits of n hand-written residual updates x + f(t, x)/n', () => {
     const n = 3;
@@ -177,38 +197,6 @@ describe('ODE block', () => {
     const byHand = m.fc.apply(tf.mean(m.norm.apply(h), [1, 2]) as tf.Tensor2D);
     expect(tf.max(tf.abs(tf.sub(logits, byHand))).dataSync()[0]).toBeLessThan(1e-5);
     model.dispose();
-  });
-
-  it('reports the NFE of the forward and of the backward pass, for backprop and adjoint', () => {
-    const x = tf.randomNormal([1, 12, 12, 1], 0, 1, 'float32', 9);
-    for (const adjoint of [false, true]) {
-      const model = odenet({ solver: { method: 'euler', stepSize: 0.25, adjoint } });
-      const loss = () => tf.sum(model.apply(x, { training: true })) as tf.Scalar;
-      loss();
-      expect(model.nfe).toEqual({ forward: 4, backward: 0 });
-      tf.variableGrads(loss, model.trainableVariables());
-      expect(model.nfe.forward).toBe(4);
-      expect(model.nfe.backward).toBe(4);
-      model.dispose();
-    }
-  });
-
-  it('adjoint gradients agree with backprop through the solver', () => {
-    // The continuous adjoint matches backprop up to the solver's error; a gentle flow (the output norm's
-    // scale at 0.1) keeps that error small at rk4 with step 1/8 (measured: 4% at 1/4, 0.9% at 1/8).
-    const x = tf.randomNormal([1, 10, 10, 1], 0, 1, 'float32', 10);
-    const grads = [false, true].map((adjoint) => {
-      const model = odenet({ seed: 2, solver: { method: 'rk4', stepSize: 0.125, adjoint } });
-      model.namedWeights().find((w) => w.name === 'feature.func.norm2.weight')!.variable.assign(tf.fill([64], 0.1));
-      const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x))) as tf.Scalar, model.trainableVariables());
-      const out = model.namedWeights().filter((w) => w.trainable).map((w) => g[w.variable.name]);
-      model.dispose();
-      return out;
-    });
-    grads[0].forEach((g, i) => {
-      const scale = tf.max(tf.abs(g)).dataSync()[0];
-      expect(tf.max(tf.abs(tf.sub(g, grads[1][i]))).dataSync()[0]).toBeLessThan(2e-2 * scale + 1e-6);
-    });
   });
 });
 
