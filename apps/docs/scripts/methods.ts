@@ -1,18 +1,6 @@
 // The solver table of the "Choosing a solver" guide, from odeint's own method registry (`METHOD_INFO`).
+import type { MethodInfo } from '@neural-ode/odeint';
 import { tableCell } from './markdown';
-
-/** The fields of odeint's `MethodInfo` the table shows. */
-interface MethodInfoLike {
-  name: string;
-  description: string;
-  order: number;
-  embeddedOrder?: number;
-  stages: number;
-  evaluationsPerStep: number;
-  adaptive: boolean;
-  fsal: boolean;
-  interpolation: string;
-}
 
 const interpolationText: Record<string, string> = {
   hermite: 'cubic Hermite',
@@ -22,7 +10,7 @@ const interpolationText: Record<string, string> = {
 
 /** Markdown for the method table, or an honest note when odeint exports no registry. */
 export function methodsPage(odeint: Record<string, unknown> | undefined): string {
-  const info = odeint?.METHOD_INFO as MethodInfoLike[] | undefined;
+  const info = odeint?.METHOD_INFO as readonly MethodInfo[] | undefined;
   if (!Array.isArray(info) || info.length === 0) {
     return '::: warning Not generated\nThis build could not read `METHOD_INFO` from `@neural-ode/odeint`, so the method table is missing.\n:::\n';
   }

@@ -1,6 +1,6 @@
 // The built site in a real browser (Debian's Chromium, driven by playwright-core): navigation, the API reference,
 // local search, every internal link, the live page training, and not one request leaving 127.0.0.1.
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,14 +30,21 @@ function newestMtime(path: string): number {
  * examples). Changes in other packages do not trigger a rebuild here: CI builds everything first
  * (`pnpm build`), and DOCS_E2E_REBUILD=1 forces one.
  */
-function ensureBuilt(): void {
+async function ensureBuilt(): Promise<void> {
   const built = join(distDir, 'index.html');
   const sources = ['src', 'scripts', 'examples', 'package.json'].map((p) => join(docsDir, p));
   const stale =
     process.env.DOCS_E2E_REBUILD === '1' ||
     !existsSync(built) ||
     Math.max(...sources.map(newestMtime)) > statSync(built).mtimeMs;
-  if (stale) execFileSync('pnpm', ['run', 'build'], { cwd: docsDir, stdio: 'inherit' });
+  if (!stale) return;
+  // Asynchronously: a build blocking this worker for minutes would starve vitest's own messages.
+  const code = await new Promise<number | null>((done, fail) => {
+    const child = spawn('pnpm', ['run', 'build'], { cwd: docsDir, stdio: 'inherit' });
+    child.on('error', fail);
+    child.on('exit', done);
+  });
+  if (code !== 0) throw new Error(`building the docs site failed (pnpm run build exited with ${code}); see its output above`);
 }
 
 let server: StaticServer;
@@ -63,7 +70,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: the docs' browser test needs it. Install it with \`apt-get install chromium\` (CI's scripts/setup.sh does).`);
   }
-  ensureBuilt();
+  await ensureBuilt();
   mkdirSync(outDir, { recursive: true });
   server = await serveStatic(distDir);
   profileDir = mkdtempSync(join(tmpdir(), 'neural-ode-docs-chromium-'));
@@ -168,6 +175,15 @@ describe('the built docs site', () => {
     expect(await iteration.textContent()).toBe(stoppedAt);
     await page.getByTestId('reset').click();
     await expect.poll(() => iteration.textContent()).toBe('0');
+
+    // The other backends start too (wasm loads its binary from this site's assets) and train.
+    for (const name of ['wasm', 'cpu']) {
+      await page.getByTestId('backend-select').selectOption(name);
+      await expect.poll(() => page.getByTestId('backend').textContent(), { timeout: 30_000 }).toBe(name);
+      if (await page.getByTestId('start').count()) await page.getByTestId('start').click();
+      await expect.poll(async () => Number(await iteration.textContent()), { timeout: 30_000 }).toBeGreaterThanOrEqual(5);
+      expect(await page.getByTestId('error').count()).toBe(0);
+    }
     await page.close();
   });
 
