@@ -8,11 +8,6 @@ import { docsDir, type DocumentedPackage } from './workspace';
 /** Where the generated API pages go (inside the VitePress source root, so they are part of the site). */
 export const apiOutDir = join(docsDir, 'src', 'api');
 
-/**
- * Runs TypeDoc over every package's `src/index.ts` in one TypeScript program (tsconfig.typedoc.json: the packages'
- * shared compiler options, with `@neural-ode/*` mapped to sources so no build is needed), one module per package,
- * named after its package.json. Returns the warning count.
- */
 /** Markdown to append to the page of an exported symbol (e.g. its options table), or undefined. */
 export type PageAppendix = (packageName: string, symbol: string, kind: 'function' | 'variable' | 'other') => string | undefined;
 
@@ -24,6 +19,11 @@ function packageOf(reflection: Reflection, packages: DocumentedPackage[]): strin
   return packages.length === 1 ? packages[0].name : undefined;
 }
 
+/**
+ * Runs TypeDoc over every package's `src/index.ts` in one TypeScript program (tsconfig.typedoc.json: the packages'
+ * shared compiler options, with `@neural-ode/*` mapped to sources so no build is needed), one module per package,
+ * named after its package.json. Returns the warning count.
+ */
 export async function generateApi(packages: DocumentedPackage[], appendix: PageAppendix = () => undefined): Promise<{ warnings: number }> {
   rmSync(apiOutDir, { recursive: true, force: true });
   if (packages.length === 0) return { warnings: 0 };

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { documentedPackages, docsDir, type DocumentedPackage } from './workspace';
+import { documentedPackages, docsDir, repoRoot, type DocumentedPackage } from './workspace';
 import { generateApi } from './api';
 import { isZodObject, optionRows, optionsTable, schemaFieldComments, type OptionRow } from './schemas';
 import { methodsPage } from './methods';
@@ -12,7 +12,6 @@ import { cliPage } from './cli';
 import { modelsPage } from './models';
 import { datasetsPage } from './datasets';
 import { benchSection, readmeSections } from './readme';
-import { repoRoot } from './workspace';
 
 /** Pages generated for the guides (included by them); gitignored. */
 const generatedDir = join(docsDir, 'src', 'generated');
