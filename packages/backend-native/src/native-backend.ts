@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU, version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { DISABLE_ENV, loadAddon } from './addon';
+import { NativeCpuBackend } from './native-cpu-backend';
 import type { NativeAddon } from './addon';
 import { binaryKernels } from './kernels/binary';
 import { convKernels } from './kernels/conv2d';
@@ -165,7 +166,7 @@ export async function registerNativeBackend(opts: { threads?: number } = {}): Pr
   if (!tf.findBackendFactory(NATIVE_BACKEND_NAME)) {
     // Priority 0 (cpu has 1): registering never changes which backend tfjs picks on its own.
     tf.registerBackend(NATIVE_BACKEND_NAME, () => {
-      const backend = new MathBackendCPU();
+      const backend = new NativeCpuBackend();
       if (typeof (backend as { data?: { get?: unknown } }).data?.get !== 'function') {
         throw new Error('@neural-ode/backend-native: MathBackendCPU has no data.get; the tfjs-backend-cpu internals changed');
       }

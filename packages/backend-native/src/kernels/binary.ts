@@ -2,7 +2,7 @@ import { Add, backend_util, Multiply, RealDiv, Sub, util } from '@tensorflow/tfj
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
-import { float32Values, output } from './tensor-data';
+import { float32Values, output, outputBuffer } from './tensor-data';
 
 /** Opcodes of the addon's `binary` entry point. */
 const OPS = { [Add]: 0, [Sub]: 1, [Multiply]: 2, [RealDiv]: 3 } as const;
@@ -17,7 +17,7 @@ export function binaryBroadcast(
   if (outShape.length > 8) return null;
   const rank = outShape.length;
   const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
-  const out = new Float32Array(util.sizeFromShape(outShape));
+  const out = outputBuffer(backend, util.sizeFromShape(outShape));
   if (out.length > 0) addon.binary(op, av, pad(a.shape), bv, pad(b.shape), out, outShape);
   return output(backend, outShape, out);
 }

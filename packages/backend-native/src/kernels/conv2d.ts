@@ -2,7 +2,7 @@ import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedC
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
-import { float32Values, output } from './tensor-data';
+import { float32Values, output, outputBuffer } from './tensor-data';
 import { binaryBroadcast } from './binary';
 
 type Fallback = (name: string) => KernelFunc;
@@ -39,7 +39,7 @@ export function convKernels(addon: NativeAddon, fallback: Fallback): KernelConfi
     const g = geometry(info);
     const xv = float32Values(backend, x), wv = float32Values(backend, filter);
     if (!g || !xv || !wv) return fallback(Conv2D)(args);
-    const y = new Float32Array(util.sizeFromShape(info.outShape));
+    const y = outputBuffer(backend, util.sizeFromShape(info.outShape));
     addon.conv2dForward(xv, wv, y, ...g);
     return output(backend, info.outShape, y);
   };
@@ -56,7 +56,7 @@ export function convKernels(addon: NativeAddon, fallback: Fallback): KernelConfi
     const g = geometry(info);
     const dyv = float32Values(backend, dy), wv = float32Values(backend, filter);
     if (!g || !dyv || !wv || !util.arraysEqual(dy.shape, info.outShape)) return fallback(Conv2DBackpropInput)(args);
-    const dx = new Float32Array(util.sizeFromShape(inputShape));
+    const dx = outputBuffer(backend, util.sizeFromShape(inputShape));
     addon.conv2dBackpropInput(dyv, wv, dx, ...g);
     return output(backend, [...inputShape], dx);
   };
@@ -73,7 +73,7 @@ export function convKernels(addon: NativeAddon, fallback: Fallback): KernelConfi
     const g = geometry(info);
     const xv = float32Values(backend, x), dyv = float32Values(backend, dy);
     if (!g || !xv || !dyv || !util.arraysEqual(dy.shape, info.outShape)) return fallback(Conv2DBackpropFilter)(args);
-    const dw = new Float32Array(util.sizeFromShape(filterShape));
+    const dw = outputBuffer(backend, util.sizeFromShape(filterShape));
     addon.conv2dBackpropFilter(xv, dyv, dw, ...g);
     return output(backend, [...filterShape], dw);
   };
@@ -97,7 +97,7 @@ export function convKernels(addon: NativeAddon, fallback: Fallback): KernelConfi
     }
     if (activation === 'relu') {
       const values = float32Values(backend, y)!;
-      const out = new Float32Array(values.length);
+      const out = outputBuffer(backend, values.length);
       addon.unary(0, values, out, 0);
       backend.disposeIntermediateTensorInfo(y);
       y = output(backend, y.shape, out);

@@ -2,7 +2,7 @@ import { util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
-import { float32Values, output } from './tensor-data';
+import { float32Values, output, outputBuffer } from './tensor-data';
 
 /**
  * Kernel name of the fused GroupNorm (+ReLU) forward pass.
@@ -61,7 +61,7 @@ export function groupNormKernels(addon: NativeAddon): KernelConfig[] {
     const backend = args.backend as MathBackendCPU;
     const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
     const { n, s, c, groups, eps, relu } = checkAttrs(GROUP_NORM_KERNEL, x, gamma, beta, args.attrs as NamedAttrMap);
-    const y = new Float32Array(util.sizeFromShape(x.shape));
+    const y = outputBuffer(backend, util.sizeFromShape(x.shape));
     const mean = new Float32Array(n * groups), rstd = new Float32Array(n * groups);
     addon.groupNormForward(
       values(backend, x, GROUP_NORM_KERNEL, 'x'), values(backend, gamma, GROUP_NORM_KERNEL, 'gamma'),
@@ -80,7 +80,7 @@ export function groupNormKernels(addon: NativeAddon): KernelConfig[] {
         throw new Error(`${k}: ${name} [${inp[name].shape}] must be [${n}, ${groups}] as returned by ${GROUP_NORM_KERNEL}`);
       }
     }
-    const dx = new Float32Array(util.sizeFromShape(inp.x.shape));
+    const dx = outputBuffer(backend, util.sizeFromShape(inp.x.shape));
     const dgamma = new Float32Array(c), dbeta = new Float32Array(c);
     addon.groupNormBackward(
       values(backend, inp.dy, k, 'dy'), values(backend, inp.x, k, 'x'), values(backend, inp.gamma, k, 'gamma'),

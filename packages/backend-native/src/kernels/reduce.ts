@@ -2,7 +2,7 @@ import { backend_util, Mean, Sum, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
-import { float32Values, output } from './tensor-data';
+import { float32Values, output, outputBuffer } from './tensor-data';
 
 /** Sum and Mean of float32 tensors over any set of axes (accumulated in float64). */
 export function reduceKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
@@ -16,7 +16,7 @@ export function reduceKernels(addon: NativeAddon, fallback: (name: string) => Ke
     const reduced = x.shape.map((_, i) => (axes.includes(i) ? 1 : 0));
     let outShape = x.shape.filter((_, i) => !axes.includes(i));
     const count = util.sizeFromShape(axes.map((i) => x.shape[i]!));
-    const out = new Float32Array(util.sizeFromShape(outShape));
+    const out = outputBuffer(backend, util.sizeFromShape(outShape));
     const scale = name === Mean ? 1 / count : 1;
     if (out.length > 0) addon.reduceSum(xv, x.shape, reduced, scale, out);
     if (attrs.keepDims) outShape = backend_util.expandShapeToKeepDim(outShape, axes);

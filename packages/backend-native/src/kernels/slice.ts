@@ -2,7 +2,7 @@ import { backend_util, Concat, Slice, slice_util, SplitV, util } from '@tensorfl
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
-import { float32Values, output } from './tensor-data';
+import { float32Values, output, outputBuffer } from './tensor-data';
 
 /**
  * Slice, SplitV (the gradient of concat, e.g. of a ConcatConv's time channel) and Concat for float32 tensors:
@@ -10,7 +10,7 @@ import { float32Values, output } from './tensor-data';
  */
 export function sliceKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
   const sliceOf = (backend: MathBackendCPU, x: TensorInfo, xv: Float32Array, begin: number[], size: number[]) => {
-    const out = new Float32Array(util.sizeFromShape(size));
+    const out = outputBuffer(backend, util.sizeFromShape(size));
     if (out.length > 0) addon.slice(xv, x.shape, begin, size, out);
     return output(backend, size, out);
   };
@@ -53,7 +53,7 @@ export function sliceKernels(addon: NativeAddon, fallback: (name: string) => Ker
     const axis = util.parseAxisParam(a.axis as number, inputs[0]!.shape)[0]!;
     backend_util.assertParamsConsistent(inputs.map((t) => t.shape), axis);
     const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
-    const out = new Float32Array(util.sizeFromShape(outShape));
+    const out = outputBuffer(backend, util.sizeFromShape(outShape));
     const rows = util.sizeFromShape(outShape.slice(0, axis));
     const dstCols = util.sizeFromShape(outShape.slice(axis));
     let offset = 0;

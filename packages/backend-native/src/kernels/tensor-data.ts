@@ -12,3 +12,12 @@ export function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Ar
 export function output(backend: MathBackendCPU, shape: number[], values: Float32Array): TensorInfo {
   return backend.makeTensorInfo(shape, 'float32', values);
 }
+
+/**
+ * A buffer of `n` floats for a kernel output, recycled by the native backend's pool when possible. Its contents
+ * are arbitrary: the kernel must write every element.
+ */
+export function outputBuffer(backend: MathBackendCPU, n: number): Float32Array {
+  const take = (backend as { takeFloat32?: (n: number) => Float32Array }).takeFloat32;
+  return take ? take.call(backend, n) : new Float32Array(n);
+}
