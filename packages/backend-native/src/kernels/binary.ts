@@ -1,4 +1,4 @@
-import { Add, backend_util, Multiply, RealDiv, Sub, util } from '@tensorflow/tfjs-core';
+import { Add, AddN, backend_util, Multiply, RealDiv, Sub, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
@@ -22,9 +22,25 @@ export function binaryBroadcast(
   return output(backend, outShape, out);
 }
 
-/** Add, Sub, Multiply and RealDiv for float32 tensors of any broadcastable shapes. */
+/** Add, Sub, Multiply and RealDiv for float32 tensors of any broadcastable shapes, and AddN. */
 export function binaryKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
-  return (Object.keys(OPS) as (keyof typeof OPS)[]).map((name) => ({
+  // AddN (same shapes): the first sum into a fresh buffer, then the rest added in place.
+  const addN: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const inputs = args.inputs as unknown as TensorInfo[];
+    const values = inputs.map((t) => float32Values(backend, t));
+    if (inputs.length < 2 || values.some((v) => !v) || inputs.some((t) => !util.arraysEqual(t.shape, inputs[0]!.shape))) {
+      return fallback(AddN)(args);
+    }
+    const shape = inputs[0]!.shape;
+    const out = outputBuffer(backend, util.sizeFromShape(shape));
+    if (out.length > 0) {
+      addon.binary(0, values[0]!, shape, values[1]!, shape, out, shape);
+      for (let i = 2; i < values.length; ++i) addon.binary(0, out, shape, values[i]!, shape, out, shape);
+    }
+    return output(backend, shape, out);
+  };
+  const binaries = (Object.keys(OPS) as (keyof typeof OPS)[]).map((name) => ({
     kernelName: name,
     backendName: 'native',
     kernelFunc: ((args) => {
@@ -32,4 +48,5 @@ export function binaryKernels(addon: NativeAddon, fallback: (name: string) => Ke
       return binaryBroadcast(addon, args.backend as MathBackendCPU, OPS[name], a, b) ?? fallback(name)(args);
     }) as KernelFunc,
   }));
+  return [...binaries, { kernelName: AddN, backendName: 'native', kernelFunc: addN }];
 }

@@ -98,6 +98,16 @@ describe.skipIf(!status.available)(`native elementwise kernels vs float64${statu
     });
   }
 
+  it('addN of 1, 2 and 5 tensors to 1e-6', () => {
+    for (const n of [1, 2, 5]) {
+      const shape = [3, 50, 7];
+      const xs = Array.from({ length: n }, (_, i) => randomValues(size(shape), 700 + i));
+      const want = xs[0]!.map((_, j) => xs.reduce((acc, x) => acc + x[j]!, 0));
+      const got = tf.addN(xs.map((x) => tf.tensor(Float32Array.from(x), shape)));
+      expect(relativeError(got.dataSync(), want)).toBeLessThan(1e-6);
+    }
+  });
+
   it('int32 add falls back to the cpu kernel and stays exact', () => {
     expect(Array.from(tf.add(tf.tensor([1, 2], [2], 'int32'), tf.scalar(3, 'int32')).dataSync())).toEqual([4, 5]);
   });
