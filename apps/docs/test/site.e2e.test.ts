@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentedPackages } from '../scripts/workspace';
 import { checkLinks } from './link-check';
 import { serveStatic, type StaticServer } from './static-server';
 
@@ -139,6 +140,12 @@ describe('the built docs site', () => {
     await page.waitForURL(/odeintAdjoint/);
     await heading(page, 'odeintAdjoint');
     await page.close();
+  });
+
+  it('has an API section for every public package', () => {
+    const packages = documentedPackages();
+    expect(packages.map((p) => p.name)).toContain('@neural-ode/odeint');
+    for (const p of packages) expect(existsSync(join(distDir, 'api', p.name, 'index.html')), p.name).toBe(true);
   });
 
   it('has no broken internal link', () => {
