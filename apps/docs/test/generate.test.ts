@@ -110,7 +110,8 @@ describe('quoting README sections', () => {
 
   it('escapes what a Vue template would misread', () => {
     expect(tableCell('Continue the run in <dir> | {{ x }}')).toBe('Continue the run in &lt;dir> \\| &#123;&#123; x }}');
-    expect(tableCell('replaces (`<mirror>/<file>`) <b>')).toBe('replaces (`<mirror>/<file>`) &lt;b>');
+    expect(tableCell('replaces (`<mirror>/<file>`) <n> <br>')).toBe('replaces (`<mirror>/<file>`) &lt;n> <br>');
+    expect(tableCell('<a id="measured"></a>Measured <abbr>')).toBe('<a id="measured"></a>Measured &lt;abbr>');
   });
 });
 
