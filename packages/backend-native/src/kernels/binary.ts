@@ -29,12 +29,14 @@ export function binaryKernels(addon: NativeAddon, fallback: (name: string) => Ke
     const backend = args.backend as MathBackendCPU;
     const inputs = args.inputs as unknown as TensorInfo[];
     const values = inputs.map((t) => float32Values(backend, t));
-    if (inputs.length < 2 || values.some((v) => !v) || inputs.some((t) => !util.arraysEqual(t.shape, inputs[0]!.shape))) {
+    if (inputs.length < 1 || values.some((v) => !v) || inputs.some((t) => !util.arraysEqual(t.shape, inputs[0]!.shape))) {
       return fallback(AddN)(args);
     }
     const shape = inputs[0]!.shape;
     const out = outputBuffer(backend, util.sizeFromShape(shape));
-    if (out.length > 0) {
+    if (inputs.length === 1) {
+      out.set(values[0]!);
+    } else if (out.length > 0) {
       addon.binary(0, values[0]!, shape, values[1]!, shape, out, shape);
       for (let i = 2; i < values.length; ++i) addon.binary(0, out, shape, values[i]!, shape, out, shape);
     }
