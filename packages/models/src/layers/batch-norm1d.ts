@@ -45,11 +45,11 @@ export class BatchNorm1d {
       throw new Error(`BatchNorm1d: momentum must be in [0, 1], got ${o.momentum}`);
     }
     this.options = o;
-    this.weight = tf.variable(tf.ones([o.channels]));
-    this.bias = tf.variable(tf.zeros([o.channels]));
-    this.runningMean = tf.variable(tf.zeros([o.channels]), false);
-    this.runningVar = tf.variable(tf.ones([o.channels]), false);
-    this.numBatchesTracked = tf.variable(tf.scalar(0, 'int32'), false);
+    this.weight = tf.tidy(() => tf.variable(tf.ones([o.channels])));
+    this.bias = tf.tidy(() => tf.variable(tf.zeros([o.channels])));
+    this.runningMean = tf.tidy(() => tf.variable(tf.zeros([o.channels]), false));
+    this.runningVar = tf.tidy(() => tf.variable(tf.ones([o.channels]), false));
+    this.numBatchesTracked = tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false));
   }
 
   /** `x`: `[batch, length, channels]` → same shape. `training` picks batch or running statistics. */

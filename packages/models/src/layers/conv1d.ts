@@ -40,8 +40,8 @@ export class Conv1d {
     }
     this.options = o;
     const fanIn = o.inChannels * o.kernelSize;
-    this.weight = tf.variable(init.kaimingUniform([o.kernelSize, o.inChannels, o.outChannels], fanIn));
-    this.bias = o.bias ? tf.variable(init.kaimingUniform([o.outChannels], fanIn)) : null;
+    this.weight = tf.tidy(() => tf.variable(init.kaimingUniform([o.kernelSize, o.inChannels, o.outChannels], fanIn)));
+    this.bias = o.bias ? tf.tidy(() => tf.variable(init.kaimingUniform([o.outChannels], fanIn))) : null;
   }
 
   /** `x`: `[batch, length, inChannels]` → `[batch, outLength, outChannels]`. */

@@ -39,8 +39,8 @@ export class Conv2d {
     }
     this.options = o;
     const fanIn = o.inChannels * o.kernelSize * o.kernelSize;
-    this.weight = tf.variable(init.kaimingUniform([o.kernelSize, o.kernelSize, o.inChannels, o.outChannels], fanIn));
-    this.bias = o.bias ? tf.variable(init.kaimingUniform([o.outChannels], fanIn)) : null;
+    this.weight = tf.tidy(() => tf.variable(init.kaimingUniform([o.kernelSize, o.kernelSize, o.inChannels, o.outChannels], fanIn)));
+    this.bias = o.bias ? tf.tidy(() => tf.variable(init.kaimingUniform([o.outChannels], fanIn))) : null;
   }
 
   /** `x`: `[batch, height, width, inChannels]` → `[batch, outHeight, outWidth, outChannels]`. */

@@ -30,7 +30,7 @@ export class Embedding {
       }
     }
     this.options = { ...options };
-    this.weight = tf.variable(init.standardNormal([options.numEmbeddings, options.embeddingDim]));
+    this.weight = tf.tidy(() => tf.variable(init.standardNormal([options.numEmbeddings, options.embeddingDim])));
   }
 
   /** `ids`: int32 `[...]` with values in `[0, numEmbeddings)` → `[..., embeddingDim]`. */

@@ -134,8 +134,8 @@ export class GroupNorm {
     }
     if (!(o.eps > 0)) throw new Error(`GroupNorm: eps must be > 0, got ${o.eps}`);
     this.options = o;
-    this.weight = tf.variable(tf.ones([o.channels]));
-    this.bias = tf.variable(tf.zeros([o.channels]));
+    this.weight = tf.tidy(() => tf.variable(tf.ones([o.channels])));
+    this.bias = tf.tidy(() => tf.variable(tf.zeros([o.channels])));
   }
 
   /** `x`: `[batch, ..., channels]` → same shape. */

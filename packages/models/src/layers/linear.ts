@@ -27,8 +27,8 @@ export class Linear {
       }
     }
     this.options = o;
-    this.weight = tf.variable(init.kaimingUniform([o.inFeatures, o.outFeatures], o.inFeatures));
-    this.bias = o.bias ? tf.variable(init.kaimingUniform([o.outFeatures], o.inFeatures)) : null;
+    this.weight = tf.tidy(() => tf.variable(init.kaimingUniform([o.inFeatures, o.outFeatures], o.inFeatures)));
+    this.bias = o.bias ? tf.tidy(() => tf.variable(init.kaimingUniform([o.outFeatures], o.inFeatures))) : null;
   }
 
   /** `x`: `[batch, inFeatures]` → `[batch, outFeatures]`. */

@@ -35,6 +35,24 @@ describe('parameter counts (the reference implementation’s)', () => {
   });
 });
 
+describe('no tensor leak', () => {
+  it.each([
+    ['resnet(1)', () => resnet({ inChannels: 1, blocks: 1 })],
+    ['odenet', () => odenet({ inChannels: 3 })],
+    ['vdcnn(1)', () => vdcnn({ blocks: 1 })],
+    ['vdcnn-ode', () => vdcnnOde()],
+  ] as const)('%s: creating then disposing leaves tf.memory().numTensors where it was', (_name, make) => {
+    const before = tf.memory().numTensors;
+    const model = make();
+    const variables = model.namedWeights().length;
+    expect(variables).toBeGreaterThan(0);
+    // Exactly one tensor per weight while the model lives: no leftover initial values.
+    expect(tf.memory().numTensors - before).toBe(variables);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 const shapes = (model: Model) => model.namedWeights().map((w) => `${w.name}[${torchShape(w.variable.shape, w.layout)}]`);
 
 describe('state_dict names and PyTorch shapes', () => {
