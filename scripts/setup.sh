@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 PNPM_VERSION=10.34.9
 export TURBO_TELEMETRY_DISABLED=1
 
-# oneDNN/OpenBLAS build the native CPU kernels; chromium runs the docs' browser test.
+# A C++ toolchain with oneDNN/OpenBLAS builds the native CPU kernels (@neural-ode/backend-native); chromium runs the docs' browser test.
 # All are optional: without them the native addon is skipped and the browser test says why.
-APT_PACKAGES="libdnnl-dev libopenblas-dev chromium"
+APT_PACKAGES="g++ make python3 libdnnl-dev libopenblas-dev chromium"
 if [ "${NEURAL_ODE_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo -n"; fi
