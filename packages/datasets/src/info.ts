@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { datasetRegistry } from './datasets/registry';
 import type { Augmentation, Normalization } from './datasets/definition';
 import { DEFAULT_TEXT_FIELDS } from './formats/ag-news-csv';
+import { CHAR_SEQUENCE_LENGTH } from './formats/char-quantization';
 import { checkStructureCounts, datasetCacheDir, sourceOptionsShape } from './load-dataset';
 import { assertDatasetName, splitNames, type DatasetName, type SplitName } from './names';
 import { parseOptions } from './parse-options';
@@ -93,7 +94,7 @@ export async function info(name: DatasetName, options: InfoOptions = {}): Promis
     let perClass: number[] | null = null;
     let count = def.counts[split];
     if (located && opts.countClasses) {
-      const ctx = { split, paths: new Map(located.map((f) => [f.file, f.path])), textFields: DEFAULT_TEXT_FIELDS };
+      const ctx = { split, paths: new Map(located.map((f) => [f.file, f.path])), textFields: DEFAULT_TEXT_FIELDS, sequenceLength: CHAR_SEQUENCE_LENGTH };
       const y = def.readLabels ? await def.readLabels(ctx) : (await def.read(ctx)).y;
       checkStructureCounts(def, split, located, y.length);
       perClass = new Array(def.classes.length).fill(0);

@@ -86,6 +86,23 @@ describe('loadDataset from local files', () => {
     if (both.kind === 'text') expect(both.textFields).toEqual(['title', 'description']);
   });
 
+  it('truncates or pads AG-News texts to sequenceLength', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'test.csv'), agNewsCsv);
+    const sources = { 'test.csv': digests(new TextEncoder().encode(agNewsCsv)) };
+    const opts = { split: 'test', dataDir: dir, sources, download: false, cacheDir: tempDir() } as const;
+    const short = await loadDataset('ag-news', { ...opts, sequenceLength: 2 });
+    expect(short.shape).toEqual([6, 2]);
+    expect(short.x.length).toBe(12);
+    // row 2 is 'unquoted description': u=21 n=14, cut after two characters
+    expect(Array.from(short.x.subarray(4, 6))).toEqual([21, 14]);
+    const long = await loadDataset('ag-news', { ...opts, sequenceLength: 2000 });
+    expect(long.shape).toEqual([6, 2000]);
+    expect(Array.from(long.x.subarray(2 * 2000, 2 * 2000 + 3))).toEqual([21, 14, 17]);
+    expect(long.x[2 * 2000 + 1999]).toBe(0);
+    await expect(loadDataset('ag-news', { ...opts, sequenceLength: 0 })).rejects.toThrow(/sequenceLength/);
+  });
+
   it('says which files are missing, their URLs and where to put them when offline', async () => {
     const cache = tempDir();
     const err = await loadDataset('cifar10', { split: 'test', download: false, cacheDir: cache }).catch((e: Error) => e);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { datasetRegistry } from './datasets/registry';
 import type { Augmentation, DatasetDefinition, Normalization } from './datasets/definition';
 import { agNewsFields, DEFAULT_TEXT_FIELDS, type AgNewsField } from './formats/ag-news-csv';
+import { CHAR_SEQUENCE_LENGTH } from './formats/char-quantization';
 import { assertDatasetName, type DatasetName, type SplitName } from './names';
 import { parseOptions } from './parse-options';
 import { defaultCacheRoot } from './sources/cache-dir';
@@ -45,6 +46,11 @@ export const loadDatasetOptionsSchema = z
      * reference experiments used.
      */
     textFields: z.array(z.enum(agNewsFields)).min(1).default([...DEFAULT_TEXT_FIELDS]),
+    /**
+     * AG-News only: characters every text is truncated or padded to (the reference's `--seq_len`); default 1014
+     * ({@link CHAR_SEQUENCE_LENGTH}), as the reference experiments used.
+     */
+    sequenceLength: z.number().int().min(1).default(CHAR_SEQUENCE_LENGTH),
   })
   .strict();
 
@@ -133,6 +139,7 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
     split: opts.split,
     paths: new Map(files.map((f) => [f.file, f.path])),
     textFields: opts.textFields,
+    sequenceLength: opts.sequenceLength,
   });
   checkStructureCounts(def, opts.split, files, raw.count);
   const base = { name, split: opts.split, classes: def.classes, count: raw.count, y: raw.y, files };
@@ -147,7 +154,7 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
       augmentation: def.augmentation!,
     };
   }
-  return { ...base, kind: 'text', x: raw.x as Int32Array, shape: [raw.count, def.exampleShape[0]], textFields: opts.textFields };
+  return { ...base, kind: 'text', x: raw.x as Int32Array, shape: [raw.count, opts.sequenceLength], textFields: opts.textFields };
 }
 
 /** Files that could not be verified by checksum must at least hold exactly the published number of examples. */

@@ -17,7 +17,7 @@ export { WeightedModel, parseOptions } from './models/model';
 export type { Model, OdeModel, ModelName, ApplyOptions } from './models/model';
 export { ImageClassifier, IMAGE_WIDTH } from './models/image-classifier';
 export type { ImageFeature } from './models/image-classifier';
-export { TextClassifier, TEXT_ALPHABET, TEXT_WIDTH } from './models/text-classifier';
+export { TextClassifier, TEXT_ALPHABET, TEXT_EMBEDDING_SIZE, TEXT_WIDTH } from './models/text-classifier';
 export type { TextFeature } from './models/text-classifier';
 
 export { solverOptionsSchema } from './solver';

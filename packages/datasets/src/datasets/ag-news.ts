@@ -13,7 +13,8 @@ const files = {
 
 /**
  * AG's News topic classification (Zhang, Zhao & LeCun 2015): 120,000 train / 7,600 test news items in four
- * classes, as character ids (see `quantizeText`). The text is the description by default (`textFields`).
+ * classes, as character ids (see `quantizeText`). The text is the description by default (`textFields`), truncated
+ * or padded to `sequenceLength` characters (default {@link CHAR_SEQUENCE_LENGTH}, 1014, as the reference).
  */
 export const agNews: DatasetDefinition = {
   name: 'ag-news',
@@ -27,7 +28,7 @@ export const agNews: DatasetDefinition = {
   acceptUncompressed: false,
   async read(ctx) {
     const rows = await readAgNewsCsv(ctx.paths.get(files[ctx.split][0].file)!, ctx.textFields);
-    return { x: quantizeTexts(rows.texts), y: rows.y, count: rows.y.length };
+    return { x: quantizeTexts(rows.texts, ctx.sequenceLength), y: rows.y, count: rows.y.length };
   },
   async readLabels(ctx) {
     return (await readAgNewsCsv(ctx.paths.get(files[ctx.split][0].file)!, ctx.textFields)).y;

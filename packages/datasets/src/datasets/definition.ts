@@ -21,6 +21,8 @@ export interface ReadContext {
   split: SplitName;
   paths: ReadonlyMap<string, string>;
   textFields: readonly AgNewsField[];
+  /** Text datasets: characters every text is truncated or padded to (ignored by image datasets). */
+  sequenceLength: number;
 }
 
 /** What a reader returns: examples (uint8 NHWC images or int32 character ids) and labels. */
@@ -41,7 +43,7 @@ export interface DatasetDefinition {
   kind: 'image' | 'text';
   /** Class names, by label. */
   classes: readonly string[];
-  /** Shape of one example: `[H, W, C]` for images, `[length]` for text. */
+  /** Shape of one example: `[H, W, C]` for images, `[length]` for text (the default length; see `sequenceLength`). */
   exampleShape: readonly number[];
   /** Published number of examples per split (checked when a local file can only be verified by its structure). */
   counts: Readonly<Record<SplitName, number>>;

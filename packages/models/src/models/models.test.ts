@@ -35,6 +35,25 @@ describe('parameter counts (the reference implementation’s)', () => {
   });
 });
 
+describe('embeddingSize (the reference --embd_size)', () => {
+  it.each([
+    ['vdcnn(1)', (embeddingSize?: number) => vdcnn({ blocks: 1, embeddingSize }), 161_940],
+    ['vdcnn-ode', (embeddingSize?: number) => vdcnnOde({ embeddingSize }), 162_196],
+  ] as const)('%s: embed.weight is [69, E], conv1d E→64, and the head does not change', (_name, make, base) => {
+    const model = make(32);
+    expect(shapes(model).slice(0, 3)).toEqual(['embed.weight[69,32]', 'conv.weight[64,32,3]', 'conv.bias[64]']);
+    // 69·E + 3·E·64 more weights per extra embedding channel: (69 + 192)·16 = 4176 for E = 32.
+    expect(model.countParams()).toBe(base + 4176);
+    const x = tf.zeros([2, 40], 'int32');
+    const y = model.apply(x);
+    expect(y.shape).toEqual([2, 4]);
+    tf.dispose([x, y]);
+    model.dispose();
+    expect(count(make(undefined))).toBe(base);
+    expect(() => make(0)).toThrow(/embeddingSize/);
+  });
+});
+
 describe('no tensor leak', () => {
   it.each([
     ['resnet(1)', () => resnet({ inChannels: 1, blocks: 1 })],

@@ -18,11 +18,14 @@ export interface TextFeature {
 export const TEXT_ALPHABET = 69;
 /** Feature channels of the reference text models. */
 export const TEXT_WIDTH = 64;
+/** Embedding size of the reference text models (the reference's `--embd_size` default). */
+export const TEXT_EMBEDDING_SIZE = 16;
 
 /**
- * The reference text classifier: Embedding(69, 16) → conv1d 16→64 (k3, pad 1) → feature → BatchNorm1d →
+ * The reference text classifier: Embedding(69, E) → conv1d E→64 (k3, pad 1) → feature → BatchNorm1d →
  * ReLU → 4-max pooling over the sequence (channel-major) → linear 256→256 → ReLU → linear 256→256 → ReLU →
  * linear 256→4. Input int32 `[batch, length]` character ids in 0..68 (length 1014 in the experiments; ≥ 4).
+ * E is `embeddingSize` (16 in the reference); the k-max pooling makes the head independent of the length.
  */
 export class TextClassifier extends WeightedModel {
   readonly inputKind = 'text' as const;
@@ -34,16 +37,20 @@ export class TextClassifier extends WeightedModel {
   readonly pool: KMaxPool;
   readonly fc: readonly [Linear, Linear, Linear];
 
-  /** Builds the layers in the reference's order: embedding and conv, `makeFeature(init)`, head. */
+  /**
+   * Builds the layers in the reference's order: embedding and conv, `makeFeature(init)`, head.
+   * @param embeddingSize - width E of the character embedding (`embed.weight` is `[69, E]`); default 16.
+   */
   constructor(
     readonly name: ModelName,
     makeFeature: (init: Initializer) => TextFeature,
     init: Initializer,
+    embeddingSize: number = TEXT_EMBEDDING_SIZE,
   ) {
     super();
     const w = TEXT_WIDTH;
-    this.embed = new Embedding({ numEmbeddings: TEXT_ALPHABET, embeddingDim: 16 }, init);
-    this.conv = new Conv1d({ inChannels: 16, outChannels: w, kernelSize: 3, padding: 1 }, init);
+    this.embed = new Embedding({ numEmbeddings: TEXT_ALPHABET, embeddingDim: embeddingSize }, init);
+    this.conv = new Conv1d({ inChannels: embeddingSize, outChannels: w, kernelSize: 3, padding: 1 }, init);
     this.feature = makeFeature(init);
     this.norm = new BatchNorm1d({ channels: w, relu: true });
     this.pool = new KMaxPool(4);

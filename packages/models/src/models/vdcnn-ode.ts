@@ -4,13 +4,15 @@ import { OdeBlock } from '../layers/ode-block';
 import { OdeFunc } from '../layers/ode-func';
 import { solverOptionsSchema } from '../solver';
 import { parseOptions, type OdeModel } from './model';
-import { TEXT_WIDTH, TextClassifier } from './text-classifier';
+import { TEXT_EMBEDDING_SIZE, TEXT_WIDTH, TextClassifier } from './text-classifier';
 
 /** Options of {@link vdcnnOde}. */
 export const vdcnnOdeOptionsSchema = z
   .object({
     /** How the ODE block integrates (method, tolerances, adjoint). */
     solver: solverOptionsSchema.prefault({}),
+    /** Width of the character embedding (the reference's `--embd_size`); `embed.weight` is `[69, embeddingSize]`. */
+    embeddingSize: z.number().int().min(1).default(TEXT_EMBEDDING_SIZE),
     /** Seed of the weight initialisation. */
     seed: z.number().int().default(0),
   })
@@ -27,6 +29,7 @@ export function vdcnnOde(options: VdcnnOdeOptions = {}): OdeModel {
     'vdcnn-ode',
     (init) => (block = new OdeBlock(new OdeFunc({ channels: TEXT_WIDTH, kind: 'text' }, init), o.solver)),
     createInitializer(o.seed),
+    o.embeddingSize,
   );
   return Object.defineProperty(model, 'nfe', { get: () => block!.nfe, enumerable: true }) as TextClassifier & OdeModel;
 }

@@ -4,13 +4,15 @@ import { createInitializer } from '../init';
 import { ResBlock1d } from '../layers/res-block1d';
 import { withPrefix } from '../weights';
 import { parseOptions, type Model } from './model';
-import { TEXT_WIDTH, TextClassifier, type TextFeature } from './text-classifier';
+import { TEXT_EMBEDDING_SIZE, TEXT_WIDTH, TextClassifier, type TextFeature } from './text-classifier';
 
 /** Options of {@link vdcnn}. */
 export const vdcnnOptionsSchema = z
   .object({
     /** Residual blocks in the feature stage (6 in the reference experiment; 1 matches the ODE model's size). */
     blocks: z.number().int().min(1).default(6),
+    /** Width of the character embedding (the reference's `--embd_size`); `embed.weight` is `[69, embeddingSize]`. */
+    embeddingSize: z.number().int().min(1).default(TEXT_EMBEDDING_SIZE),
     /** Seed of the weight initialisation. */
     seed: z.number().int().default(0),
   })
@@ -32,5 +34,6 @@ export function vdcnn(options: VdcnnOptions = {}): Model {
       };
     },
     createInitializer(o.seed),
+    o.embeddingSize,
   );
 }
