@@ -238,7 +238,7 @@ function main(): void {
     const met = wasm1.train >= 250;
     console.log(
       `Target (issue 2): ResNet(1) training >= 250 images/s on wasm with 2 threads: ${met ? 'MET' : 'NOT MET'} ` +
-        `(${wasm1.train.toFixed(1)} images/s with ${wasm1.threads} threads).`,
+        `(${wasm1.train.toFixed(1)} images/s with ${wasm1.threads} thread${wasm1.threads === 1 ? "" : "s"}).`,
     );
   }
   console.log('PyTorch 1.13 CPU on the same 2 cores (issue 2): ResNet(1) ~950, ResNet(6) ~750 train images/s.');
