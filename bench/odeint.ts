@@ -1,4 +1,4 @@
-// pnpm bench:odeint [--quick] [--skip wp,hairer,memory,overhead]
+// pnpm bench:odeint [--quick] [--skip wp,hairer,memory,overhead,grad,calls]
 //
 // 1. Work–precision on 13 standard non-stiff problems (float64 path): NFE, steps, wall time, error at the final
 //    time and µs per function evaluation for bosh3, dopri5, tsit5, dopri8 at rtol = atol = 1e-3, 1e-6, 1e-9.
@@ -6,6 +6,9 @@
 // 3. Adjoint memory: peak tf.memory().numBytes while computing gradients of a small conv vector field with odeint
 //    (backprop through the solver) and odeintAdjoint, at 10, 50 and 200 rk4 steps.
 // 4. Tensor-path overhead of dopri5: the solver's own kernels and host reads per step (f's kernels excluded).
+// 5. Tape-gradient cost of a conv vector field (64 channels 7×7, batch 32; rk4 4 steps, dopri5): wall time of
+//    value + gradient and the time and count of the solver's stage-combination kernels in the backward pass.
+// 6. Fixed cost of small float64 solves: µs per odeint call for a 2-D linear system over 2 output times.
 // Timings are wall-clock on a shared machine: repeat runs to judge the noise.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
@@ -434,6 +437,82 @@ async function tensorOverhead(): Promise<void> {
   console.log('(host reads: one scalar per attempted step, plus 3 for the initial step estimate; µs/step timed without the profiler)\n');
 }
 
+async function tapeGradient(): Promise<void> {
+  console.log('## Tape gradient of a conv field (cpu backend): f(y) = conv(tanh(conv(y))), 64 channels, state [32, 7, 7, 64]\n');
+  const C = 64;
+  const scale = 1 / Math.sqrt(9 * C);
+  const seed = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + k) * scale);
+  const W1 = tf.variable(tf.tensor4d(seed(9 * C * C, 0), [3, 3, C, C]), true, 'bench_grad_w1');
+  const W2 = tf.variable(tf.tensor4d(seed(9 * C * C, 1), [3, 3, C, C]), true, 'bench_grad_w2');
+  const params = [W1, W2];
+  const f = (_t: tf.Scalar, y: tf.Tensor) => tf.conv2d(tf.tanh(tf.conv2d(y as tf.Tensor4D, W1, 1, 'same')), W2, 1, 'same') as tf.Tensor;
+  const y0 = tf.randomNormal([32, 7, 7, C], 0, 1, 'float32', 4);
+  const rows: (string | number)[][] = [];
+  const cases = [
+    ['rk4, 4 steps', { method: 'rk4' as const, stepSize: 0.25 }],
+    ['dopri5, rtol 1e-3', { method: 'dopri5' as const, rtol: 1e-3, atol: 1e-4 }],
+  ] as const;
+  // Kernels of the stage combinations and their gradients (f itself uses none of these).
+  const combination = new Set(['BatchMatMul', 'Concat', 'SplitV', 'Slice', 'Multiply', 'AddN', 'Add']);
+  for (const [label, opts] of cases) {
+    let nfe = 0;
+    const run = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const sol = odeint(f, y0, [0, 1], opts);
+          nfe = sol.stats.nfe;
+          return tf.mean(tf.square(sol.ys)) as tf.Scalar;
+        }, params);
+        value.dataSync();
+        Object.values(grads).forEach((g) => g.dataSync());
+        return value;
+      });
+    tf.dispose(run()); // warm-up
+    let best = Infinity;
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const t0 = performance.now();
+      tf.dispose(run());
+      best = Math.min(best, performance.now() - t0);
+    }
+    const info = await tf.profile(run);
+    tf.dispose(info.result as tf.Tensor);
+    const byName = new Map<string, { n: number; ms: number }>();
+    for (const k of info.kernels) {
+      if (!combination.has(k.name)) continue;
+      const e = byName.get(k.name) ?? { n: 0, ms: 0 };
+      e.n++;
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      byName.set(k.name, e);
+    }
+    const detail = [...byName].map(([n, e]) => `${n} ${e.n}× ${e.ms.toFixed(0)} ms`).join(', ');
+    const combMs = [...byName.values()].reduce((a, e) => a + e.ms, 0);
+    rows.push([label, nfe, best.toFixed(0), combMs.toFixed(0), detail]);
+  }
+  table(['run', 'NFE', 'value+grad ms (best)', 'combination-kernel ms', 'kernels (profiled run)'], rows, [18, 4, 20, 21, 0]);
+  tf.dispose([W1, W2, y0]);
+}
+
+function smallCalls(): void {
+  console.log('## Fixed cost of small float64 solves: odeint(f, [1, 0], [0, 1]) on y\' = [[-0.1, 1], [-1, -0.1]] y\n');
+  const f = (_t: number, y: Float64Array) => [-0.1 * y[0] + y[1], -y[0] - 0.1 * y[1]];
+  const rows: (string | number)[][] = [];
+  const shared = { method: 'dopri5' as const, rtol: 1e-3, atol: 1e-6 };
+  const cases: [string, () => unknown][] = [
+    ['dopri5, same options object', () => odeint(f, [1, 0], [0, 1], shared)],
+    ['dopri5, new options object', () => odeint(f, [1, 0], [0, 1], { method: 'dopri5', rtol: 1e-3, atol: 1e-6 })],
+    ['dopri5, no options (defaults)', () => odeint(f, [1, 0], [0, 1])],
+    ['rk4, stepSize 0.25, same options', (() => { const o = { method: 'rk4' as const, stepSize: 0.25 }; return () => odeint(f, [1, 0], [0, 1], o); })()],
+  ];
+  for (const [label, fn] of cases) {
+    const nfe = (fn() as { stats: { nfe: number } }).stats.nfe;
+    const { ms, cpuMs } = timeIt(() => {
+      for (let i = 0; i < 100; i++) fn();
+    }, quick ? 50 : 300);
+    rows.push([label, nfe, ((ms * 1000) / 100).toFixed(1), ((cpuMs * 1000) / 100).toFixed(1)]);
+  }
+  table(['call', 'NFE', 'µs/call', 'cpu µs/call'], rows, [34, 4, 8, 11]);
+}
+
 async function main(): Promise<void> {
   const choice = await initBackend({ backend: 'cpu', log: false });
   console.log(`# bench:odeint (tfjs backend: ${choice.tfjsBackend}; ${new Date().toISOString()})\n`);
@@ -441,6 +520,8 @@ async function main(): Promise<void> {
   if (!skip.has('hairer')) hairerComparison();
   if (!skip.has('memory')) await adjointMemory();
   if (!skip.has('overhead')) await tensorOverhead();
+  if (!skip.has('grad')) await tapeGradient();
+  if (!skip.has('calls')) smallCalls();
 }
 
 main().catch((e) => {

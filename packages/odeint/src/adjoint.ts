@@ -84,7 +84,7 @@ function vjp(f: TensorField, t: number, yRow: tf.Tensor2D, aRow: tf.Tensor2D, sh
  * so memory does not grow with the number of steps. Gradients reach `y0` and the variables listed in
  * `options.params` (pass every variable `f` reads).
  */
-export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options: OdeintAdjointOptions = {}): AdjointSolution {
+export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintAdjointOptions): AdjointSolution {
   const fn = 'odeintAdjoint';
   if (!(y0 instanceof tf.Tensor)) {
     throw new OdeintError('y0', `${fn}: y0 = ${show(y0)} is not a tf.Tensor. Fix: pass a tensor (use odeint for float64 arrays).`);

@@ -18,7 +18,7 @@ export interface Float64Solution {
 }
 
 /** Solves `dy/dt = f(t, y)` on float64 arrays. Used by `odeint` when `y0` is not a tensor. */
-export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options: OdeintOptions = {}): Float64Solution {
+export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options?: OdeintOptions): Float64Solution {
   const fn = 'odeint';
   if (typeof f !== 'function') {
     throw new OdeintError('f', `${fn}: f = ${show(f)} is not a function. Fix: pass (t, y) => dydt.`);

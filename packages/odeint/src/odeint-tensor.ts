@@ -56,6 +56,6 @@ export function solveTensor(
  * Solves `dy/dt = f(t, y)` on a float32 tensor state. Every op is recorded by tfjs's tape, so gradients
  * of `ys` reach `y0` and the variables `f` reads (backpropagation through the solver).
  */
-export function odeintTensor(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options: OdeintOptions = {}): TensorSolution {
+export function odeintTensor(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintOptions): TensorSolution {
   return solveTensor('odeint', f, y0, ts, parseOptions('odeint', odeintOptionsSchema, options));
 }

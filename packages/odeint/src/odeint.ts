@@ -23,7 +23,7 @@ export function odeint(
   f: Float64Field | TensorField,
   y0: ArrayLike<number> | tf.Tensor,
   ts: ArrayLike<number> | tf.Tensor1D,
-  options: OdeintOptions = {},
+  options?: OdeintOptions,
 ): Float64Solution | TensorSolution {
   if (y0 instanceof tf.Tensor) return odeintTensor(f as TensorField, y0, ts, options);
   if (ts instanceof tf.Tensor) return odeintFloat64(f as Float64Field, y0, ts.dataSync(), options);

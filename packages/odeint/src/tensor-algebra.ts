@@ -25,6 +25,24 @@ export function untaped(anchor: tf.Tensor, fn: () => tf.Tensor): tf.Tensor {
   return op(anchor);
 }
 
+/**
+ * `Σ_j coef[j] · rows[j]` for `[1, n]` rows: forward one `concat` + one `matMul` of the weight row with the
+ * stacked rows; backward (a custom gradient) `coef[j] · dy` for each row, one `mul` per row (or a zero-copy
+ * clone for a coefficient of 1). The stock gradient of concat + matMul costs two `BatchMatMul`s, a `SplitV`
+ * and more, and dominated the backward pass of the solver's own work on large states.
+ */
+export function linearCombination(rows: readonly tf.Tensor2D[], coef: readonly number[]): tf.Tensor2D {
+  const m = rows.length;
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xs = args.slice(0, m) as tf.Tensor2D[];
+    return {
+      value: tf.matMul(tf.tensor2d(coef as number[], [1, m]), tf.concat(xs, 0)),
+      gradFunc: (dy: tf.Tensor) => coef.map((c) => (c === 1 ? tf.clone(dy) : tf.mul(dy, tf.scalar(c)))),
+    };
+  });
+  return op(...rows) as tf.Tensor2D;
+}
+
 /** Options of {@link tensorAlgebra}. */
 export interface TensorAlgebraOptions {
   /** Absolute tolerance of each component. */
@@ -54,7 +72,7 @@ export function tensorAlgebra(o: TensorAlgebraOptions): StateAlgebra<TensorState
       }
       if (rows.length === 0) return tf.zerosLike(ks[0][c]);
       if (rows.length === 1) return coef[0] === 1 ? tf.clone(rows[0]) : tf.mul(rows[0], tf.scalar(coef[0]));
-      return tf.matMul(tf.tensor2d(coef, [1, coef.length]), tf.concat(rows, 0));
+      return linearCombination(rows, coef);
     });
   const scale = (c: number, ref: tf.Tensor): tf.Tensor => tf.add(o.atol[c], tf.mul(o.rtol[c], ref));
   // Reduces per-component scaled errors to one number, off the tape, with one host read. RMS norms reduce to
