@@ -7,7 +7,7 @@ import type { ModuleImporter } from './tensorflow';
 export const NATIVE_PACKAGE = '@neural-ode/backend-native';
 
 /** Set to `1` to make {@link initBackend} skip the native backend (e.g. to test the fallback). */
-export const DISABLE_NATIVE_ENV = 'NEURAL_ODE_DISABLE_NATIVE';
+export const DISABLE_NATIVE_ENV = 'NEURAL_ODE_NATIVE_DISABLE';
 
 /** What `@neural-ode/backend-native` exports (the contract between the two packages). */
 export interface NativeBackendModule {
