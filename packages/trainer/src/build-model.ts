@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type Model, type ModelOptions, type OdeModel } from '@neural-ode/models';
 import { FIXED_STEP_METHODS, type TrainConfig } from './config';
 import type { DatasetSplit } from '@neural-ode/datasets';
@@ -6,7 +5,11 @@ import type { DatasetSplit } from '@neural-ode/datasets';
 const IMAGE_MODELS = new Set(['resnet', 'odenet']);
 
 /** Builds `config.model` for data shaped like `split`, initialised from `seed`. Errors say which option to change. */
-export function buildModel(config: Pick<TrainConfig, 'model' | 'blocks' | 'solver' | 'data'>, split: DatasetSplit, seed: number): Model {
+export function buildModel(
+  config: Pick<TrainConfig, 'model' | 'blocks' | 'solver' | 'data' | 'embeddingSize'>,
+  split: DatasetSplit,
+  seed: number,
+): Model {
   const wantsImages = IMAGE_MODELS.has(config.model);
   if (wantsImages !== (split.kind === 'image')) {
     const fit = split.kind === 'image' ? 'resnet or odenet' : 'vdcnn or vdcnn-ode';
@@ -25,11 +28,10 @@ export function buildModel(config: Pick<TrainConfig, 'model' | 'blocks' | 'solve
       : config.model === 'odenet'
         ? { name: 'odenet', inChannels, solver, seed }
         : config.model === 'vdcnn'
-          ? { name: 'vdcnn', blocks: config.blocks, seed }
-          : { name: 'vdcnn-ode', solver, seed };
-  // In a scope: the initial values the layers copy into their variables are freed here (tidy keeps every tensor the
-  // returned model reaches, variables included).
-  return tf.tidy(() => createModel(options) as unknown as tf.TensorContainer) as unknown as Model;
+          ? { name: 'vdcnn', blocks: config.blocks, embeddingSize: config.embeddingSize, seed }
+          : { name: 'vdcnn-ode', solver, embeddingSize: config.embeddingSize, seed };
+  // The models free the initial values of their weights themselves: nothing to scope here.
+  return createModel(options);
 }
 
 /** The model's NFE counts when it has an ODE block. */

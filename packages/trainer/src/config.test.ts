@@ -17,6 +17,8 @@ describe('trainConfigSchema', () => {
       solver: { method: 'bosh3', rtol: 1e-2, atol: 1e-2, adjoint: false },
       download: true,
       backend: 'auto',
+      embeddingSize: 16,
+      seqLen: 1014,
     });
     expect(trainConfigSchema.parse({ lrSchedule: { type: 'step' } }).lrSchedule).toEqual({ type: 'step', every: 40, gamma: 0.1 });
     expect(trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 } }).solver.stepSize).toBe(0.04);
@@ -27,6 +29,8 @@ describe('trainConfigSchema', () => {
     expect(() => parseTrainConfig({ model: 'vgg' })).toThrow(/option 'model' \(got "vgg"\).*resnet/);
     expect(() => parseTrainConfig({ solver: { method: 'dopri5', tol: 1 } })).toThrow(/tol/);
     expect(() => parseTrainConfig({ batchSize: 0 })).toThrow(/option 'batchSize' \(got 0\)/);
+    expect(() => parseTrainConfig({ embeddingSize: 0 })).toThrow(/option 'embeddingSize' \(got 0\)/);
+    expect(() => parseTrainConfig({ seqLen: 2.5 })).toThrow(/option 'seqLen' \(got 2.5\)/);
   });
 
   it('spiral defaults are experiment 1 of the study', () => {

@@ -85,6 +85,10 @@ export const trainConfigSchema = z
     model: z.enum(MODEL_NAMES).default('resnet'),
     /** Residual blocks of `resnet` / `vdcnn` (ignored by the ODE models). */
     blocks: z.number().int().min(1).max(64).default(6),
+    /** Character embedding width of `vdcnn` / `vdcnn-ode` (the reference's `--embd_size`; ignored by image models). */
+    embeddingSize: z.number().int().min(1).default(16),
+    /** Characters each ag-news text is truncated or padded to (the reference's `--seq_len`; ignored by image data). */
+    seqLen: z.number().int().min(1).default(1014),
     /** ODE solver of `odenet` / `vdcnn-ode`. */
     solver: solverConfigSchema.prefault({}),
     /** Optimizer. */

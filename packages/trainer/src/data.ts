@@ -23,13 +23,13 @@ export function limitSplit(split: DatasetSplit, n: number | undefined): DatasetS
  * `limitTrain` / `limitTest`.
  */
 export async function loadRunSplits(
-  config: Pick<TrainConfig, 'data' | 'dataDir' | 'download' | 'limitTrain' | 'limitTest'>,
+  config: Pick<TrainConfig, 'data' | 'dataDir' | 'download' | 'limitTrain' | 'limitTest' | 'seqLen'>,
   given?: RunSplits,
   onProgress?: (line: string) => void,
 ): Promise<RunSplits> {
   let splits = given;
   if (!splits) {
-    const opts = { dataDir: config.dataDir, download: config.download };
+    const opts = { dataDir: config.dataDir, download: config.download, sequenceLength: config.seqLen };
     let last = 0;
     const progress = (p: { bytes: number; total?: number | null }) => {
       const now = Date.now();

@@ -73,7 +73,12 @@ export async function evaluate(options: EvaluateOptions, inputs: { split?: Datas
   await initBackend({ backend: o.backend ?? info.config.backend, threads: info.config.threads, log: false });
   let split = inputs.split;
   if (!split) {
-    split = await loadDataset(config.data, { split: o.split, dataDir: config.dataDir, download: o.download ?? config.download });
+    split = await loadDataset(config.data, {
+      split: o.split,
+      dataDir: config.dataDir,
+      download: o.download ?? config.download,
+      sequenceLength: config.seqLen,
+    });
   }
   split = limitSplit(split, o.limit);
   const model = buildModel(config, split, state.modelSeed);

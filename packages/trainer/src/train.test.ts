@@ -149,6 +149,40 @@ describe('train', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('trains the text ODE model with embeddingSize, reports NFE and leaves no tensor behind', async () => {
+    const before = tf.memory().numTensors;
+    const steps: TrainEvent[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'trainer-text-ode-'));
+    const result = await train(
+      {
+        ...base,
+        data: 'ag-news',
+        model: 'vdcnn-ode',
+        embeddingSize: 8,
+        solver: { method: 'euler', stepSize: 0.5 },
+        batchSize: 16,
+        epochs: 1,
+        save: dir,
+      },
+      {
+        splits: { train: charRunSplit(32, 8, 24), test: charRunSplit(16, 9, 24, 'test') },
+        onEvent: (e) => e.type === 'step' && steps.push(e),
+      },
+    );
+    expect(steps).toHaveLength(2);
+    // Euler with h = 0.5 on [0, 1]: 2 evaluations forward per batch; backprop replays the recorded ones.
+    expect(steps[0]).toMatchObject({ nfeForward: 2 });
+    expect((steps[0] as { nfeBackward: number }).nfeBackward).toBeGreaterThan(0);
+    expect(result.final!.nfeForward).toBe(2);
+    expect(Number.isFinite(result.metrics[0].trainLoss)).toBe(true);
+    expect(Number.isFinite(result.final!.testLoss)).toBe(true);
+    // embeddingSize 8 instead of 16: (69 + 3·64)·8 fewer weights than the reference VDCNN-ODE's 162,196.
+    expect(result.params).toBe(162_196 - 261 * 8);
+    const saved = weightsOf(join(dir, 'checkpoints', 'epoch-0001.safetensors'));
+    expect(saved.get('embed.weight')!.shape).toEqual([69, 8]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad options with the option, the value and the fix', async () => {
     await expect(train({ ...base, lr: -1 }, { splits: small })).rejects.toThrow(/option 'lr' \(got -1\)/);
     await expect(train({ ...base, model: 'vdcnn', save: mkdtempSync(join(tmpdir(), 'trainer-d-')) }, { splits: small })).rejects.toThrow(
