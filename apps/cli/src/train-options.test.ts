@@ -110,6 +110,14 @@ describe('the reference study\'s command lines', () => {
     const { config } = await dryRun(['train', '--max_epochs', '7', '--num_res_blocks', '3', '--batch_size', '64']);
     expect(config).toMatchObject({ epochs: 7, blocks: 3, batchSize: 64 });
   });
+
+  it('--embd_size and --seq_len set the trainer\'s embeddingSize and seqLen (defaults 16 and 1014)', async () => {
+    const { config } = await dryRun(['train', '--data', 'ag-news', '--embd_size', '32', '--seq_len', '512']);
+    expect(config).toMatchObject({ data: 'ag-news', model: 'vdcnn', embeddingSize: 32, seqLen: 512 });
+    const script = await dryRun(['./experiments/texts/vdcnn.py', '--use_ode', '--embd_size', '8', '--seq_len', '256']);
+    expect(script.config).toMatchObject({ data: 'ag-news', model: 'vdcnn-ode', embeddingSize: 8, seqLen: 256 });
+    expect((await dryRun(['train', '--data', 'ag-news'])).config).toMatchObject({ embeddingSize: 16, seqLen: 1014 });
+  });
 });
 
 describe('train options', () => {

@@ -36,6 +36,9 @@ describe('train: bad flags exit 2, name the flag and write nothing', () => {
   it('momentum above 1', () => expectUsageError(train('--momentum', '1.5'), '--momentum', ['<= 1']));
   it('too many blocks (reference flag)', () => expectUsageError(train('--num_res', '1000'), '--num_res', ['<= 64']));
   it('epochs 0 (reference flag)', () => expectUsageError(train('--max_epochs', '0'), '--max_epochs', ['>= 1']));
+  it('embedding size 0 (reference flag)', () => expectUsageError(train('--data', 'ag-news', '--embd_size', '0'), '--embd_size', ['>= 1']));
+  it('sequence length not an integer (reference flag)', () =>
+    expectUsageError(train('--data', 'ag-news', '--seq_len', '1.5'), '--seq_len', ['integer']));
   it('negative seed', () => expectUsageError(train('--seed', '-1'), '--seed', ['>= 0']));
   it('threads 0', () => expectUsageError(train('--threads', '0'), '--threads', ['>= 1']));
   it('lr gamma above 1', () => expectUsageError(train('--lr-gamma', '2'), '--lr-gamma', ['<= 1']));
