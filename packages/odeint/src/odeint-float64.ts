@@ -45,8 +45,11 @@ export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayL
           `Fix: return an array of ${n} numbers.`,
       );
     }
-    // Copy: the caller may reuse its output buffer between calls.
-    return new Float64Array(out);
+    // Copy: the caller may reuse its output buffer between calls. (An explicit loop: constructing a
+    // Float64Array from a plain array goes through the generic iterable path.)
+    const copy = new Float64Array(n);
+    for (let i = 0; i < n; i++) copy[i] = out[i];
+    return copy;
   };
   const { ys, stats } = integrate(alg, field, y, times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
   return { ys, stats };
