@@ -57,14 +57,16 @@ function geometry(c: Case) {
   return { info, dyShape: [c.x[0], info.outHeight, info.outWidth, c.f[3]] as [number, number, number, number] };
 }
 
-/** dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh+kh−top, ow·sw+kw−left, ci] · dy[n,oh,ow,co], in float64. */
-function referenceFilterGrad(c: Case, x: Float32Array, dy: Float32Array): Float64Array {
+/**
+ * Calls `visit(xBase, dyBase, wBase)` for every (n, oh, ow, kh, kw) where the filter tap lands inside the input:
+ * x[xBase + ci], dy[dyBase + co] and W[wBase + ci·CO + co] are the values that the convolution multiplies.
+ */
+function forEachTap(c: Case, visit: (xBase: number, dyBase: number, wBase: number) => void): void {
   const { info } = geometry(c);
   const [N, H, W, CI] = c.x;
   const [KH, KW, , CO] = c.f;
   const { outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw } = info;
   const { top, left } = info.padInfo;
-  const dw = new Float64Array(KH * KW * CI * CO);
   for (let n = 0; n < N; n++)
     for (let oh = 0; oh < OH; oh++)
       for (let ow = 0; ow < OW; ow++)
@@ -74,43 +76,36 @@ function referenceFilterGrad(c: Case, x: Float32Array, dy: Float32Array): Float6
           for (let kw = 0; kw < KW; kw++) {
             const xx = ow * sw + kw - left;
             if (xx < 0 || xx >= W) continue;
-            for (let ci = 0; ci < CI; ci++) {
-              const xv = x[((n * H + y) * W + xx) * CI + ci];
-              for (let co = 0; co < CO; co++) {
-                dw[((kh * KW + kw) * CI + ci) * CO + co] += xv * dy[((n * OH + oh) * OW + ow) * CO + co];
-              }
-            }
+            visit(((n * H + y) * W + xx) * CI, ((n * OH + oh) * OW + ow) * CO, (kh * KW + kw) * CI * CO);
           }
         }
+}
+
+/** dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh+kh−top, ow·sw+kw−left, ci] · dy[n,oh,ow,co], in float64. */
+function referenceFilterGrad(c: Case, x: Float32Array, dy: Float32Array): Float64Array {
+  const [KH, KW, CI, CO] = c.f;
+  const dw = new Float64Array(KH * KW * CI * CO);
+  forEachTap(c, (xBase, dyBase, wBase) => {
+    for (let ci = 0; ci < CI; ci++) {
+      const xv = x[xBase + ci];
+      for (let co = 0; co < CO; co++) dw[wBase + ci * CO + co] += xv * dy[dyBase + co];
+    }
+  });
   return dw;
 }
 
 /** dx[n,y,x,ci] = Σ over (oh,kh) with oh·sh+kh−top = y, (ow,kw) likewise, and co of dy · W, in float64. */
 function referenceInputGrad(c: Case, dy: Float32Array, w: Float32Array): Float64Array {
-  const { info } = geometry(c);
   const [N, H, W, CI] = c.x;
-  const [KH, KW, , CO] = c.f;
-  const { outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
+  const CO = c.f[3];
   const dx = new Float64Array(N * H * W * CI);
-  for (let n = 0; n < N; n++)
-    for (let oh = 0; oh < OH; oh++)
-      for (let ow = 0; ow < OW; ow++)
-        for (let kh = 0; kh < KH; kh++) {
-          const y = oh * sh + kh - top;
-          if (y < 0 || y >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const xx = ow * sw + kw - left;
-            if (xx < 0 || xx >= W) continue;
-            for (let ci = 0; ci < CI; ci++) {
-              let s = 0;
-              for (let co = 0; co < CO; co++) {
-                s += dy[((n * OH + oh) * OW + ow) * CO + co] * w[((kh * KW + kw) * CI + ci) * CO + co];
-              }
-              dx[((n * H + y) * W + xx) * CI + ci] += s;
-            }
-          }
-        }
+  forEachTap(c, (xBase, dyBase, wBase) => {
+    for (let ci = 0; ci < CI; ci++) {
+      let s = 0;
+      for (let co = 0; co < CO; co++) s += dy[dyBase + co] * w[wBase + ci * CO + co];
+      dx[xBase + ci] += s;
+    }
+  });
   return dx;
 }
 
