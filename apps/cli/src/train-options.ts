@@ -38,20 +38,6 @@ export const REFERENCE_WEIGHT_DECAY = 5e-4;
 /** Datasets of text (their models are `vdcnn` / `vdcnn-ode`). */
 const TEXT_DATASETS = new Set(['ag-news']);
 
-/** Schema options the reference's `--embd_size` / `--seq_len` could map to (whichever the trainer has). */
-const EMBEDDING_PATHS = [['embeddingSize'], ['embdSize'], ['embedSize']];
-const SEQ_LEN_PATHS = [['seqLen'], ['sequenceLength'], ['maxLength']];
-
-function firstPath(candidates: string[][]): string[] | undefined {
-  const fields = new Set(
-    Object.keys((trainConfigSchema as unknown as { shape: Record<string, unknown> }).shape ?? {}),
-  );
-  return candidates.find((p) => fields.has(p[0]));
-}
-
-const EMBEDDING_PATH = firstPath(EMBEDDING_PATHS);
-const SEQ_LEN_PATH = firstPath(SEQ_LEN_PATHS);
-
 /** The `train` flags that set options of `trainConfigSchema` directly, in help order. */
 const NATIVE: FlagSpec[] = [
   { flag: '--data', value: '<name>', path: ['data'], group: 'options', description: 'Dataset (the reference names cifar and ag_news work too).' },
@@ -117,7 +103,7 @@ const REFERENCE: FlagSpec[] = [
     group: 'reference',
     type: 'integer',
     minimum: 1,
-    ...(EMBEDDING_PATH ? { path: EMBEDDING_PATH } : {}),
+    path: ['embeddingSize'],
     description: 'Character embedding size of vdcnn / vdcnn-ode (reference default 16).',
   },
   {
@@ -126,7 +112,7 @@ const REFERENCE: FlagSpec[] = [
     group: 'reference',
     type: 'integer',
     minimum: 1,
-    ...(SEQ_LEN_PATH ? { path: SEQ_LEN_PATH } : {}),
+    path: ['seqLen'],
     description: 'Characters per text of ag-news (truncated or padded).',
   },
 ];
@@ -234,15 +220,6 @@ export function resolveTrainInvocation(
     value = convertFlagValue(f, value);
     setPath(fromFlags, f.path, value);
     origin.set(f.path.join('.'), f.flag);
-  }
-  for (const name of ['--embd_size', '--seq_len']) {
-    const f = byFlag.get(name)!;
-    if (isGiven(f) && !f.path) {
-      throw new CliUsageError(
-        `${name}: this version of @neural-ode/trainer has no option for it (its config has no ${name === '--embd_size' ? 'embedding size' : 'sequence length'}); leave the flag out`,
-        name,
-      );
-    }
   }
   if (typeof input.data === 'string') input.data = REFERENCE_DATA_NAMES[input.data] ?? input.data;
   let merged = deepMerge(input, fromFlags);
