@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from '../init';
 import type { NamedWeight } from '../weights';
-import { checkFeatures } from './concat-conv2d';
+import { checkFeatures, type BoundConcatConv } from './concat-conv2d';
 import { Conv1d, type Conv1dOptions } from './conv1d';
 
 /**
@@ -23,19 +23,26 @@ export class ConcatConv1d {
 
   /** `x`: `[batch, length, inChannels − 1]`, `t`: a scalar → `[batch, length', outChannels]`. */
   apply(t: tf.Scalar | number, x: tf.Tensor3D): tf.Tensor3D {
-    checkFeatures('ConcatConv1d', x.shape[2], this.conv.options.inChannels);
-    return tf.tidy(() => {
-      // conv(cat(x, t)) = conv(x, W_x) + t · conv(1, W_t), as in ConcatConv2d: no 65-channel tensor.
-      const [, length, features] = x.shape;
-      const { kernelSize: k, outChannels } = this.conv.options;
-      const weight = this.conv.weight as tf.Tensor3D;
-      const wx = tf.slice(weight, [0, 0, 0], [k, features, outChannels]);
-      const wt = tf.slice(weight, [0, features, 0], [k, 1, outChannels]);
-      const timeMap = this.conv.convolve(tf.ones([1, length, 1]), wt);
-      let y = tf.add(this.conv.convolve(x, wx), tf.mul(timeMap, typeof t === 'number' ? tf.scalar(t) : t));
-      if (this.conv.bias) y = tf.add(y, this.conv.bias);
-      return y as tf.Tensor3D;
-    });
+    return tf.tidy(() => this.bind(x.shape[1])(t, x));
+  }
+
+  /**
+   * The layer for inputs of `length` with its weight split once: conv(x, W_x) + t · conv(1, W_t), as
+   * {@link ConcatConv2d.bind}. The two tensors it keeps belong to the caller's scope.
+   */
+  bind(length: number): BoundConcatConv<tf.Tensor3D> {
+    const { inChannels } = this.conv.options;
+    const features = inChannels - 1;
+    const weight = this.conv.weight as tf.Tensor3D;
+    const [wx, wt] = tf.split(weight, [features, 1], 1) as [tf.Tensor3D, tf.Tensor3D];
+    const timeMap = this.conv.convolve(tf.ones([1, length, 1]), wt);
+    return (t, x) => {
+      checkFeatures('ConcatConv1d', x.shape[2], inChannels);
+      return tf.tidy(() => {
+        const y = tf.add(this.conv.convolve(x, wx), tf.mul(timeMap, typeof t === 'number' ? tf.scalar(t) : t));
+        return (this.conv.bias ? tf.add(y, this.conv.bias) : y) as tf.Tensor3D;
+      });
+    };
   }
 
   /** The conv's `weight` and `bias`. */

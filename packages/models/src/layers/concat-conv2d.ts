@@ -22,20 +22,30 @@ export class ConcatConv2d {
 
   /** `x`: `[batch, h, w, inChannels − 1]`, `t`: a scalar → `[batch, h', w', outChannels]`. */
   apply(t: tf.Scalar | number, x: tf.Tensor4D): tf.Tensor4D {
-    checkFeatures('ConcatConv2d', x.shape[3], this.conv.options.inChannels);
-    return tf.tidy(() => {
-      // conv(cat(x, t)) = conv(x, W_x) + t · conv(1, W_t): the time channel's part is a 1-channel conv of an
-      // all-ones image (zero padding makes it smaller at the borders), so the 65-channel tensor is never built.
-      const [, h, w, features] = x.shape;
-      const { kernelSize: k, outChannels } = this.conv.options;
-      const weight = this.conv.weight as tf.Tensor4D;
-      const wx = tf.slice(weight, [0, 0, 0, 0], [k, k, features, outChannels]);
-      const wt = tf.slice(weight, [0, 0, features, 0], [k, k, 1, outChannels]);
-      const timeMap = this.conv.convolve(tf.ones([1, h, w, 1]), wt);
-      let y = tf.add(this.conv.convolve(x, wx), tf.mul(timeMap, typeof t === 'number' ? tf.scalar(t) : t));
-      if (this.conv.bias) y = tf.add(y, this.conv.bias);
-      return y as tf.Tensor4D;
-    });
+    return tf.tidy(() => this.bind(x.shape[1], x.shape[2])(t, x));
+  }
+
+  /**
+   * The layer for `height × width` inputs with its weight split once: conv(cat(x, t)) = conv(x, W_x) +
+   * t · conv(1, W_t), where the time channel's part is a 1-channel conv of an all-ones image (zero padding makes
+   * it smaller at the borders), so the 65-channel tensor is never built. A solver that evaluates the layer many
+   * times with the same weights binds it once: the split, the time map and their gradients happen once per solve
+   * instead of once per evaluation. The two tensors it keeps belong to the caller's scope.
+   */
+  bind(height: number, width: number): BoundConcatConv<tf.Tensor4D> {
+    const { inChannels } = this.conv.options;
+    const features = inChannels - 1;
+    const weight = this.conv.weight as tf.Tensor4D;
+    // split, not slice: split's gradient is a concat, slice's a pad (slow on the CPU backends).
+    const [wx, wt] = tf.split(weight, [features, 1], 2) as [tf.Tensor4D, tf.Tensor4D];
+    const timeMap = this.conv.convolve(tf.ones([1, height, width, 1]), wt);
+    return (t, x) => {
+      checkFeatures('ConcatConv2d', x.shape[3], inChannels);
+      return tf.tidy(() => {
+        const y = tf.add(this.conv.convolve(x, wx), tf.mul(timeMap, typeof t === 'number' ? tf.scalar(t) : t));
+        return (this.conv.bias ? tf.add(y, this.conv.bias) : y) as tf.Tensor4D;
+      });
+    };
   }
 
   /** The conv's `weight` and `bias`. */
@@ -43,6 +53,9 @@ export class ConcatConv2d {
     return this.conv.namedWeights();
   }
 }
+
+/** A concat-conv layer with its weights bound for one input size: `(t, x) => conv(cat(x, t))`. */
+export type BoundConcatConv<T extends tf.Tensor> = (t: tf.Scalar | number, x: T) => T;
 
 /** Throws unless the input has one channel fewer than the conv (the time channel is the last one). */
 export function checkFeatures(layer: string, features: number, inChannels: number): void {

@@ -54,4 +54,27 @@ describe('OdeBlock', () => {
     expect(relative).toBeLessThan(1e-2);
     expect(tf.norm(tape).dataSync()[0]).toBeGreaterThan(0);
   });
+
+  it('backprop binds the dynamics once per solve: same gradients as unbound evaluations, time maps once, no pads', async () => {
+    const f = func();
+    const x = state();
+    const params = f.namedWeights().map((w) => w.variable);
+    const b = block(f, { method: 'euler', stepSize: 0.25 });
+    const byBlock = () => tf.sum(tf.square(b.apply(x, { training: true }))) as tf.Scalar;
+    const byHand = () => {
+      let h: tf.Tensor = x;
+      for (let k = 0; k < 4; k++) h = tf.add(h, tf.mul(0.25, f.apply(k / 4, h, { training: true })));
+      return tf.sum(tf.square(h)) as tf.Scalar;
+    };
+    const [got, want] = [byBlock, byHand].map((loss) => {
+      const { grads } = tf.variableGrads(loss, params);
+      return tf.concat(params.map((v) => tf.reshape(grads[v.name], [-1])));
+    });
+    expect(tf.div(tf.norm(tf.sub(got, want)), tf.norm(want)).dataSync()[0]).toBeLessThan(1e-5);
+    const info = await tf.profile(() => tf.tidy(() => Object.values(tf.variableGrads(byBlock, params).grads)));
+    const count = (name: string) => info.kernels.filter((k) => k.name === name).length;
+    expect(count('Conv2D')).toBe(2 + 2 * 4); // two time maps, then two convs per evaluation
+    expect(count('PadV2')).toBe(0);
+    tf.dispose(info.result as tf.Tensor[]);
+  });
 });

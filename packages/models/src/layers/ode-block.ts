@@ -60,14 +60,17 @@ export class OdeBlock {
         return [dy];
       },
     })) as unknown as CustomGradient);
-    const f = (t: tf.Scalar, y: tf.Tensor): tf.Tensor => {
-      this.forwardCalls++;
-      return tf.tidy(() => countVjp(this.func.apply(t, y, { training })));
-    };
     const { adjoint, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm, maxStep, ...rest } = this.solver;
     // odeint's schema defaults maxStep to Infinity but does not accept Infinity as input: leave it out then.
     const options = Number.isFinite(maxStep) ? { ...rest, maxStep } : rest;
     const result = tf.tidy(() => {
+      // Backprop through the solver: the dynamics are bound once per solve (weights split, time maps computed)
+      // and every stage records only its own work. The adjoint re-evaluates f against the variables themselves.
+      const dynamics = adjoint ? this.func.apply.bind(this.func) : this.func.bind(x.shape);
+      const f = (t: tf.Scalar, y: tf.Tensor): tf.Tensor => {
+        this.forwardCalls++;
+        return tf.tidy(() => countVjp(dynamics(t, y, { training })));
+      };
       const ts = [0, 1];
       const params = this.func
         .namedWeights()
@@ -77,7 +80,8 @@ export class OdeBlock {
         ? odeintAdjoint(f, x, ts, { ...options, params, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm })
         : odeint(f, x, ts, options);
       this.lastStats = { nfe: stats.nfe, nAccepted: stats.nAccepted, nRejected: stats.nRejected };
-      return tf.reshape(tf.slice(ys, [1], [1]), x.shape) as T;
+      // unstack, not slice: its gradient is a stack, a slice's a pad (slow on the CPU backends).
+      return tf.unstack(ys)[1] as T;
     });
     this.lastForward = this.forwardCalls;
     return result;

@@ -3,7 +3,7 @@ import type { Initializer } from '../init';
 import { withPrefix, type NamedWeight } from '../weights';
 import { BatchNorm1d } from './batch-norm1d';
 import { ConcatConv1d } from './concat-conv1d';
-import { ConcatConv2d } from './concat-conv2d';
+import { ConcatConv2d, type BoundConcatConv } from './concat-conv2d';
 import { GroupNorm } from './group-norm';
 
 /** Options of {@link OdeFunc}. */
@@ -55,13 +55,27 @@ export class OdeFunc {
 
   /** dx/dt at time `t` for state `x` (`[batch, h, w, c]` or `[batch, length, c]`). */
   apply(t: tf.Scalar | number, x: tf.Tensor, { training }: { training: boolean }): tf.Tensor {
-    return tf.tidy(() => {
-      const layer = (conv: ConcatConv2d | ConcatConv1d, norm: GroupNorm | BatchNorm1d, input: tf.Tensor): tf.Tensor => {
-        const z = tf.relu(conv instanceof ConcatConv2d ? conv.apply(t, input as tf.Tensor4D) : conv.apply(t, input as tf.Tensor3D));
-        return norm instanceof GroupNorm ? norm.apply(z) : norm.apply(z as tf.Tensor3D, { training });
-      };
-      return layer(this.conv2, this.norm2, layer(this.conv1, this.norm1, x));
-    });
+    return tf.tidy(() => this.bind(x.shape)(t, x, { training }));
+  }
+
+  /**
+   * The dynamics for states of `shape` with both convs bound once ({@link ConcatConv2d.bind}): what an ODE block
+   * evaluates at every stage of a solve it backpropagates through. The tensors the bound convs keep belong to the
+   * caller's scope.
+   */
+  bind(shape: readonly number[]): (t: tf.Scalar | number, x: tf.Tensor, mode: { training: boolean }) => tf.Tensor {
+    const bindConv = (conv: ConcatConv2d | ConcatConv1d) =>
+      (conv instanceof ConcatConv2d ? conv.bind(shape[1], shape[2]) : conv.bind(shape[1])) as BoundConcatConv<tf.Tensor>;
+    const conv1 = bindConv(this.conv1);
+    const conv2 = bindConv(this.conv2);
+    return (t, x, { training }) =>
+      tf.tidy(() => {
+        const layer = (conv: BoundConcatConv<tf.Tensor>, norm: GroupNorm | BatchNorm1d, input: tf.Tensor): tf.Tensor => {
+          const z = tf.relu(conv(t, input));
+          return norm instanceof GroupNorm ? norm.apply(z) : norm.apply(z as tf.Tensor3D, { training });
+        };
+        return layer(conv2, this.norm2, layer(conv1, this.norm1, x));
+      });
   }
 
   /** Weights in `state_dict` order. */
