@@ -218,7 +218,7 @@ int arrayLength(napi_env env, napi_value arr) {
 napi_value Binary(napi_env env, napi_callback_info info) {
   return call(env, info, 7, [&](napi_value* a) {
     int op = i32(env, a[0]);
-    if (op < 0 || op > 3) throw ArgError{"unknown binary op"};
+    if (op < 0 || op > 4) throw ArgError{"unknown binary op"};
     int rank = arrayLength(env, a[6]);
     int as[kMaxRank], bs[kMaxRank], os[kMaxRank];
     if (arrayLength(env, a[2]) != rank || arrayLength(env, a[4]) != rank) throw ArgError{"shapes must have the output rank"};
@@ -243,7 +243,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   });
 }
 
-// unary(kind, x, y, alpha): kind 0 relu, 1 step
+// unary(kind, x, y, alpha): kind 0 relu, 1 step (alpha: the value at x <= 0), 2 abs, 3 square
 napi_value Unary(napi_env env, napi_callback_info info) {
   return call(env, info, 4, [&](napi_value* a) {
     int kind = i32(env, a[0]);
@@ -253,6 +253,8 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     checkLen(ly, lx, "y");
     if (kind == 0) relu(x, y, lx);
     else if (kind == 1) step(x, y, lx, float(f64(env, a[3])));
+    else if (kind == 2) absolute(x, y, lx);
+    else if (kind == 3) square(x, y, lx);
     else throw ArgError{"unknown unary op"};
     return undefined(env);
   });

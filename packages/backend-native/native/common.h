@@ -57,11 +57,13 @@ void groupNormBackward(int n, int s, int c, int groups, bool relu, const float* 
                        float* dx, float* dgamma, float* dbeta);
 
 // Elementwise.
-enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4 };
 void binaryBroadcast(int op, const float* a, const int* ashape, const float* b, const int* bshape,
                      float* out, const int* oshape, int rank);
 void relu(const float* x, float* y, size_t n);
 void step(const float* x, float* y, size_t n, float alpha);
+void absolute(const float* x, float* y, size_t n);
+void square(const float* x, float* y, size_t n);
 void sliceCopy(const float* x, const int* shape, const int* begin, const int* size, int rank, float* out);
 void copyRows(const float* src, long rows, long srcCols, float* dst, long dstCols, long colOffset);
 void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out);

@@ -1,4 +1,4 @@
-// Broadcasting add/sub/mul/div, relu, step and sum-reductions over any axes, for float32 tensors.
+// Broadcasting add/sub/mul/div/max, relu, step, abs, square and sum-reductions over any axes, for float32 tensors.
 // Shapes are collapsed first (adjacent axes that broadcast the same way become one), so the common
 // patterns — same shape, tensor ∘ scalar, [n,h,w,c] ∘ [c], [n,h,w,c] ∘ [n,1,1,c] — end in a contiguous
 // inner loop that the compiler vectorises.
@@ -18,6 +18,7 @@ inline float apply(float a, float b) {
   if constexpr (Op == kAdd) return a + b;
   if constexpr (Op == kSub) return a - b;
   if constexpr (Op == kMul) return a * b;
+  if constexpr (Op == kMax) return a != a ? a : (b != b ? b : (a > b ? a : b));  // NaN wins, as Math.max
   return a / b;
 }
 
@@ -102,6 +103,7 @@ void binaryBroadcast(int op, const float* a, const int* ashape, const float* b, 
     case kAdd: run<kAdd>(a, b, out, dims, sa, sb); break;
     case kSub: run<kSub>(a, b, out, dims, sa, sb); break;
     case kMul: run<kMul>(a, b, out, dims, sa, sb); break;
+    case kMax: run<kMax>(a, b, out, dims, sa, sb); break;
     default: run<kDiv>(a, b, out, dims, sa, sb); break;
   }
 }
@@ -114,6 +116,16 @@ void relu(const float* x, float* y, size_t n) {
 void step(const float* x, float* y, size_t n, float alpha) {
 #pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
   for (size_t i = 0; i < n; ++i) y[i] = x[i] > 0.f ? 1.f : (x[i] != x[i] ? x[i] : alpha);
+}
+
+void absolute(const float* x, float* y, size_t n) {
+#pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] < 0.f ? -x[i] : x[i];  // NaN stays NaN
+}
+
+void square(const float* x, float* y, size_t n) {
+#pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
+  for (size_t i = 0; i < n; ++i) y[i] = x[i] * x[i];
 }
 
 void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out) {

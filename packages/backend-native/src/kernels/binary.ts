@@ -1,11 +1,11 @@
-import { Add, AddN, backend_util, Multiply, RealDiv, Sub, util } from '@tensorflow/tfjs-core';
+import { Add, AddN, backend_util, Maximum, Multiply, RealDiv, Sub, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
 import { float32Values, output, outputBuffer } from './tensor-data';
 
 /** Opcodes of the addon's `binary` entry point. */
-const OPS = { [Add]: 0, [Sub]: 1, [Multiply]: 2, [RealDiv]: 3 } as const;
+const OPS = { [Add]: 0, [Sub]: 1, [Multiply]: 2, [RealDiv]: 3, [Maximum]: 4 } as const;
 
 /** a ∘ b with numpy broadcasting on the addon, or null when an input is not float32 (the caller falls back). */
 export function binaryBroadcast(
@@ -22,7 +22,7 @@ export function binaryBroadcast(
   return output(backend, outShape, out);
 }
 
-/** Add, Sub, Multiply and RealDiv for float32 tensors of any broadcastable shapes, and AddN. */
+/** Add, Sub, Multiply, RealDiv and Maximum (NaN wins, as tfjs's cpu kernel) for float32 tensors of any broadcastable shapes, and AddN. */
 export function binaryKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
   // AddN (same shapes): the first sum into a fresh buffer, then the rest added in place.
   const addN: KernelFunc = (args) => {

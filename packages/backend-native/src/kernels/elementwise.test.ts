@@ -55,6 +55,7 @@ const ops = {
   sub: [tf.sub, (x: number, y: number) => x - y],
   mul: [tf.mul, (x: number, y: number) => x * y],
   div: [tf.div, (x: number, y: number) => x / y],
+  maximum: [tf.maximum, (x: number, y: number) => Math.max(x, y)],
 } as const;
 
 const broadcastCases: [number[], number[]][] = [
@@ -147,20 +148,28 @@ describe.skipIf(!status.available)(`native elementwise kernels vs float64${statu
     expect(tf.sum(tf.tensor([1, 2, 3], [3], 'int32')).dataSync()[0]).toBe(6);
   });
 
-  it('relu, step and the relu gradient match the definition (NaN kept)', () => {
+  it('relu, step, abs, square and the relu gradient match the definition (NaN kept)', () => {
     const x = Float32Array.from(randomValues(100001, 5));
     x[3] = NaN;
     x[4] = 0;
     const y = tf.relu(tf.tensor(x)).dataSync();
     const st = tf.step(tf.tensor(x), 0.25).dataSync();
+    const ab = tf.abs(tf.tensor(x)).dataSync();
+    const sq = tf.square(tf.tensor(x)).dataSync();
     const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(tf.tensor(x)).dataSync();
-    expect(y[3]).toBeNaN();
-    expect(st[3]).toBeNaN();
+    for (const out of [y, st, ab, sq]) expect(out[3]).toBeNaN();
     const wrong: number[] = [];
     for (let i = 0; i < x.length; ++i) {
       if (i === 3) continue;
-      if (y[i] !== Math.max(0, x[i]!) || st[i] !== (x[i]! > 0 ? 1 : 0.25) || dx[i] !== (x[i]! > 0 ? 1 : 0)) wrong.push(i);
+      const v = x[i]!;
+      if (y[i] !== Math.max(0, v) || st[i] !== (v > 0 ? 1 : 0.25) || dx[i] !== (v > 0 ? 1 : 0)) wrong.push(i);
+      if (ab[i] !== Math.abs(v) || sq[i] !== Math.fround(v * v)) wrong.push(i);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('maximum propagates NaN from either side, as the cpu kernel', () => {
+    const got = tf.maximum(tf.tensor([NaN, 1, -2, 3]), tf.tensor([0, NaN, -3, 3])).dataSync();
+    expect([...got]).toEqual([NaN, NaN, -2, 3]);
   });
 });

@@ -1,12 +1,12 @@
-import { Relu, Step } from '@tensorflow/tfjs-core';
+import { Abs, Relu, Square, Step } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
 import { float32Values, output, outputBuffer } from './tensor-data';
 
-/** Relu and Step (Relu's gradient is `dy · step(x)`) for float32 tensors. */
+/** Relu, Step (Relu's gradient is `dy · step(x)`), Abs and Square for float32 tensors (NaN stays NaN). */
 export function unaryKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
-  const make = (name: typeof Relu | typeof Step, kind: 0 | 1): KernelFunc => (args) => {
+  const make = (name: typeof Relu | typeof Step | typeof Abs | typeof Square, kind: 0 | 1 | 2 | 3): KernelFunc => (args) => {
     const backend = args.backend as MathBackendCPU;
     const { x } = args.inputs as { x: TensorInfo };
     const xv = float32Values(backend, x);
@@ -19,5 +19,7 @@ export function unaryKernels(addon: NativeAddon, fallback: (name: string) => Ker
   return [
     { kernelName: Relu, backendName: 'native', kernelFunc: make(Relu, 0) },
     { kernelName: Step, backendName: 'native', kernelFunc: make(Step, 1) },
+    { kernelName: Abs, backendName: 'native', kernelFunc: make(Abs, 2) },
+    { kernelName: Square, backendName: 'native', kernelFunc: make(Square, 3) },
   ];
 }
