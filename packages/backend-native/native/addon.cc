@@ -243,7 +243,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   });
 }
 
-// unary(kind, x, y, alpha): kind 0 relu, 1 step (alpha: the value at x <= 0), 2 abs, 3 square
+// unary(kind, x, y, alpha): kind 0 relu, 1 step (alpha: the value at x <= 0), 2 abs, 3 square, 4 neg
 napi_value Unary(napi_env env, napi_callback_info info) {
   return call(env, info, 4, [&](napi_value* a) {
     int kind = i32(env, a[0]);
@@ -255,6 +255,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     else if (kind == 1) step(x, y, lx, float(f64(env, a[3])));
     else if (kind == 2) absolute(x, y, lx);
     else if (kind == 3) square(x, y, lx);
+    else if (kind == 4) negate(x, y, lx);
     else throw ArgError{"unknown unary op"};
     return undefined(env);
   });

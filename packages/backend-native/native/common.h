@@ -64,6 +64,7 @@ void relu(const float* x, float* y, size_t n);
 void step(const float* x, float* y, size_t n, float alpha);
 void absolute(const float* x, float* y, size_t n);
 void square(const float* x, float* y, size_t n);
+void negate(const float* x, float* y, size_t n);
 void sliceCopy(const float* x, const int* shape, const int* begin, const int* size, int rank, float* out);
 void copyRows(const float* src, long rows, long srcCols, float* dst, long dstCols, long colOffset);
 void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out);

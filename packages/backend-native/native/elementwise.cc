@@ -1,4 +1,4 @@
-// Broadcasting add/sub/mul/div/max, relu, step, abs, square and sum-reductions over any axes, for float32 tensors.
+// Broadcasting add/sub/mul/div/max, relu, step, abs, square, neg and sum-reductions over any axes, for float32 tensors.
 // Shapes are collapsed first (adjacent axes that broadcast the same way become one), so the common
 // patterns — same shape, tensor ∘ scalar, [n,h,w,c] ∘ [c], [n,h,w,c] ∘ [n,1,1,c] — end in a contiguous
 // inner loop that the compiler vectorises.
@@ -126,6 +126,11 @@ void absolute(const float* x, float* y, size_t n) {
 void square(const float* x, float* y, size_t n) {
 #pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
   for (size_t i = 0; i < n; ++i) y[i] = x[i] * x[i];
+}
+
+void negate(const float* x, float* y, size_t n) {
+#pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
+  for (size_t i = 0; i < n; ++i) y[i] = -x[i];
 }
 
 void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out) {

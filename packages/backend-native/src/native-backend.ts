@@ -20,7 +20,7 @@ export const TFJS_VERSION = '4.22.0';
 /** cpu kernels the native kernels fall back to for layouts and dtypes they do not take. */
 const FALLBACK_KERNELS = [
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D',
-  'Add', 'AddN', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Sum', 'Mean', 'Relu', 'Step', 'Abs', 'Square', 'Slice', 'SplitV', 'Concat',
+  'Add', 'AddN', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Sum', 'Mean', 'Relu', 'Step', 'Abs', 'Square', 'Neg', 'Slice', 'SplitV', 'Concat',
 ] as const;
 
 /** Whether the native backend can be used here, and if not, why and how to fix it. */

@@ -148,7 +148,7 @@ describe.skipIf(!status.available)(`native elementwise kernels vs float64${statu
     expect(tf.sum(tf.tensor([1, 2, 3], [3], 'int32')).dataSync()[0]).toBe(6);
   });
 
-  it('relu, step, abs, square and the relu gradient match the definition (NaN kept)', () => {
+  it('relu, step, abs, square, neg and the relu gradient match the definition (NaN kept)', () => {
     const x = Float32Array.from(randomValues(100001, 5));
     x[3] = NaN;
     x[4] = 0;
@@ -156,14 +156,15 @@ describe.skipIf(!status.available)(`native elementwise kernels vs float64${statu
     const st = tf.step(tf.tensor(x), 0.25).dataSync();
     const ab = tf.abs(tf.tensor(x)).dataSync();
     const sq = tf.square(tf.tensor(x)).dataSync();
+    const ng = tf.neg(tf.tensor(x)).dataSync();
     const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(tf.tensor(x)).dataSync();
-    for (const out of [y, st, ab, sq]) expect(out[3]).toBeNaN();
+    for (const out of [y, st, ab, sq, ng]) expect(out[3]).toBeNaN();
     const wrong: number[] = [];
     for (let i = 0; i < x.length; ++i) {
       if (i === 3) continue;
       const v = x[i]!;
       if (y[i] !== Math.max(0, v) || st[i] !== (v > 0 ? 1 : 0.25) || dx[i] !== (v > 0 ? 1 : 0)) wrong.push(i);
-      if (ab[i] !== Math.abs(v) || sq[i] !== Math.fround(v * v)) wrong.push(i);
+      if (ab[i] !== Math.abs(v) || sq[i] !== Math.fround(v * v) || ng[i] !== -v) wrong.push(i);
     }
     expect(wrong).toEqual([]);
   });
