@@ -38,30 +38,65 @@ void inner(const float* a, long sa, const float* b, long sb, float* o, long n) {
   }
 }
 
+// One row of short runs (the GroupNorm pattern [n,h,w,g,c/g] ∘ [n,1,1,g,1], either operand order): `full` is
+// contiguous, `perRun` holds one value per run (stride `step`); `swapped` when `perRun` is the left operand.
+template <int Op, bool swapped>
+inline void shortRuns(const float* full, const float* perRun, long step, float* o, long runs, long len) {
+  auto f = [](float x, float v) { return swapped ? apply<Op>(v, x) : apply<Op>(x, v); };
+  if (len == 2) {  // 64 channels in 32 groups: unrolled so that the compiler vectorises across runs
+    for (long j = 0; j < runs; ++j) {
+      const float v = perRun[j * step];
+      o[2 * j] = f(full[2 * j], v);
+      o[2 * j + 1] = f(full[2 * j + 1], v);
+    }
+    return;
+  }
+  for (long j = 0; j < runs; ++j) {
+    const float v = perRun[j * step];
+    for (long i = 0; i < len; ++i) o[j * len + i] = f(full[j * len + i], v);
+  }
+}
+
 template <int Op>
 void run(const float* a, const float* b, float* out, const std::vector<long>& dims, const std::vector<long>& sa,
          const std::vector<long>& sb) {
   const int r = int(dims.size());
   const long innerN = dims[r - 1];
+  // Short inner runs (GroupNorm written as ops: [n,h,w,g,c/g] ∘ [n,1,1,g,1] ends in runs of c/g values) make one
+  // work item cover the two innermost axes, so the index arithmetic is paid per row, not per run.
+  const bool twoAxes = r >= 2 && innerN < 64;
+  const int outerAxes = twoAxes ? r - 2 : r - 1;
+  const long mid = twoAxes ? dims[r - 2] : 1;
+  const long midA = twoAxes ? sa[r - 2] : 0, midB = twoAxes ? sb[r - 2] : 0;
   long outer = 1;
-  for (int i = 0; i < r - 1; ++i) outer *= dims[i];
+  for (int i = 0; i < outerAxes; ++i) outer *= dims[i];
   // Split long inner runs so that even a single row keeps every thread busy.
   const long block = innerN > 65536 ? 16384 : innerN;
   const long blocks = (innerN + block - 1) / block;
   const long items = outer * blocks;
-#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(outer) * innerN > kParallelMin)
+#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(outer) * mid * innerN > kParallelMin)
   for (long it = 0; it < items; ++it) {
     long o = it / blocks, blk = it % blocks;
     long offA = 0, offB = 0, rem = o;
-    for (int i = r - 2; i >= 0; --i) {
+    for (int i = outerAxes - 1; i >= 0; --i) {
       long idx = rem % dims[i];
       rem /= dims[i];
       offA += idx * sa[i];
       offB += idx * sb[i];
     }
     long start = blk * block, n = std::min(block, innerN - start);
-    inner<Op>(a + offA + start * sa[r - 1], sa[r - 1], b + offB + start * sb[r - 1], sb[r - 1],
-              out + o * innerN + start, n);
+    if (twoAxes && sa[r - 1] == 1 && sb[r - 1] == 0 && midA == innerN) {
+      shortRuns<Op, false>(a + offA, b + offB, midB, out + o * mid * innerN, mid, innerN);
+      continue;
+    }
+    if (twoAxes && sa[r - 1] == 0 && sb[r - 1] == 1 && midB == innerN) {
+      shortRuns<Op, true>(b + offB, a + offA, midA, out + o * mid * innerN, mid, innerN);
+      continue;
+    }
+    for (long j = 0; j < mid; ++j) {
+      inner<Op>(a + offA + j * midA + start * sa[r - 1], sa[r - 1], b + offB + j * midB + start * sb[r - 1], sb[r - 1],
+                out + (o * mid + j) * innerN + start, n);
+    }
   }
 }
 
@@ -167,6 +202,41 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
   }
   const int nt = threads();
   const bool par = total > kParallelMin;
+  if (red[r - 1] && dims[r - 1] < 64 && r >= 3 && !red[0] && (dims[0] >= nt || !par)) {
+    // Short reduced runs under a kept outer axis (moments over [1, 2, 4] of [n,h,w,g,c/g]: runs of c/g values):
+    // each slab of axis 0 is read front to back once, an odometer over the middle axes moving the output.
+    const long innerN = dims[r - 1], slabs = dims[0];
+    const long perSlabOut = long(outN) / slabs, slabSize = long(total) / slabs, runs = slabSize / innerN;
+    std::vector<long> ostride(r, 0);
+    long os = 1;
+    for (int i = r - 1; i >= 0; --i)
+      if (!red[i]) {
+        ostride[i] = os;
+        os *= dims[i];
+      }
+#pragma omp parallel for num_threads(nt) schedule(static) if (par)
+    for (long s0 = 0; s0 < slabs; ++s0) {
+      std::vector<double> acc(perSlabOut, 0.0);
+      std::vector<long> idx(r, 0);
+      const float* p = x + s0 * slabSize;
+      long o = 0;
+      for (long run = 0; run < runs; ++run, p += innerN) {
+        double v = 0;
+        for (long j = 0; j < innerN; ++j) v += p[j];
+        acc[o] += v;
+        for (int i = r - 2; i >= 1; --i) {
+          if (++idx[i] < dims[i]) {
+            o += ostride[i];
+            break;
+          }
+          o -= ostride[i] * (dims[i] - 1);
+          idx[i] = 0;
+        }
+      }
+      for (long k = 0; k < perSlabOut; ++k) out[s0 * perSlabOut + k] = float(acc[k] * scale);
+    }
+    return;
+  }
   if (red[r - 1]) {
     // [..., R]: each output sums runs of `inner` contiguous values; parallel over outputs when there
     // are enough of them, otherwise over the runs of a single output.

@@ -70,6 +70,8 @@ const broadcastCases: [number[], number[]][] = [
   [[1, 6, 1, 65], [3, 1, 7, 1]],
   [[16, 13, 13, 65], [16, 1, 1, 65]], // above the threshold where the addon uses threads
   [[16, 13, 13, 64], [64]],
+  [[8, 13, 13, 32, 2], [8, 1, 1, 32, 1]], // GroupNorm as ops: short inner runs, threaded
+  [[3, 1, 1, 4, 1], [3, 5, 6, 4, 3]],
   [[200000], [200000]],
   [[1, 200000], [1]],
 ];
@@ -120,6 +122,8 @@ describe.skipIf(!status.available)(`native elementwise kernels vs float64${statu
     [[2, 3, 4, 5], [1, 2]], // spatial mean: [n, h·w, c] → [n, c]
     [[2, 3, 4, 5], [0, 2]],
     [[2, 9, 8, 3], [1, 3]], // composite GroupNorm statistics: [n, s, groups, c/g]
+    [[16, 13, 13, 32, 2], [1, 2, 4]], // the same as tf.moments sees it, above the threading threshold
+    [[3, 4, 5, 6, 2, 7], [1, 3, 5]], // short reduced runs under several kept axes
     [[64, 13, 13, 65], [0, 1, 2]],
     [[64, 13, 13, 65], [1, 2]],
     [[3, 50000], [1]],
