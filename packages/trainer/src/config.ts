@@ -33,7 +33,7 @@ export const BACKEND_NAMES = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as 
  * solver's steps (`adjoint: false`: faster, memory grows with the steps taken). Chosen so that an ODE-Net epoch costs
  * a few ResNet(6) epochs rather than the reference's 19× (RK4 at step 0.04): ~17 function evaluations per forward
  * pass at initialisation and 11–14 while training, against 26 for dopri5 at 1e-2 and 32 for dopri5 at 1e-3; a full
- * Fashion-MNIST epoch measured 2.29× ResNet(6)'s at higher accuracy (`pnpm bench:train`, trainer README).
+ * Fashion-MNIST epoch measured 2.32× ResNet(6)'s at higher accuracy (`pnpm bench:train`, trainer README).
  * `stepSize` is for fixed-step methods (required there); adaptive methods ignore it, and fixed-step methods ignore
  * `rtol`/`atol`.
  */
