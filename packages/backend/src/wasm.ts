@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d_backprop_filter';
 import { conv2dBackpropInputConfig } from './kernels/conv2d_backprop_input';
 import { BROADCAST_BINARY_OPS, broadcastBinaryConfig } from './kernels/broadcast_binary';
+import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, groupNormConfigs } from './kernels/group_norm';
 import { maxPoolGradConfig } from './kernels/max_pool_grad';
 import { reduceSumConfig } from './kernels/reduce_sum';
 import { unsortedSegmentSumConfig } from './kernels/unsorted_segment_sum';
@@ -19,6 +20,8 @@ export const WASM_TRAINING_KERNELS = [
   'MaxPoolGrad',
   ...BROADCAST_BINARY_OPS,
   'Sum',
+  GROUP_NORM_KERNEL,
+  GROUP_NORM_GRAD_KERNEL,
 ] as const;
 
 /** The wasm build caps its thread pool at this many threads (it pre-creates 8 workers). */
@@ -145,6 +148,7 @@ export async function activateWasm(threads: number): Promise<WasmActivation> {
     replaceKernel(maxPoolGradConfig('wasm'));
     for (const op of BROADCAST_BINARY_OPS) replaceKernel(broadcastBinaryConfig(op, 'wasm', true));
     replaceKernel(reduceSumConfig('Sum', 'wasm'));
+    for (const config of groupNormConfigs('wasm')) replaceKernel(config);
     kernelsRegistered = true;
   }
   const notes: string[] = [];

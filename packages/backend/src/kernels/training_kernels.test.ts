@@ -213,6 +213,72 @@ for (const [backend, threads] of [
       expect(relativeError(got, want)).toBeLessThan(1e-4);
     });
 
+    it('fused GroupNorm forward and backward match a float64 reference (rank 3 and 4, with and without ReLU)', () => {
+      const rand = seededRandom(17);
+      for (const [shape, groups] of [[[3, 5, 4, 8], 4], [[2, 7, 6], 3]] as const) {
+        for (const relu of [false, true]) {
+          const size = shape.reduce((a, b) => a * b, 1);
+          const c = shape[shape.length - 1];
+          const n = shape[0];
+          const sPer = size / (n * c);
+          const cg = c / groups;
+          const count = sPer * cg;
+          const xv = randomValues(rand, size).map((v) => 3 * v + 2);
+          const gv = randomValues(rand, c);
+          const bv = randomValues(rand, c);
+          const dyv = randomValues(rand, size);
+          const at = (i: number, p: number, ch: number) => (i * sPer + p) * c + ch;
+          // Reference, float64: statistics per (image, group), then y, then the textbook backward in sums.
+          const y = new Float64Array(size);
+          const dx = new Float64Array(size);
+          const dgamma = new Float64Array(c);
+          const dbeta = new Float64Array(c);
+          const means: number[] = [];
+          const rstds: number[] = [];
+          for (let i = 0; i < n; i++) {
+            for (let g = 0; g < groups; g++) {
+              const idx: number[] = [];
+              for (let p = 0; p < sPer; p++) for (let j = 0; j < cg; j++) idx.push(at(i, p, g * cg + j));
+              const mean = idx.reduce((t, k) => t + xv[k], 0) / count;
+              const rstd = 1 / Math.sqrt(idx.reduce((t, k) => t + (xv[k] - mean) ** 2, 0) / count + 1e-5);
+              means.push(mean);
+              rstds.push(rstd);
+              const xhat = (k: number) => (xv[k] - mean) * rstd;
+              const chOf = (k: number) => k % c;
+              const pre = (k: number) => xhat(k) * gv[chOf(k)] + bv[chOf(k)];
+              const gr = (k: number) => (relu && pre(k) <= 0 ? 0 : dyv[k]);
+              let s1 = 0;
+              let s2 = 0;
+              for (const k of idx) {
+                y[k] = relu ? Math.max(0, pre(k)) : pre(k);
+                s1 += gr(k) * gv[chOf(k)];
+                s2 += gr(k) * gv[chOf(k)] * xhat(k);
+                dgamma[chOf(k)] += gr(k) * xhat(k);
+                dbeta[chOf(k)] += gr(k);
+              }
+              for (const k of idx) dx[k] = (rstd / count) * (count * gr(k) * gv[chOf(k)] - s1 - xhat(k) * s2);
+            }
+          }
+          const attrs = { groups, eps: 1e-5, relu };
+          const got = tf.tidy(() => {
+            const x = tf.tensor(xv, [...shape]);
+            const gamma = tf.tensor1d(gv);
+            const beta = tf.tensor1d(bv);
+            const [yT, meanT, rstdT] = tf.engine().runKernel('NeuralOdeGroupNorm', { x, gamma, beta }, attrs) as tf.Tensor[];
+            const grads = tf.engine().runKernel('NeuralOdeGroupNormGrad', { dy: tf.tensor(dyv, [...shape]), x, gamma, beta, mean: meanT, rstd: rstdT }, attrs) as tf.Tensor[];
+            return [yT, meanT, rstdT, ...grads].map((t) => t.dataSync());
+          });
+          const label = `[${shape}] groups ${groups} relu ${relu}`;
+          expect(relativeError(got[0], y), `y ${label}`).toBeLessThan(1e-5);
+          expect(relativeError(got[1], Float64Array.from(means)), `mean ${label}`).toBeLessThan(1e-6);
+          expect(relativeError(got[2], Float64Array.from(rstds)), `rstd ${label}`).toBeLessThan(1e-6);
+          expect(relativeError(got[3], dx), `dx ${label}`).toBeLessThan(1e-4);
+          expect(relativeError(got[4], dgamma), `dgamma ${label}`).toBeLessThan(1e-5);
+          expect(relativeError(got[5], dbeta), `dbeta ${label}`).toBeLessThan(1e-5);
+        }
+      }
+    });
+
     it('topk values have a gradient: dy goes back to the chosen positions', () => {
       const rand = seededRandom(13);
       const shape = [2, 3, 11];

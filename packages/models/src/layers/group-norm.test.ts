@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, GroupNorm, groupNorm } from './group-norm';
 
 beforeAll(async () => {
@@ -48,8 +48,24 @@ describe('GroupNorm', () => {
     Array.from(y).forEach((v, i) => expect(v).toBeCloseTo(byHand[i], 5));
   });
 
-  for (const relu of [false, true]) {
-    it(`hand-written gradient equals differentiating the composition (relu: ${relu})`, () => {
+  /** Runs `fn` with the cpu backend's fused GroupNorm kernels (from @neural-ode/backend) unregistered. */
+  const withoutFusedKernels = <T>(fn: () => T): T => {
+    const configs = [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL].map((name) => tf.getKernel(name, 'cpu')).filter((k) => k !== undefined);
+    for (const k of configs) tf.unregisterKernel(k.kernelName, 'cpu');
+    try {
+      return fn();
+    } finally {
+      for (const k of configs) tf.registerKernel(k);
+    }
+  };
+
+  it('the cpu backend of @neural-ode/backend has the fused kernels', () => {
+    expect(tf.getKernel(GROUP_NORM_KERNEL, 'cpu')).toBeDefined();
+    expect(tf.getKernel(GROUP_NORM_GRAD_KERNEL, 'cpu')).toBeDefined();
+  });
+
+  for (const [relu, path] of [false, true].flatMap((r) => [[r, 'fused kernels'], [r, 'composed ops']] as const)) {
+    it(`${path}: values and gradients equal differentiating the plain composition (relu: ${relu})`, () => (path === 'composed ops' ? withoutFusedKernels : <T>(f: () => T) => f())(() => {
       const x = tf.randomNormal([2, 3, 3, 8], 0, 2, 'float32', 1) as tf.Tensor4D;
       const gamma = tf.randomNormal([8], 1, 0.5, 'float32', 2);
       const beta = tf.randomNormal([8], 0, 0.5, 'float32', 3);
@@ -64,7 +80,7 @@ describe('GroupNorm', () => {
         const err = tf.max(tf.abs(tf.sub(ours[i], plain[i]))).dataSync()[0];
         expect(err).toBeLessThan(1e-4);
       }
-    });
+    }));
   }
 
   it('rejects a group count that does not divide the channels, naming the value', () => {
@@ -73,9 +89,20 @@ describe('GroupNorm', () => {
 
   describe('with a backend that registers the fused kernels', () => {
     const calls = { forward: 0, backward: 0 };
+    // @neural-ode/backend registers its own fused kernels on cpu: set them aside for the stand-ins, then restore.
+    const saved: tf.KernelConfig[] = [];
+    beforeEach(() => {
+      for (const name of [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL]) {
+        const config = tf.getKernel(name, 'cpu');
+        if (config) {
+          saved.push(config);
+          tf.unregisterKernel(name, 'cpu');
+        }
+      }
+    });
     afterEach(() => {
-      tf.unregisterKernel(GROUP_NORM_KERNEL, 'cpu');
-      tf.unregisterKernel(GROUP_NORM_GRAD_KERNEL, 'cpu');
+      for (const name of [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL]) if (tf.getKernel(name, 'cpu')) tf.unregisterKernel(name, 'cpu');
+      for (const config of saved.splice(0)) tf.registerKernel(config);
     });
 
     it('runs them through tf.customGrad and gets the same values and gradients', () => {
