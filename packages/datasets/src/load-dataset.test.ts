@@ -73,7 +73,7 @@ describe('loadDataset from local files', () => {
     const sources = { 'test.csv': digests(new TextEncoder().encode(agNewsCsv)) };
     const s = await loadDataset('ag-news', { split: 'test', dataDir: dir, sources, download: false, cacheDir: tempDir() });
     expect(s.kind).toBe('text');
-    expect(s.x).toBeInstanceOf(Int32Array);
+    expect(s.x).toBeInstanceOf(Uint8Array);
     expect(s.shape).toEqual([6, 1014]);
     expect(s.classes).toEqual(['World', 'Sports', 'Business', 'Sci/Tech']);
     // row 2 is 'unquoted description': u=21 n=14

@@ -87,8 +87,8 @@ export interface ImageSplit extends SplitBase {
 /** A split of a text dataset, in memory as character ids. */
 export interface TextSplit extends SplitBase {
   kind: 'text';
-  /** Character ids (see `quantizeText`), int32, `[count, length]` row-major. */
-  x: Int32Array;
+  /** Character ids 0–68 (see `quantizeText`), one byte each, `[count, length]` row-major; batches are int32. */
+  x: Uint8Array;
   /** `[count, length]`. */
   shape: [number, number];
   /** The fields that form each text. */
@@ -154,7 +154,7 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
       augmentation: def.augmentation!,
     };
   }
-  return { ...base, kind: 'text', x: raw.x as Int32Array, shape: [raw.count, opts.sequenceLength], textFields: opts.textFields };
+  return { ...base, kind: 'text', x: raw.x as Uint8Array, shape: [raw.count, opts.sequenceLength], textFields: opts.textFields };
 }
 
 /** Files that could not be verified by checksum must at least hold exactly the published number of examples. */

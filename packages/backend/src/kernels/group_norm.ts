@@ -1,5 +1,5 @@
 import { util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { hostArrays, type HostArrays } from './host_arrays';
 
 /**
@@ -181,7 +181,7 @@ export function groupNormConfigs(backendName: 'wasm' | 'cpu'): KernelConfig[] {
   const forwardFunc: KernelFunc = (args) => {
     const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
     const L = layout(GROUP_NORM_KERNEL, x, gamma, beta, args.attrs as NamedAttrMap);
-    return forward(hostArrays(args.backend, backendName), x, gamma, beta, L);
+    return forward(hostArrays(args.backend as KernelBackend, backendName), x, gamma, beta, L);
   };
   const backwardFunc: KernelFunc = (args) => {
     const inp = args.inputs as Record<'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'rstd', TensorInfo>;
@@ -193,7 +193,7 @@ export function groupNormConfigs(backendName: 'wasm' | 'cpu'): KernelConfig[] {
         throw new Error(`${k}: ${name} [${inp[name].shape}] must be [${L.n}, ${L.groups}] as returned by ${GROUP_NORM_KERNEL}`);
       }
     }
-    return backward(hostArrays(args.backend, backendName), inp, L);
+    return backward(hostArrays(args.backend as KernelBackend, backendName), inp, L);
   };
   return [
     { kernelName: GROUP_NORM_KERNEL, backendName, kernelFunc: forwardFunc },

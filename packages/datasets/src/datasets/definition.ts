@@ -27,7 +27,7 @@ export interface ReadContext {
 
 /** What a reader returns: examples (uint8 NHWC images or int32 character ids) and labels. */
 export interface RawSplit {
-  x: Uint8Array | Int32Array;
+  x: Uint8Array;
   y: Int32Array;
   count: number;
 }

@@ -53,8 +53,9 @@ describe('AG-News CSV', () => {
     await expect(readAgNewsCsv(p, ['description'])).rejects.toThrow(new RegExp(`${p} line \\d+: not valid CSV`));
   });
 
-  it('quantises texts into one [count, 1014] Int32Array', () => {
+  it('quantises texts into one [count, 1014] Uint8Array', () => {
     const x = quantizeTexts(['ab', 'c']);
+    expect(x).toBeInstanceOf(Uint8Array);
     expect(x.length).toBe(2 * 1014);
     expect([x[0], x[1], x[2], x[1014], x[1015]]).toEqual([1, 2, 0, 3, 0]);
   });

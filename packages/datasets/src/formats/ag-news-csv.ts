@@ -55,9 +55,12 @@ export async function readAgNewsCsv(path: string, fields: readonly AgNewsField[]
   return { y: Int32Array.from(labels), texts };
 }
 
-/** Quantises texts into one `[count, length]` Int32Array of character ids. */
-export function quantizeTexts(texts: readonly string[], length: number = CHAR_SEQUENCE_LENGTH): Int32Array {
-  const x = new Int32Array(texts.length * length);
+/**
+ * Quantises texts into one `[count, length]` array of character ids, one byte each (AG-News train at 1014
+ * characters: 122 MB, where int32 took 487 MB).
+ */
+export function quantizeTexts(texts: readonly string[], length: number = CHAR_SEQUENCE_LENGTH): Uint8Array {
+  const x = new Uint8Array(texts.length * length);
   for (let i = 0; i < texts.length; i++) quantizeText(texts[i], length, x, i * length);
   return x;
 }

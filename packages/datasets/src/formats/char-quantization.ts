@@ -19,14 +19,15 @@ const lookup = new Map<number, number>();
 /**
  * Quantises a text the way the reference does: lowercase, then each character (Unicode code point) to its
  * 1-based index in {@link CHAR_ALPHABET}, anything else to {@link UNKNOWN_CHAR_ID}; truncated to `length`,
- * padded with {@link PADDING_CHAR_ID}. Writes into `out` at `offset` when given.
+ * padded with {@link PADDING_CHAR_ID}. Ids are 0–68, so they fit in bytes: a new array is a `Uint8Array`. Writes
+ * into `out` (any integer array, e.g. an `Int32Array` to feed a tensor directly) at `offset` when given.
  */
-export function quantizeText(
+export function quantizeText<T extends Uint8Array | Int32Array = Uint8Array>(
   text: string,
   length: number = CHAR_SEQUENCE_LENGTH,
-  out: Int32Array = new Int32Array(length),
+  out: T = new Uint8Array(length) as T,
   offset = 0,
-): Int32Array {
+): T {
   let i = 0;
   for (const ch of text.toLowerCase()) {
     if (i >= length) break;

@@ -142,7 +142,7 @@ describe('batches', () => {
   });
 
   it('batches text as int32 [n, length]', () => {
-    const x = Int32Array.from({ length: 3 * 4 }, (_, i) => i);
+    const x = Uint8Array.from({ length: 3 * 4 }, (_, i) => i);
     const s: TextSplit = {
       kind: 'text', name: 'ag-news', split: 'test', classes: ['a', 'b'], count: 3, y: Int32Array.from([1, 0, 1]),
       files: [], x, shape: [3, 4], textFields: ['description'],
