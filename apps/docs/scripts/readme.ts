@@ -40,10 +40,13 @@ export function readmeSections(dir: string, heading: RegExp): string | undefined
   return `${text}\n\n*Quoted from \`${relative(repoRoot, file)}\` as committed when this site was built.*\n`;
 }
 
-/** {@link readmeSections} for a package, or a note that says where the figures will come from. */
-export function benchSection(dir: string, command: string): string {
+/**
+ * {@link readmeSections} for a package, or a note that says where the figures will come from. `heading` narrows
+ * which sections count (e.g. to leave out one the site already quotes elsewhere).
+ */
+export function benchSection(dir: string, command: string, heading = /bench|figures|measured|performance|speed|throughput/i): string {
   return (
-    readmeSections(dir, /bench|figures|measured|performance|speed|throughput/i) ??
+    readmeSections(dir, heading) ??
     `::: info No figures yet\n\`${relative(repoRoot, join(dir, 'README.md'))}\` had no benchmark section when this site was built. \`${command}\` measures them on your machine.\n:::\n`
   );
 }
