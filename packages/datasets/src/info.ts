@@ -8,6 +8,7 @@ import { assertDatasetName, splitNames, type DatasetName, type SplitName } from 
 import { parseOptions } from './parse-options';
 import { resolveFileSource, type FileSource } from './sources/file-source';
 import { locateFiles, type LocatedFile } from './sources/locate';
+import { findUnpacked, unpackedFiles } from './sources/unpacked';
 
 /** Options of {@link info}. */
 export const infoOptionsSchema = z
@@ -36,6 +37,8 @@ export interface SplitInfo {
   /** Whether `count`/`perClass` come from reading the files or from the published count. */
   countedFrom: 'files' | 'published';
   files: FileInfo[];
+  /** The unpacked folder that is read instead of the archive (CIFAR-10's `cifar-10-batches-bin/` in `dataDir`). */
+  unpacked?: string;
 }
 
 /** What {@link info} reports about a dataset. */
@@ -76,27 +79,36 @@ export async function info(name: DatasetName, options: InfoOptions = {}): Promis
   const splits = {} as Record<SplitName, SplitInfo>;
   for (const split of splitNames) {
     const sources = def.files[split].map((s) => resolveFileSource(s, opts.mirror, opts.sources));
+    const unpackedDir = await findUnpacked(def, split, opts.dataDir);
     let located: LocatedFile[] | null = null;
-    try {
-      located = await locateFiles(sources, {
-        where: `info('${name}')`,
-        dataset: name,
-        dataDir: opts.dataDir,
-        systemDirs: def.systemDirs,
-        cacheDir,
-        acceptUncompressed: def.acceptUncompressed,
-        download: false,
-        settings: { dataset: name, retries: 0, retryDelayMs: 0, timeoutMs: 1 },
-      });
-    } catch {
-      located = null;
+    if (!unpackedDir) {
+      try {
+        located = await locateFiles(sources, {
+          where: `info('${name}')`,
+          dataset: name,
+          dataDir: opts.dataDir,
+          systemDirs: def.systemDirs,
+          cacheDir,
+          acceptUncompressed: def.acceptUncompressed,
+          download: false,
+          settings: { dataset: name, retries: 0, retryDelayMs: 0, timeoutMs: 1 },
+        });
+      } catch {
+        located = null;
+      }
     }
     let perClass: number[] | null = null;
     let count = def.counts[split];
-    if (located && opts.countClasses) {
-      const ctx = { split, paths: new Map(located.map((f) => [f.file, f.path])), textFields: DEFAULT_TEXT_FIELDS, sequenceLength: CHAR_SEQUENCE_LENGTH };
-      const y = def.readLabels ? await def.readLabels(ctx) : (await def.read(ctx)).y;
-      checkStructureCounts(def, split, located, y.length);
+    if ((located || unpackedDir) && opts.countClasses) {
+      let y: Int32Array;
+      if (unpackedDir) {
+        y = (await def.unpacked!.read(unpackedDir, split)).y;
+        checkStructureCounts(def, split, unpackedFiles(def, split, unpackedDir), y.length);
+      } else {
+        const ctx = { split, paths: new Map(located!.map((f) => [f.file, f.path])), textFields: DEFAULT_TEXT_FIELDS, sequenceLength: CHAR_SEQUENCE_LENGTH };
+        y = def.readLabels ? await def.readLabels(ctx) : (await def.read(ctx)).y;
+        checkStructureCounts(def, split, located!, y.length);
+      }
       perClass = new Array(def.classes.length).fill(0);
       for (const label of y) perClass[label]++;
       count = y.length;
@@ -106,6 +118,7 @@ export async function info(name: DatasetName, options: InfoOptions = {}): Promis
       perClass,
       countedFrom: perClass ? 'files' : 'published',
       files: sources.map((s, i) => ({ ...s, local: located?.[i] ?? null })),
+      ...(unpackedDir ? { unpacked: unpackedDir } : {}),
     };
   }
   return {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistPackageDigitFile } from './datasets/mnist-sample';
 import { info } from './info';
 import { loadDataset } from './load-dataset';
-import { agNewsCsv, cifarFixture, digests, mnistFixture, tempDir } from './testing/fixture-files';
+import { agNewsCsv, cifarFixture, cifarRecords, digests, mnistFixture, tempDir } from './testing/fixture-files';
 
 const trainFiles = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'];
 
@@ -65,6 +65,50 @@ describe('loadDataset from local files', () => {
     if (test.kind !== 'image') throw new Error('expected images');
     expect(test.normalization.mean).toEqual([0.4914, 0.4822, 0.4465]);
     expect(test.augmentation).toEqual({ cropPadding: 4, horizontalFlip: true });
+  });
+
+  describe('CIFAR-10 from an unpacked cifar-10-batches-bin/ folder in dataDir', () => {
+    const unpackedTest = () => {
+      const dir = tempDir();
+      mkdirSync(join(dir, 'cifar-10-batches-bin'));
+      writeFileSync(join(dir, 'cifar-10-batches-bin', 'test_batch.bin'), cifarRecords(10000));
+      return dir;
+    };
+
+    it('reads the split from it, without the archive or a download, verified by structure', async () => {
+      const dir = unpackedTest();
+      const test = await loadDataset('cifar10', { split: 'test', dataDir: dir, download: false, cacheDir: tempDir() });
+      expect(test.shape).toEqual([10000, 32, 32, 3]);
+      expect(test.files).toEqual([
+        expect.objectContaining({ file: 'test_batch.bin', path: join(dir, 'cifar-10-batches-bin', 'test_batch.bin'), origin: 'dataDir', verified: 'structure' }),
+      ]);
+      // Record 1 of cifarRecords: R, G, B planes hold (1 + 3p + 50c) % 256 → NHWC pixel 0 = [1, 51, 101].
+      expect(Array.from(test.x.subarray(3072, 3075))).toEqual([1, 51, 101]);
+      expect(Array.from(test.y.subarray(0, 3))).toEqual([0, 1, 2]);
+      const described = await info('cifar10', { dataDir: dir, cacheDir: tempDir() });
+      expect(described.splits.test.unpacked).toBe(join(dir, 'cifar-10-batches-bin'));
+      expect(described.splits.test.perClass).toEqual(new Array(10).fill(1000));
+      expect(described.splits.train.unpacked).toBeUndefined(); // no data_batch_*.bin there
+    });
+
+    it('the archive wins when it sits beside the folder (it can be checked against the published checksums)', async () => {
+      const dir = unpackedTest();
+      const tar = await cifarFixture(2, 3);
+      writeFileSync(join(dir, 'cifar-10-binary.tar.gz'), tar);
+      const sources = { 'cifar-10-binary.tar.gz': digests(tar) };
+      const test = await loadDataset('cifar10', { split: 'test', dataDir: dir, sources, download: false, cacheDir: tempDir() });
+      expect(test.count).toBe(3);
+      expect(test.files[0]).toMatchObject({ file: 'cifar-10-binary.tar.gz', verified: 'checksum' });
+    });
+
+    it('rejects files that do not hold the published number of records, naming the file and why', async () => {
+      const dir = tempDir();
+      mkdirSync(join(dir, 'cifar10', 'cifar-10-batches-bin'), { recursive: true });
+      for (let b = 1; b <= 5; b++) writeFileSync(join(dir, 'cifar10', 'cifar-10-batches-bin', `data_batch_${b}.bin`), cifarRecords(2));
+      await expect(loadDataset('cifar10', { split: 'train', dataDir: dir, download: false, cacheDir: tempDir() })).rejects.toThrow(
+        /data_batch_1\.bin: not the cifar10 train file: it is in an unpacked copy of cifar-10-binary\.tar\.gz \(the published checksums are of the archive\), and it holds 10 examples where the published file has 50000/,
+      );
+    });
   });
 
   it('loads AG-News as [count, 1014] character ids from the description by default', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { datasetRegistry } from './datasets/registry';
-import type { Augmentation, DatasetDefinition, Normalization } from './datasets/definition';
+import type { Augmentation, DatasetDefinition, Normalization, RawSplit } from './datasets/definition';
 import { agNewsFields, DEFAULT_TEXT_FIELDS, type AgNewsField } from './formats/ag-news-csv';
 import { CHAR_SEQUENCE_LENGTH } from './formats/char-quantization';
 import { assertDatasetName, type DatasetName, type SplitName } from './names';
@@ -10,6 +10,7 @@ import { defaultCacheRoot } from './sources/cache-dir';
 import type { DownloadProgress } from './sources/download';
 import { fileSourceOverrideSchema, resolveFileSource } from './sources/file-source';
 import { locateFiles, type LocatedFile } from './sources/locate';
+import { findUnpacked, unpackedFiles } from './sources/unpacked';
 
 const isFunction = (v: unknown) => typeof v === 'function';
 
@@ -118,29 +119,37 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
   const opts = parseOptions(`loadDataset('${name}')`, loadDatasetOptionsSchema, options);
   const def: DatasetDefinition = datasetRegistry[name];
   const where = `loadDataset('${name}', { split: '${opts.split}' })`;
-  const sources = def.files[opts.split].map((s) => resolveFileSource(s, opts.mirror, opts.sources));
-  const files = await locateFiles(sources, {
-    where,
-    dataset: name,
-    dataDir: opts.dataDir,
-    systemDirs: def.systemDirs,
-    cacheDir: datasetCacheDir(name, opts.cacheDir),
-    acceptUncompressed: def.acceptUncompressed,
-    download: opts.download,
-    settings: {
+  const unpacked = await findUnpacked(def, opts.split, opts.dataDir);
+  let files: LocatedFile[];
+  let raw: RawSplit;
+  if (unpacked) {
+    files = unpackedFiles(def, opts.split, unpacked);
+    raw = await def.unpacked!.read(unpacked, opts.split);
+  } else {
+    const sources = def.files[opts.split].map((s) => resolveFileSource(s, opts.mirror, opts.sources));
+    files = await locateFiles(sources, {
+      where,
       dataset: name,
-      retries: opts.retries,
-      retryDelayMs: opts.retryDelayMs,
-      timeoutMs: opts.timeoutMs,
-      onProgress: opts.onProgress,
-    },
-  });
-  const raw = await def.read({
-    split: opts.split,
-    paths: new Map(files.map((f) => [f.file, f.path])),
-    textFields: opts.textFields,
-    sequenceLength: opts.sequenceLength,
-  });
+      dataDir: opts.dataDir,
+      systemDirs: def.systemDirs,
+      cacheDir: datasetCacheDir(name, opts.cacheDir),
+      acceptUncompressed: def.acceptUncompressed,
+      download: opts.download,
+      settings: {
+        dataset: name,
+        retries: opts.retries,
+        retryDelayMs: opts.retryDelayMs,
+        timeoutMs: opts.timeoutMs,
+        onProgress: opts.onProgress,
+      },
+    });
+    raw = await def.read({
+      split: opts.split,
+      paths: new Map(files.map((f) => [f.file, f.path])),
+      textFields: opts.textFields,
+      sequenceLength: opts.sequenceLength,
+    });
+  }
   checkStructureCounts(def, opts.split, files, raw.count);
   const base = { name, split: opts.split, classes: def.classes, count: raw.count, y: raw.y, files };
   if (def.kind === 'image') {

@@ -104,7 +104,10 @@ export const datasetsDownloadCommand: CommandSpec = {
       }
       progress.finish();
       const facts = await info(name, { ...source, countClasses: false });
-      const files = splitNames.flatMap((s) => facts.splits[s].files.map((f) => ({ file: f.file, path: f.local?.path ?? null })));
+      const files = splitNames.flatMap((s) => {
+        const unpacked = facts.splits[s].unpacked;
+        return facts.splits[s].files.map((f) => ({ file: f.file, path: unpacked ?? f.local?.path ?? null }));
+      });
       out.datasets.push({ name, counts, files });
     }
     emitResult(
@@ -149,7 +152,8 @@ function describeInfo(d: DatasetInfo): string[] {
     const s = d.splits[split];
     const per = s.perClass ? `, per class ${s.perClass.join('/')}` : '';
     lines.push(`  ${split}: ${s.count} examples (${s.countedFrom})${per}`);
-    for (const f of s.files) lines.push(`    ${f.file}: ${f.local ? f.local.path : `not here (would download ${f.urls[0] ?? ''})`}`);
+    if (s.unpacked) lines.push(`    read from the unpacked folder ${s.unpacked} (instead of ${s.files.map((f) => f.file).join(', ')})`);
+    else for (const f of s.files) lines.push(`    ${f.file}: ${f.local ? f.local.path : `not here (would download ${f.urls[0] ?? ''})`}`);
   }
   lines.push(`  cache: ${d.cacheDir}`);
   return lines;

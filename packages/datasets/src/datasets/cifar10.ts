@@ -1,4 +1,4 @@
-import { readCifar10Tar } from '../formats/cifar10-tar';
+import { CIFAR10_MEMBERS, readCifar10Folder, readCifar10Tar } from '../formats/cifar10-tar';
 import type { FileSource } from '../sources/file-source';
 import type { DatasetDefinition } from './definition';
 
@@ -13,7 +13,8 @@ const tarball: FileSource = {
 
 /**
  * CIFAR-10 (Krizhevsky 2009): 50,000 train / 10,000 test 32×32 colour images, read straight out of
- * `cifar-10-binary.tar.gz` (`data_batch_1..5.bin`, `test_batch.bin`).
+ * `cifar-10-binary.tar.gz` (`data_batch_1..5.bin`, `test_batch.bin`), or from those files in an unpacked
+ * `cifar-10-batches-bin/` folder in `dataDir`.
  */
 export const cifar10: DatasetDefinition = {
   name: 'cifar10',
@@ -28,4 +29,5 @@ export const cifar10: DatasetDefinition = {
   normalization: { mean: [0.4914, 0.4822, 0.4465], std: [0.2023, 0.1994, 0.201] },
   augmentation: { cropPadding: 4, horizontalFlip: true },
   read: (ctx) => readCifar10Tar(ctx.paths.get(tarball.file)!, ctx.split),
+  unpacked: { folder: 'cifar-10-batches-bin', members: CIFAR10_MEMBERS, read: readCifar10Folder },
 };

@@ -25,7 +25,7 @@ export interface ReadContext {
   sequenceLength: number;
 }
 
-/** What a reader returns: examples (uint8 NHWC images or int32 character ids) and labels. */
+/** What a reader returns: examples (uint8 NHWC images or character ids, one byte each) and labels. */
 export interface RawSplit {
   x: Uint8Array;
   y: Int32Array;
@@ -57,6 +57,16 @@ export interface DatasetDefinition {
   augmentation?: Augmentation;
   /** Parses the split from its files. */
   read(ctx: ReadContext): Promise<RawSplit>;
+  /**
+   * An unpacked copy of the published archive that may stand in for it in `dataDir` (or `dataDir/<dataset>`):
+   * the folder's name, the files each split reads from it, and how to read them. Used when the archive itself
+   * is not in that folder; verified by structure (the published checksums are of the archive).
+   */
+  unpacked?: {
+    folder: string;
+    members: Readonly<Record<SplitName, readonly string[]>>;
+    read(dir: string, split: SplitName): Promise<RawSplit>;
+  };
   /** Reads only the labels, when that is cheaper than {@link read} (used by `info()`). */
   readLabels?(ctx: ReadContext): Promise<Int32Array>;
 }

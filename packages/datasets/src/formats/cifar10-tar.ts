@@ -1,4 +1,6 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
@@ -83,7 +85,11 @@ export async function readCifar10Tar(
   if (missing.length) {
     throw new Error(`${path}: the archive has no member(s) ${missing.join(', ')} (expected under cifar-10-batches-bin/)`);
   }
-  const parts = wanted.map((m) => found.get(m)!);
+  return concatenate(wanted.map((m) => found.get(m)!));
+}
+
+/** The decoded files of a split, one after the other. */
+function concatenate(parts: readonly { x: Uint8Array; y: Int32Array; count: number }[]): { x: Uint8Array; y: Int32Array; count: number } {
   const count = parts.reduce((a, p) => a + p.count, 0);
   const x = new Uint8Array(count * PIXELS * 3);
   const y = new Int32Array(count);
@@ -94,4 +100,14 @@ export async function readCifar10Tar(
     n += p.count;
   }
   return { x, y, count };
+}
+
+/** Reads a split from an unpacked `cifar-10-batches-bin/` folder (the archive's members as files). */
+export async function readCifar10Folder(dir: string, split: 'train' | 'test'): Promise<{ x: Uint8Array; y: Int32Array; count: number }> {
+  const parts = [];
+  for (const member of CIFAR10_MEMBERS[split]) {
+    const path = join(dir, member);
+    parts.push(decodeCifar10Records(await readFile(path), path));
+  }
+  return concatenate(parts);
 }

@@ -36,7 +36,8 @@ export interface LocateContext {
   settings: DownloadSettings;
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** Whether `path` is a regular file (false when it does not exist). */
+export async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
   } catch {
