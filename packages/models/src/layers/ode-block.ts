@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { odeint, odeintAdjoint } from '@neural-ode/odeint';
 import type { SolverOptions } from '../solver';
 import { withPrefix, type NamedWeight } from '../weights';
-import type { OdeFunc } from './ode-func';
+import type { OdeDynamics, OdeFunc } from './ode-func';
 
 /** `tf.customGrad`'s parameter type, whose declared signature cannot name the tensors one by one. */
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
@@ -66,7 +66,7 @@ export class OdeBlock {
     const result = tf.tidy(() => {
       // Backprop through the solver: the dynamics are bound once per solve (weights split, time maps computed)
       // and every stage records only its own work. The adjoint re-evaluates f against the variables themselves.
-      const dynamics = adjoint ? this.func.apply.bind(this.func) : this.func.bind(x.shape);
+      const dynamics: OdeDynamics = adjoint ? (t, y, mode) => this.func.apply(t, y, mode) : this.func.bind(x.shape);
       const f = (t: tf.Scalar, y: tf.Tensor): tf.Tensor => {
         this.forwardCalls++;
         return tf.tidy(() => countVjp(dynamics(t, y, { training })));

@@ -6,6 +6,9 @@ import { ConcatConv1d } from './concat-conv1d';
 import { ConcatConv2d, type BoundConcatConv } from './concat-conv2d';
 import { GroupNorm } from './group-norm';
 
+/** `f(t, x)` of an {@link OdeFunc}, as {@link OdeFunc.apply} or bound once by {@link OdeFunc.bind}. */
+export type OdeDynamics = (t: tf.Scalar | number, x: tf.Tensor, mode: { training: boolean }) => tf.Tensor;
+
 /** Options of {@link OdeFunc}. */
 export interface OdeFuncOptions {
   /** Features of the state (64 in the reference models); the convs see one more, the time channel. */
@@ -63,7 +66,7 @@ export class OdeFunc {
    * evaluates at every stage of a solve it backpropagates through. The tensors the bound convs keep belong to the
    * caller's scope.
    */
-  bind(shape: readonly number[]): (t: tf.Scalar | number, x: tf.Tensor, mode: { training: boolean }) => tf.Tensor {
+  bind(shape: readonly number[]): OdeDynamics {
     const bindConv = (conv: ConcatConv2d | ConcatConv1d) =>
       (conv instanceof ConcatConv2d ? conv.bind(shape[1], shape[2]) : conv.bind(shape[1])) as BoundConcatConv<tf.Tensor>;
     const conv1 = bindConv(this.conv1);
