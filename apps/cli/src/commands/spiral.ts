@@ -1,5 +1,5 @@
 import { resolve as resolvePath } from 'node:path';
-import { runSpiral, spiralConfigSchema, type SpiralPaths } from '@neural-ode/trainer';
+import { runSpiral, spiralConfigSchema, type SpiralResult } from '@neural-ode/trainer';
 import { JSON_FLAG, type CommandSpec } from '../command';
 import { EXIT } from '../errors';
 import { flagsFromSchema, parseSchemaFlags } from '../flags';
@@ -33,19 +33,8 @@ function spiralFlags() {
   return [...flagsFromSchema(spiralConfigSchema, [], DESCRIPTIONS), JSON_FLAG];
 }
 
-/** The JSON object `spiral --json` prints. */
-export interface SpiralJsonResult {
-  command: 'spiral';
-  /** RMSE of the learned trajectory from z0 against the noise-free one. */
-  rmse: number;
-  initialLoss: number;
-  finalLoss: number;
-  iterations: number;
-  seconds: number;
-  interrupted: boolean;
-  weights: { w1: number[]; w2: number[]; b2: number[] };
-  paths: SpiralPaths;
-}
+/** The JSON object `spiral --json` prints: the trainer's result without the resolved options. */
+export type SpiralJsonResult = { command: 'spiral' } & Omit<SpiralResult, 'config'>;
 
 /** `neural-ode spiral`: the spiral experiment (the README's main job). */
 export const spiralCommand: CommandSpec = {
@@ -66,17 +55,8 @@ export const spiralCommand: CommandSpec = {
     } finally {
       progress.finish();
     }
-    const json: SpiralJsonResult = {
-      command: 'spiral',
-      rmse: result.rmse,
-      initialLoss: result.initialLoss,
-      finalLoss: result.finalLoss,
-      iterations: result.iterations,
-      seconds: result.seconds,
-      interrupted: result.interrupted,
-      weights: result.weights,
-      paths: result.paths,
-    };
+    const { config: _config, ...fields } = result;
+    const json: SpiralJsonResult = { command: 'spiral', ...fields };
     emitResult(io, ctx.values.json === true, json, [
       `spiral RMSE ${result.rmse.toPrecision(3)} (target <= ${SPIRAL_TARGET_RMSE}) after ${result.iterations} iterations in ${result.seconds.toFixed(1)} s` +
         (result.interrupted ? ' (interrupted)' : ''),
