@@ -1,7 +1,7 @@
 import { odeintAdjointOptionsSchema } from '@neural-ode/odeint';
 import { z } from 'zod';
 
-const { params: _params, rtol, atol, ...odeintShape } = odeintAdjointOptionsSchema.shape;
+const { params: _params, solver: _solver, backward: _backward, rtol, atol, ...odeintShape } = odeintAdjointOptionsSchema.shape;
 
 /**
  * How an ODE block integrates its dynamics from t = 0 to 1: every option of `@neural-ode/odeint`'s

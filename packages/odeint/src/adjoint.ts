@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { integrate, type SolveStats } from './integrate';
 import { METHODS, TABLEAUS, type MethodName } from './methods';
 import { odeintOptionsSchema, parseOptions, type ResolvedOdeintOptions } from './options';
+import { isAdaptive, isSolver, resolvedSettings, solver, type Solver, type SolverInput } from './solver';
 import { OdeintError, show } from './errors';
 import { checkTimes } from './times';
 import { tensorAlgebra, type TensorState } from './tensor-algebra';
@@ -11,13 +12,9 @@ import { solveTensor, type TensorSolution } from './odeint-tensor';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
 
-/**
- * Options of {@link odeintAdjoint}: those of `odeint` plus the parameters `f` reads and the settings of the
- * backward (adjoint) solve, which default to the forward ones.
- */
-export const odeintAdjointOptionsSchema = z
+/** The options of {@link odeintAdjoint} that are not the forward solver's settings. */
+const adjointOnlySchema = z
   .object({
-    ...odeintOptionsSchema.shape,
     /** The variables `f` reads; gradients reach them (and only them) through the adjoint. */
     params: z
       .array(z.custom<tf.Variable>((v) => v instanceof tf.Tensor, { message: 'every param must be a tf.Variable' }))
@@ -35,8 +32,30 @@ export const odeintAdjointOptionsSchema = z
      * the three, torchdiffeq's default) or `seminorm` (ignores the parameter gradients: fewer steps, Kidger et al. 2021).
      */
     adjointNorm: z.enum(['mixed', 'seminorm']).default('mixed'),
+    /**
+     * The forward solve's {@link Solver} (from `solver(...)`), instead of its settings written inline in these
+     * options: it is used as it is.
+     */
+    solver: z.custom<Solver>(isSolver, { message: "must be a Solver made by solver({...}); or write the solver's settings inline" }).optional(),
+    /**
+     * The backward solve's solver (a {@link Solver} or its settings), instead of the `adjoint*` keys; by default the
+     * forward solver with the adjoint tolerances.
+     */
+    backward: z
+      .custom<Solver | SolverInput>((v) => isSolver(v) || (typeof v === 'object' && v !== null && !Array.isArray(v)), {
+        message: "must be a Solver or an object of solver settings such as { method: 'dopri5', rtol: 1e-6 }",
+      })
+      .optional(),
   })
   .strict();
+
+const ADJOINT_KEYS = Object.keys(adjointOnlySchema.shape);
+
+/**
+ * Options of {@link odeintAdjoint}: those of `odeint` plus the parameters `f` reads and the settings of the
+ * backward (adjoint) solve, which default to the forward ones.
+ */
+export const odeintAdjointOptionsSchema = z.object({ ...odeintOptionsSchema.shape, ...adjointOnlySchema.shape }).strict();
 
 /** Options of {@link odeintAdjoint} as written by a caller. */
 export type OdeintAdjointOptions = z.input<typeof odeintAdjointOptionsSchema>;
@@ -54,6 +73,8 @@ const ADJOINT_FIXES: Record<string, string> = {
   adjointAtol: 'use a positive number such as 1e-8',
   adjointStepSize: 'use a positive step such as 0.01',
   adjointNorm: "use 'mixed' or 'seminorm'",
+  solver: 'pass solver({...}), or leave it out and write the settings inline',
+  backward: "pass solver({...}) or settings such as { method: 'dopri5', rtol: 1e-6 }",
 };
 
 /**
@@ -89,8 +110,9 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
   if (!(y0 instanceof tf.Tensor)) {
     throw new OdeintError('y0', `${fn}: y0 = ${show(y0)} is not a tf.Tensor. Fix: pass a tensor (use odeint for float64 arrays).`);
   }
-  const all = parseOptions(fn, odeintAdjointOptionsSchema, options, ADJOINT_FIXES);
-  const { params, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm, ...forward } = all;
+  const { forward, backward: backwardSolver, params, norm: adjointNorm } = adjointSettings(fn, options);
+  const forwardOpts = resolvedSettings(forward);
+  const backwardOpts = resolvedSettings(backwardSolver);
   params.forEach((p, i) => {
     if (p.dtype !== 'float32') {
       throw new OdeintError('options.params', `${fn}: options.params[${i}] has dtype ${p.dtype}. Fix: pass float32 variables only.`);
@@ -98,20 +120,12 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
   });
   const { shape, n } = checkTensorState(fn, y0);
   const times = checkTimes(fn, readTimes(fn, ts)).ts;
-  const smallest = (tol: number | readonly number[]) => (typeof tol === 'number' ? tol : Math.min(...tol));
-  const backwardOpts: ResolvedOdeintOptions = {
-    ...forward,
-    method: adjointMethod ?? forward.method,
-    stepSize: adjointStepSize ?? forward.stepSize,
-    rtol: adjointRtol ?? smallest(forward.rtol),
-    atol: adjointAtol ?? smallest(forward.atol),
-  };
 
   const solution: AdjointSolution = { ys: undefined as unknown as tf.Tensor, stats: undefined as unknown as SolveStats, adjointStats: null };
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
     const x0 = args[0] as tf.Tensor;
-    const fwd = solveTensor(fn, f, x0, times, forward);
+    const fwd = solveTensor(fn, f, x0, times, forwardOpts);
     solution.stats = fwd.stats;
     save([fwd.ys]);
     return {
@@ -122,6 +136,62 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
   });
   solution.ys = op(y0, ...params) as tf.Tensor;
   return solution;
+}
+
+/**
+ * Splits `odeintAdjoint`'s options into the forward {@link Solver}, the backward one, the parameters and the norm.
+ * The backward solver is `options.backward`, else the forward one with the `adjoint*` keys applied; a key that does
+ * not apply to the backward method (a step size for an adaptive one, tolerances for a fixed one) is an error.
+ */
+function adjointSettings(fn: string, options: OdeintAdjointOptions | undefined) {
+  const given: Record<string, unknown> = options ?? {};
+  const own: Record<string, unknown> = {};
+  const inline: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(given)) (ADJOINT_KEYS.includes(k) ? own : inline)[k] = v;
+  const a = parseOptions(fn, adjointOnlySchema, own, ADJOINT_FIXES);
+  if (a.solver && Object.keys(inline).length > 0) {
+    const key = Object.keys(inline)[0];
+    throw new OdeintError(`options.${key}`, `${fn}: options.${key} is given beside options.solver. Fix: put it in solver({...}), or leave options.solver out.`);
+  }
+  const forward = a.solver ?? solver(inline as SolverInput, fn);
+  const flat = (['adjointMethod', 'adjointRtol', 'adjointAtol', 'adjointStepSize'] as const).filter((k) => a[k] !== undefined);
+  if (a.backward !== undefined && flat.length > 0) {
+    throw new OdeintError(`options.${flat[0]}`, `${fn}: options.${flat[0]} is given beside options.backward. Fix: put it in options.backward.`);
+  }
+  if (a.backward !== undefined) return { forward, backward: solver(a.backward, `${fn} (options.backward)`), params: a.params, norm: a.adjointNorm };
+  const method: MethodName = a.adjointMethod ?? forward.method;
+  const { stepping: _stepping, method: _method, ...rest } = forward as Solver & Record<string, unknown>;
+  let input: Record<string, unknown>;
+  if (isAdaptive(method)) {
+    if (a.adjointStepSize !== undefined) {
+      throw new OdeintError('options.adjointStepSize', `${fn}: options.adjointStepSize does not apply to the adaptive backward method '${method}'. Fix: remove it, or set a fixed adjointMethod such as rk4.`);
+    }
+    const smallest = (tol: number | readonly number[]) => (typeof tol === 'number' ? tol : Math.min(...tol));
+    const base = forward.stepping === 'adaptive' ? rest : { maxSteps: forward.maxSteps, jumpTimes: forward.jumpTimes, stepTimes: forward.stepTimes };
+    const { firstStep: _first, ...inherited } = base as Record<string, unknown>;
+    input = {
+      ...inherited,
+      method,
+      ...(forward.stepping === 'adaptive' ? { rtol: smallest(forward.rtol), atol: smallest(forward.atol) } : {}),
+      ...(a.adjointRtol !== undefined ? { rtol: a.adjointRtol } : {}),
+      ...(a.adjointAtol !== undefined ? { atol: a.adjointAtol } : {}),
+    };
+  } else {
+    for (const k of ['adjointRtol', 'adjointAtol'] as const) {
+      if (a[k] !== undefined) {
+        throw new OdeintError(`options.${k}`, `${fn}: options.${k} does not apply to the fixed-step backward method '${method}'. Fix: remove it, or use adjointStepSize.`);
+      }
+    }
+    const stepSize = a.adjointStepSize ?? (forward.stepping === 'fixed' ? forward.stepSize : undefined);
+    if (stepSize === undefined && a.adjointMethod !== undefined && (forward.stepping === 'adaptive' || forward.grid !== undefined)) {
+      throw new OdeintError(
+        'options.adjointStepSize',
+        `${fn}: the backward method '${method}' is fixed-step but no step size is given (it would take one step per output interval). Fix: set adjointStepSize, e.g. 0.05.`,
+      );
+    }
+    input = { method, maxSteps: forward.maxSteps, jumpTimes: forward.jumpTimes, stepTimes: forward.stepTimes, ...(stepSize !== undefined ? { stepSize } : {}) };
+  }
+  return { forward, backward: solver(input as SolverInput, `${fn} (backward solve)`), params: a.params, norm: a.adjointNorm };
 }
 
 /** The backward pass: returns the gradients for `[y0, ...params]`. */

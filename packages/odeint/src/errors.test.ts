@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { odeint } from './float64';
-import { OdeintError } from './errors';
+import { OdeintError, SolveError } from './errors';
 import { METHODS } from './methods';
 
 const decay = (_t: number, y: Float64Array) => [-y[0]];
@@ -13,6 +13,17 @@ function thrown(fn: () => unknown): OdeintError {
     return e as OdeintError;
   }
   throw new Error('expected an OdeintError');
+}
+
+function failed(fn: () => unknown): SolveError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SolveError);
+    expect(e).not.toBeInstanceOf(OdeintError);
+    return e as SolveError;
+  }
+  throw new Error('expected a SolveError');
 }
 
 describe('errors name the argument, the value and the fix', () => {
@@ -60,21 +71,26 @@ describe('errors name the argument, the value and the fix', () => {
 
   it('a state that turns NaN says at which t (adaptive and fixed)', () => {
     const f = (t: number, y: Float64Array) => [t > 0.5 ? Math.sqrt(-1) : -y[0]];
-    const e = thrown(() => odeint(f, [1], [0, 1]));
+    const e = failed(() => odeint(f, [1], [0, 1]));
+    expect(e.reason).toBe('non-finite-state');
+    expect(e.t).toBeGreaterThan(0.4);
     expect(e.message).toMatch(/NaN or Inf at t = 0\.[45]/);
-    const e2 = thrown(() => odeint(f, [1], [0, 1], { method: 'rk4', stepSize: 0.1 }));
+    const e2 = failed(() => odeint(f, [1], [0, 1], { method: 'rk4', stepSize: 0.1 }));
+    expect(e2.reason).toBe('non-finite-state');
     expect(e2.message).toMatch(/NaN or Inf between t = 0\.5\d* and t = 0\.6/);
   });
 
   it('a step that underflows says t and h', () => {
     // y' = y² blows up at t = 1.
-    const e = thrown(() => odeint((_t, y) => [y[0] * y[0]], [1], [0, 2], { maxSteps: 1e6 }));
+    const e = failed(() => odeint((_t, y) => [y[0] * y[0]], [1], [0, 2], { maxSteps: 1e6 }));
+    expect(e.reason).toBe('step-underflow');
+    expect(e.t).toBeCloseTo(1, 2);
     expect(e.message).toMatch(/underflowed at t = (0\.99|1\.0)\d* \(h = [-\d.e]+\)/);
   });
 
   it('exceeding maxSteps says where and how to fix it', () => {
-    const e = thrown(() => odeint((_t, y) => [-1000 * y[0]], [1], [0, 10], { maxSteps: 50 }));
-    expect(e.argument).toBe('options.maxSteps');
+    const e = failed(() => odeint((_t, y) => [-1000 * y[0]], [1], [0, 10], { maxSteps: 50 }));
+    expect(e.reason).toBe('max-steps');
     expect(e.message).toMatch(/maxSteps = 50 steps at t = /);
     expect(e.message).toMatch(/Fix: raise maxSteps/);
     const e2 = thrown(() => odeint(decay, [1], [0, 10], { method: 'euler', stepSize: 0.001, maxSteps: 100 }));

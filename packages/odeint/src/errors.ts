@@ -29,3 +29,26 @@ export function show(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+/** Why a solve that started with valid arguments stopped. */
+export type SolveFailure = 'max-steps' | 'step-underflow' | 'non-finite-state' | 'f-threw';
+
+/**
+ * A solve failed part-way (the arguments were valid): too many steps, the step size underflowed, the state
+ * became NaN or Inf, or `f` threw (its exception is `cause`). `t` is where it happened, `h` the step being tried.
+ */
+export class SolveError extends Error {
+  /** What went wrong. */
+  readonly reason: SolveFailure;
+  /** The time at which the solve stopped. */
+  readonly t: number;
+  /** The (signed) step size being attempted then. */
+  readonly h: number;
+  constructor(reason: SolveFailure, t: number, h: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SolveError';
+    this.reason = reason;
+    this.t = t;
+    this.h = h;
+  }
+}

@@ -12,4 +12,7 @@ export type { MethodName, MethodInfo } from './methods';
 export type { Tableau, Interpolation } from './tableau';
 export { defineTableau } from './tableau';
 export type { SolveStats } from './integrate';
-export { OdeintError } from './errors';
+export { OdeintError, SolveError } from './errors';
+export type { SolveFailure } from './errors';
+export { solver, isSolver, isAdaptive } from './solver';
+export type { Solver, SolverInput, FixedSolver, AdaptiveSolver } from './solver';

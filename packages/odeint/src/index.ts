@@ -24,4 +24,7 @@ export { integrate } from './integrate';
 export { float64Algebra } from './float64-algebra';
 export { tensorAlgebra, untaped } from './tensor-algebra';
 export type { TensorState, TensorNorm, TensorAlgebraOptions, ComponentTolerance } from './tensor-algebra';
-export { OdeintError } from './errors';
+export { OdeintError, SolveError } from './errors';
+export type { SolveFailure } from './errors';
+export { solver, isSolver, isAdaptive } from './solver';
+export type { Solver, SolverInput, FixedSolver, AdaptiveSolver } from './solver';

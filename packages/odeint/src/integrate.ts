@@ -1,7 +1,7 @@
 import type { Field, StateAlgebra } from './algebra';
 import { createController } from './controller';
 import { denseWeights } from './dense-output';
-import { OdeintError } from './errors';
+import { OdeintError, SolveError } from './errors';
 import { initialStep } from './initial-step';
 import type { ResolvedOdeintOptions } from './options';
 import type { Tableau } from './tableau';
@@ -109,7 +109,7 @@ interface Position<S> {
  */
 export function integrate<S>(
   alg: StateAlgebra<S>,
-  f: Field<S>,
+  rawF: Field<S>,
   y0: S,
   ts: Float64Array,
   direction: 1 | -1,
@@ -118,6 +118,7 @@ export function integrate<S>(
   ctx: Ctx,
 ): IntegrateResult<S> {
   const stats: SolveStats = { nfe: 0, nAccepted: 0, nRejected: 0, nSteps: 0, firstStep: 0, lastStep: 0 };
+  const f = guardField(rawF, ctx.fn, stats);
   const run: Run<S> = { alg, f, tab, ts, direction, opts, fn: ctx.fn, stats, ys: [alg.copy(y0)], jumps: opts.jumpTimes.length ? new Set(opts.jumpTimes) : NO_JUMPS, y0 };
   if (ts.length === 1) return { ys: run.ys, stats };
   stats.nfe++;
@@ -125,6 +126,22 @@ export function integrate<S>(
   const end = tab.bErr ? integrateAdaptive(run, start, tab.bErr) : integrateFixed(run, start);
   if (end.y !== y0) alg.dispose(end.y);
   return { ys: run.ys, stats };
+}
+
+/**
+ * `f` with its failures reported as a {@link SolveError} that says when (`t`) and in which step (`h`, the last
+ * accepted step's size): an exception of the user's `f` otherwise surfaces with no time attached.
+ */
+function guardField<S>(f: Field<S>, fn: string, stats: SolveStats): Field<S> {
+  return (t, y) => {
+    try {
+      return f(t, y);
+    } catch (err) {
+      if (err instanceof OdeintError || err instanceof SolveError) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new SolveError('f-threw', t, stats.lastStep, `${fn}: f threw at t = ${t} (after ${stats.nAccepted} accepted steps): ${why}`, { cause: err });
+    }
+  };
 }
 
 /** Frees every stage except the ones still in use. */
@@ -170,28 +187,41 @@ function advance<S>(run: Run<S>, p: Position<S>, h: number, t1: number, tEval: n
   return { p: { t: t1, y: y1, k0: k0 as S }, next };
 }
 
+function tooManyFixedSteps(fn: string, n: number, maxSteps: number): OdeintError {
+  return new OdeintError(
+    'options.maxSteps',
+    `${fn}: the fixed-step grid has ${n} steps, more than options.maxSteps = ${maxSteps}. Fix: raise maxSteps or use a larger stepSize.`,
+  );
+}
+
 function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
   const { alg, tab, ts, direction, opts, stats, ys } = run;
   const tStart = ts[0];
   const tEnd = ts[ts.length - 1];
   let inner: number[];
   if (opts.grid) {
-    inner = between(opts.grid, tStart, tEnd, direction);
+    const g = opts.grid;
+    const lo = Math.min(g[0], g[g.length - 1]);
+    const hi = Math.max(g[0], g[g.length - 1]);
+    if (Math.min(tStart, tEnd) < lo || Math.max(tStart, tEnd) > hi) {
+      throw new OdeintError(
+        'options.grid',
+        `${run.fn}: options.grid spans [${lo}, ${hi}] but ts spans [${Math.min(tStart, tEnd)}, ${Math.max(tStart, tEnd)}]: ` +
+          'outside the grid there would be one long step. Fix: extend the grid to cover every time in ts.',
+      );
+    }
+    inner = between(g, tStart, tEnd, direction);
   } else if (opts.stepSize !== undefined) {
     const n = Math.max(1, Math.ceil(Math.abs(tEnd - tStart) / opts.stepSize - 1e-8));
+    // Checked before the grid is built: a tiny step would otherwise allocate it whole first.
+    if (n > opts.maxSteps) throw tooManyFixedSteps(run.fn, n, opts.maxSteps);
     inner = [];
     for (let i = 1; i < n; i++) inner.push(tStart + direction * i * opts.stepSize);
   } else {
     inner = Array.from(ts.subarray(1, ts.length - 1));
   }
   const grid = [tStart, ...between([...inner, ...opts.jumpTimes, ...opts.stepTimes], tStart, tEnd, direction), tEnd];
-  if (grid.length - 1 > opts.maxSteps) {
-    throw new OdeintError(
-      'options.maxSteps',
-      `${run.fn}: the fixed-step grid has ${grid.length - 1} steps, more than options.maxSteps = ${opts.maxSteps}. ` +
-        'Fix: raise maxSteps or use a larger stepSize.',
-    );
-  }
+  if (grid.length - 1 > opts.maxSteps) throw tooManyFixedSteps(run.fn, grid.length - 1, opts.maxSteps);
   let p = start;
   let next = 1;
   let lastFinite = tStart; // latest time at which the state was checked finite
@@ -210,8 +240,10 @@ function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
     const toCheck = alg.cheapFiniteCheck ? [y1] : ys.slice(before);
     for (const state of toCheck) {
       if (!alg.allFinite(state)) {
-        throw new OdeintError(
-          'y0',
+        throw new SolveError(
+          'non-finite-state',
+          t1,
+          h,
           `${run.fn}: the state became NaN or Inf between t = ${lastFinite} and t = ${t1} (step h = ${h}). ` +
             'Fix: check f for divisions by zero or overflow, or take smaller steps (stepSize).',
         );
@@ -239,8 +271,10 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
   let next = 1;
   while (next < ts.length) {
     if (stats.nSteps >= opts.maxSteps) {
-      throw new OdeintError(
-        'options.maxSteps',
+      throw new SolveError(
+        'max-steps',
+        p.t,
+        direction * hAbs,
         `${run.fn}: reached options.maxSteps = ${opts.maxSteps} steps at t = ${p.t} (of ${tStart} → ${tEnd}; last h = ${stats.lastStep}). ` +
           'Fix: raise maxSteps, loosen rtol/atol, or use a stiff-aware formulation if the problem is stiff.',
       );
@@ -255,8 +289,10 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
     }
     const h = direction * hAbs;
     if (!(hAbs > 4 * Number.EPSILON * Math.max(Math.abs(p.t), Number.MIN_VALUE))) {
-      throw new OdeintError(
-        'options.rtol',
+      throw new SolveError(
+        'step-underflow',
+        p.t,
+        h,
         `${run.fn}: the step size underflowed at t = ${p.t} (h = ${h}). ` +
           'Fix: loosen rtol/atol, set minStep, or check f for a singularity near this time.',
       );
@@ -276,8 +312,10 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
       disposeStages(alg, ks, [p.k0]);
       alg.dispose(y1);
       if (!finite && hAbs <= Math.max(opts.minStep, 1e-14 * Math.max(1, Math.abs(p.t)))) {
-        throw new OdeintError(
-          'y0',
+        throw new SolveError(
+          'non-finite-state',
+          p.t,
+          h,
           `${run.fn}: the state became NaN or Inf at t = ${p.t} (even with h = ${h}). ` +
             'Fix: check f for divisions by zero, logs of negatives or overflow near this time.',
         );

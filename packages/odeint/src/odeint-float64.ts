@@ -1,7 +1,8 @@
 import { float64Algebra } from './float64-algebra';
 import { integrate, type SolveStats } from './integrate';
 import { TABLEAUS } from './methods';
-import { odeintOptionsSchema, parseOptions, type OdeintOptions } from './options';
+import type { OdeintOptions } from './options';
+import { resolvedSettings, solver, type Solver } from './solver';
 import { OdeintError, show } from './errors';
 import { checkTimes } from './times';
 import { expandTolerance } from './tolerances';
@@ -18,12 +19,12 @@ export interface Float64Solution {
 }
 
 /** Solves `dy/dt = f(t, y)` on float64 arrays. Used by `odeint` when `y0` is not a tensor. */
-export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options?: OdeintOptions): Float64Solution {
+export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options?: OdeintOptions | Solver): Float64Solution {
   const fn = 'odeint';
   if (typeof f !== 'function') {
     throw new OdeintError('f', `${fn}: f = ${show(f)} is not a function. Fix: pass (t, y) => dydt.`);
   }
-  const opts = parseOptions(fn, odeintOptionsSchema, options);
+  const opts = resolvedSettings(solver(options, fn));
   if (y0 == null || typeof (y0 as ArrayLike<number>).length !== 'number' || y0.length === 0) {
     throw new OdeintError('y0', `${fn}: y0 = ${show(y0)} must be a non-empty array of numbers (or a tf.Tensor). Fix: pass e.g. [1, 0].`);
   }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { integrate, type SolveStats } from './integrate';
 import { TABLEAUS } from './methods';
-import { odeintOptionsSchema, parseOptions, type OdeintOptions, type ResolvedOdeintOptions } from './options';
+import type { OdeintOptions, ResolvedOdeintOptions } from './options';
+import { resolvedSettings, solver, type Solver } from './solver';
 import { OdeintError, show } from './errors';
 import { checkTimes } from './times';
 import { expandTolerance } from './tolerances';
@@ -43,6 +44,10 @@ export function solveTensor(
   const alg = tensorAlgebra({ atol, rtol, norm: opts.norm, ...extra });
   const y0Row = tf.reshape(y0, [1, n]) as tf.Tensor2D;
   try {
+    // One host read per solve: a NaN in y0 would otherwise surface only once the step has shrunk to nothing.
+    if (!alg.allFinite([y0Row])) {
+      throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
+    }
     const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
     return { ys: stackRows(ys.map((y) => y[0]), shape), stats };
   } finally {
@@ -56,6 +61,6 @@ export function solveTensor(
  * Solves `dy/dt = f(t, y)` on a float32 tensor state. Every op is recorded by tfjs's tape, so gradients
  * of `ys` reach `y0` and the variables `f` reads (backpropagation through the solver).
  */
-export function odeintTensor(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintOptions): TensorSolution {
-  return solveTensor('odeint', f, y0, ts, parseOptions('odeint', odeintOptionsSchema, options));
+export function odeintTensor(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintOptions | Solver): TensorSolution {
+  return solveTensor('odeint', f, y0, ts, resolvedSettings(solver(options, 'odeint')));
 }

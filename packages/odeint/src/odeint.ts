@@ -3,6 +3,7 @@ import { odeintFloat64, type Float64Field, type Float64Solution } from './odeint
 import { odeintTensor, type TensorSolution } from './odeint-tensor';
 import type { TensorField } from './tensor-field';
 import type { OdeintOptions } from './options';
+import type { Solver } from './solver';
 
 /**
  * Solves the initial value problem `dy/dt = f(t, y)`, `y(ts[0]) = y0`, returning the state at every time in
@@ -17,13 +18,13 @@ import type { OdeintOptions } from './options';
  * const sol = odeint((t, y) => [y[1], -y[0]], [1, 0], [0, Math.PI], { rtol: 1e-8, atol: 1e-10 });
  * sol.ys[1]; // ≈ [-1, 0]
  */
-export function odeint(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options?: OdeintOptions): Float64Solution;
-export function odeint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintOptions): TensorSolution;
+export function odeint(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options?: OdeintOptions | Solver): Float64Solution;
+export function odeint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintOptions | Solver): TensorSolution;
 export function odeint(
   f: Float64Field | TensorField,
   y0: ArrayLike<number> | tf.Tensor,
   ts: ArrayLike<number> | tf.Tensor1D,
-  options?: OdeintOptions,
+  options?: OdeintOptions | Solver,
 ): Float64Solution | TensorSolution {
   if (y0 instanceof tf.Tensor) return odeintTensor(f as TensorField, y0, ts, options);
   if (ts instanceof tf.Tensor) return odeintFloat64(f as Float64Field, y0, ts.dataSync(), options);

@@ -3,7 +3,9 @@ import { METHODS, type MethodName } from './methods';
 import { OdeintError, show } from './errors';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
-const tolerance = z.union([positive('a tolerance'), z.array(positive('every tolerance')).min(1)]);
+const tolerance = z.union([positive('a tolerance'), z.array(positive('every tolerance')).min(1)], {
+  error: 'a tolerance must be a positive number, or an array of positive numbers (one per state component)',
+});
 const times = z.array(z.number().refine(Number.isFinite, { message: 'times must be finite' }));
 
 /**
@@ -77,123 +79,6 @@ const FIXES: Record<string, string> = {
   stepTimes: 'pass an array of finite times',
 };
 
-/**
- * What a successful parse saw: the options object's own keys and values (arrays copied element by element), and
- * the resolved options (frozen, shared by every call that passes the same unchanged object).
- */
-interface Parsed {
-  keys: string[];
-  values: unknown[];
-  resolved: unknown;
-}
-
-/**
- * Resolved options per schema: per options object (identity), per content (objects whose values are all
- * numbers, strings, booleans or arrays of numbers: a fresh literal such as `{ rtol: 1e-6 }` on every call), and
- * for `undefined` options.
- */
-const parsedCache = new WeakMap<z.ZodType, { defaults?: unknown; byObject: WeakMap<object, Parsed>; byContent: Map<string, unknown> }>();
-/** Bound on the content cache of one schema (cleared when full). */
-const MAX_CONTENT_ENTRIES = 256;
-
-function cacheOf(schema: z.ZodType) {
-  let c = parsedCache.get(schema);
-  if (!c) parsedCache.set(schema, (c = { byObject: new WeakMap(), byContent: new Map() }));
-  return c;
-}
-
-const prim = (v: unknown): string | null => {
-  if (typeof v === 'number') return Object.is(v, -0) ? 'n-0' : `n${v}`;
-  if (typeof v === 'string') return `s${JSON.stringify(v)}`;
-  if (typeof v === 'boolean') return `b${v}`;
-  if (v === undefined) return 'u';
-  return null;
-};
-
-/** A key that determines the parse result exactly, or null when a value is not a primitive or number array. */
-function contentKey(options: Record<string, unknown>, keys: readonly string[]): string | null {
-  let key = '';
-  for (const k of keys) {
-    const v = options[k];
-    let part: string | null;
-    if (Array.isArray(v)) {
-      part = 'a';
-      for (const x of v) {
-        if (typeof x !== 'number') return null;
-        part += `${prim(x)},`;
-      }
-    } else part = prim(v);
-    if (part === null) return null;
-    key += `${JSON.stringify(k)}:${part};`;
-  }
-  return key;
-}
-
-/** Only plain objects are cached: zod also reads inherited keys, which the snapshot below would not see. */
-function isPlain(options: unknown): options is Record<string, unknown> {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) return false;
-  const proto = Object.getPrototypeOf(options);
-  return proto === Object.prototype || proto === null;
-}
-
-const snap = (v: unknown): unknown => (Array.isArray(v) ? v.slice() : v);
-
-/** The same (by `Object.is`, arrays element by element) as a snapshot value. */
-function sameAs(v: unknown, saved: unknown): boolean {
-  if (!Array.isArray(saved)) return Object.is(v, saved);
-  if (!Array.isArray(v) || v.length !== saved.length) return false;
-  for (let i = 0; i < v.length; i++) if (!Object.is(v[i], saved[i])) return false;
-  return true;
-}
-
-/**
- * The resolved options of an earlier successful parse of this very object, if none of its own keys or values
- * (nor the elements of its array values) changed since; else `undefined` and the caller parses again. Repeated
- * calls with one options object (a training loop, thousands of small solves) skip zod; any change re-validates.
- */
-function cachedOptions(schema: z.ZodType, options: unknown): unknown {
-  if (options == null) return parsedCache.get(schema)?.defaults;
-  if (!isPlain(options)) return undefined;
-  const cache = parsedCache.get(schema);
-  if (!cache) return undefined;
-  const hit = cache.byObject.get(options);
-  const keys = Object.keys(options);
-  if (!hit) {
-    const content = cache.byContent.size > 0 ? contentKey(options, keys) : null;
-    return content === null ? undefined : cache.byContent.get(content);
-  }
-  if (keys.length !== hit.keys.length) return undefined;
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] !== hit.keys[i] || !sameAs(options[keys[i]], hit.values[i])) return undefined;
-  }
-  return hit.resolved;
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v) && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) {
-    Object.freeze(v);
-    for (const x of Object.values(v as object)) deepFreeze(x);
-  }
-  return v;
-}
-
-/** Stores a successful parse (frozen: callers share it) and returns it. */
-function remember(schema: z.ZodType, options: unknown, resolved: unknown): unknown {
-  if (options == null) {
-    cacheOf(schema).defaults = deepFreeze(resolved);
-  } else if (isPlain(options)) {
-    const keys = Object.keys(options);
-    const cache = cacheOf(schema);
-    cache.byObject.set(options, { keys, values: keys.map((k) => snap(options[k])), resolved: deepFreeze(resolved) });
-    const content = contentKey(options, keys);
-    if (content !== null) {
-      if (cache.byContent.size >= MAX_CONTENT_ENTRIES) cache.byContent.clear();
-      cache.byContent.set(content, resolved);
-    }
-  }
-  return resolved;
-}
-
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = input;
   for (const k of path) v = v != null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
@@ -210,10 +95,8 @@ export function parseOptions<S extends z.ZodType>(
   options: unknown,
   fixes: Record<string, string> = FIXES,
 ): z.output<S> {
-  const cached = cachedOptions(schema, options);
-  if (cached !== undefined) return cached as z.output<S>;
   const result = schema.safeParse(options ?? {});
-  if (result.success) return remember(schema, options, result.data) as z.output<S>;
+  if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const known = Object.keys((schema as unknown as { shape: Record<string, unknown> }).shape ?? {});

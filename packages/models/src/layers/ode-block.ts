@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { odeint, odeintAdjoint } from '@neural-ode/odeint';
+import { isAdaptive, odeint, odeintAdjoint, solver, type Solver } from '@neural-ode/odeint';
 import type { SolverOptions } from '../solver';
 import { withPrefix, type NamedWeight } from '../weights';
 import type { OdeDynamics, OdeFunc } from './ode-func';
@@ -34,9 +34,40 @@ export class OdeBlock {
   private lastForward = 0;
   private lastStats: { nfe: number; nAccepted: number; nRejected: number } | null = null;
 
-  constructor(func: OdeFunc, solver: SolverOptions) {
+  /** The forward solver, validated once here and passed to every solve unchanged. */
+  private readonly forwardSolver: Solver;
+
+  constructor(func: OdeFunc, options: SolverOptions) {
     this.func = func;
-    this.solver = solver;
+    this.solver = options;
+    const { adjoint: _a, adjointMethod: _m, adjointRtol: _r, adjointAtol: _t, adjointStepSize: _s, adjointNorm: _n, ...rest } = options;
+    const adaptive = isAdaptive(rest.method);
+    if (!adaptive && rest.stepSize === undefined && rest.grid === undefined) {
+      throw new Error(
+        `OdeBlock: solver.method '${rest.method}' is fixed-step but no solver.stepSize (or grid) is given: it would integrate [0, 1] in one step. Fix: pass e.g. stepSize: 0.25.`,
+      );
+    }
+    // The schema fills in both modes' defaults: hand odeint only the settings of this method's stepping mode.
+    const { stepSize, grid, rtol, atol, firstStep, minStep, maxStep, safety, ifactor, dfactor, controller, pcoeff, icoeff, dcoeff, norm, ...common } = rest;
+    this.forwardSolver = solver(
+      adaptive
+        ? {
+            ...common,
+            rtol,
+            atol,
+            ...(firstStep !== undefined ? { firstStep } : {}),
+            minStep,
+            ...(maxStep !== undefined && Number.isFinite(maxStep) ? { maxStep } : {}),
+            safety,
+            ifactor,
+            dfactor,
+            controller,
+            norm,
+            ...(controller === 'PID' ? { pcoeff, icoeff, dcoeff } : {}),
+          }
+        : { ...common, ...(stepSize !== undefined ? { stepSize } : {}), ...(grid !== undefined ? { grid } : {}) },
+      'OdeBlock',
+    );
   }
 
   /** NFE of the last forward pass and of the backward pass that followed it. */
@@ -60,9 +91,8 @@ export class OdeBlock {
         return [dy];
       },
     })) as unknown as CustomGradient);
-    const { adjoint, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm, maxStep, ...rest } = this.solver;
-    // odeint's schema defaults maxStep to Infinity but does not accept Infinity as input: leave it out then.
-    const options = Number.isFinite(maxStep) ? { ...rest, maxStep } : rest;
+    const { adjoint, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm } = this.solver;
+    const forward = this.forwardSolver;
     const result = tf.tidy(() => {
       // Backprop through the solver: the dynamics are bound once per solve (weights split, time maps computed)
       // and every stage records only its own work. The adjoint re-evaluates f against the variables themselves.
@@ -77,8 +107,16 @@ export class OdeBlock {
         .filter((w) => w.trainable)
         .map((w) => w.variable);
       const { ys, stats } = adjoint
-        ? odeintAdjoint(f, x, ts, { ...options, params, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm })
-        : odeint(f, x, ts, options);
+        ? odeintAdjoint(f, x, ts, {
+            solver: forward,
+            params,
+            adjointNorm,
+            ...(adjointMethod !== undefined ? { adjointMethod } : {}),
+            ...(adjointRtol !== undefined ? { adjointRtol } : {}),
+            ...(adjointAtol !== undefined ? { adjointAtol } : {}),
+            ...(adjointStepSize !== undefined ? { adjointStepSize } : {}),
+          })
+        : odeint(f, x, ts, forward);
       this.lastStats = { nfe: stats.nfe, nAccepted: stats.nAccepted, nRejected: stats.nRejected };
       // unstack, not slice: its gradient is a stack, a slice's a pad (slow on the CPU backends).
       return tf.unstack(ys)[1] as T;

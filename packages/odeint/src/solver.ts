@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { OdeintError, show } from './errors';
+import { TABLEAUS, type MethodName } from './methods';
+import { odeintOptionsSchema, parseOptions, type OdeintOptions, type ResolvedOdeintOptions } from './options';
+
+/** Settings every method takes. */
+const COMMON_KEYS = ['method', 'maxSteps', 'jumpTimes', 'stepTimes'] as const;
+/** Settings only fixed-step methods take. */
+const FIXED_KEYS = ['stepSize', 'grid'] as const;
+/** Settings only adaptive methods take. */
+const ADAPTIVE_KEYS = ['rtol', 'atol', 'firstStep', 'minStep', 'maxStep', 'safety', 'ifactor', 'dfactor', 'controller', 'norm'] as const;
+/** Settings only the PID controller takes. */
+const PID_KEYS = ['pcoeff', 'icoeff', 'dcoeff'] as const;
+
+const O = odeintOptionsSchema.shape;
+const fixedSchema = z
+  .object({ method: O.method, maxSteps: O.maxSteps, jumpTimes: O.jumpTimes, stepTimes: O.stepTimes, stepSize: O.stepSize, grid: O.grid })
+  .strict();
+const adaptiveSchema = z
+  .object({
+    method: O.method,
+    maxSteps: O.maxSteps,
+    jumpTimes: O.jumpTimes,
+    stepTimes: O.stepTimes,
+    rtol: O.rtol,
+    atol: O.atol,
+    firstStep: O.firstStep,
+    minStep: O.minStep,
+    maxStep: O.maxStep,
+    safety: O.safety,
+    ifactor: O.ifactor,
+    dfactor: O.dfactor,
+    controller: O.controller,
+    norm: O.norm,
+    pcoeff: O.pcoeff,
+    icoeff: O.icoeff,
+    dcoeff: O.dcoeff,
+  })
+  .strict();
+const methodSchema = z.object({ method: O.method });
+
+/** A validated fixed-step solver: steps of `stepSize`, or on `grid`, or (neither given) on the output times. */
+export interface FixedSolver extends Readonly<z.output<typeof fixedSchema>> {
+  /** How the method steps. */
+  readonly stepping: 'fixed';
+}
+
+/** A validated adaptive solver: the step size is controlled from the method's embedded error estimate. */
+export interface AdaptiveSolver extends Readonly<Omit<z.output<typeof adaptiveSchema>, 'jumpTimes' | 'stepTimes'>> {
+  /** How the method steps. */
+  readonly stepping: 'adaptive';
+  readonly jumpTimes: readonly number[];
+  readonly stepTimes: readonly number[];
+}
+
+/**
+ * A solver: method, stepping and every setting, validated once by {@link solver} and frozen. Pass it to `odeint`,
+ * `odeintAdjoint` or a model's ODE block as often as you like: it is used as it is, never parsed again.
+ */
+export type Solver = FixedSolver | AdaptiveSolver;
+
+/** What {@link solver} accepts: the options of `odeint` (the settings that apply to the chosen method only). */
+export type SolverInput = OdeintOptions;
+
+/** The settings `integrate` reads, every field present (those of the other stepping mode inert), per solver. */
+const resolvedOf = new WeakMap<Solver, ResolvedOdeintOptions>();
+
+/** Inert values of the settings a solver's mode does not take (never read by that mode's stepper). */
+const INERT = odeintOptionsSchema.parse({});
+
+/** Whether `value` is a {@link Solver} made by {@link solver}. */
+export function isSolver(value: unknown): value is Solver {
+  return typeof value === 'object' && value !== null && resolvedOf.has(value as Solver);
+}
+
+/** Whether `method` controls its step size from an error estimate. */
+export function isAdaptive(method: MethodName): boolean {
+  return TABLEAUS[method].bErr !== undefined;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Validates solver settings once and returns a frozen {@link Solver}. The schema is shaped by the method's stepping:
+ * fixed-step methods take `stepSize` or `grid`; adaptive ones take `rtol`, `atol`, the controller and step bounds. A
+ * setting that does not apply to the chosen method is an {@link OdeintError} that names it. A `Solver` passed in is
+ * returned unchanged.
+ *
+ * Library defaults (as torchdiffeq's): `dopri5`, `rtol = 1e-7`, `atol = 1e-9`, the I controller; a fixed-step
+ * method without `stepSize` or `grid` steps from output time to output time.
+ *
+ * @example
+ * const s = solver({ method: 'dopri5', rtol: 1e-6, atol: 1e-8 });
+ * odeint(f, y0, ts, s);
+ */
+export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
+  if (isSolver(input)) return input;
+  if (input != null && !isPlain(input)) {
+    throw new OdeintError('options', `${fn}: options = ${show(input)} must be an object of solver settings. Fix: pass e.g. { method: 'dopri5', rtol: 1e-6 }.`);
+  }
+  const given = input ?? {};
+  const method = parseOptions(fn, methodSchema, { method: given.method }).method;
+  const adaptive = isAdaptive(method);
+  const controller = given.controller ?? 'I';
+  for (const key of Object.keys(given)) {
+    if (adaptive && (FIXED_KEYS as readonly string[]).includes(key)) {
+      throw new OdeintError(
+        `options.${key}`,
+        `${fn}: options.${key} does not apply to '${method}', an adaptive method (it controls its own step from rtol/atol). ` +
+          `Fix: remove ${key}, or choose a fixed-step method such as rk4.`,
+      );
+    }
+    if (!adaptive && ([...ADAPTIVE_KEYS, ...PID_KEYS] as readonly string[]).includes(key)) {
+      throw new OdeintError(
+        `options.${key}`,
+        `${fn}: options.${key} does not apply to '${method}', a fixed-step method (it takes stepSize or grid). ` +
+          `Fix: remove ${key}, or choose an adaptive method such as dopri5.`,
+      );
+    }
+    if (adaptive && controller !== 'PID' && (PID_KEYS as readonly string[]).includes(key)) {
+      throw new OdeintError(
+        `options.${key}`,
+        `${fn}: options.${key} is a coefficient of the PID controller, but the controller is '${controller}'. ` + `Fix: remove ${key}, or set controller: 'PID'.`,
+      );
+    }
+  }
+  const parsed = parseOptions(fn, adaptive ? adaptiveSchema : fixedSchema, given) as Record<string, unknown>;
+  if (adaptive) checkAdaptive(fn, parsed as z.output<typeof adaptiveSchema>);
+  else checkFixed(fn, parsed as z.output<typeof fixedSchema>);
+  if (adaptive && parsed.controller !== 'PID') for (const k of PID_KEYS) delete parsed[k];
+  const value = deepFreeze({ stepping: adaptive ? 'adaptive' : 'fixed', ...parsed }) as Solver;
+  resolvedOf.set(value, Object.freeze({ ...INERT, ...parsed }) as ResolvedOdeintOptions);
+  return value;
+}
+
+function checkAdaptive(fn: string, s: z.output<typeof adaptiveSchema>): void {
+  if (s.maxStep !== undefined && s.minStep > s.maxStep) {
+    throw new OdeintError(
+      'options.minStep',
+      `${fn}: options.minStep = ${s.minStep} is larger than options.maxStep = ${s.maxStep}. Fix: make minStep ≤ maxStep (minStep defaults to 0).`,
+    );
+  }
+  if (s.firstStep !== undefined && s.maxStep !== undefined && s.firstStep > s.maxStep) {
+    throw new OdeintError('options.firstStep', `${fn}: options.firstStep = ${s.firstStep} is larger than options.maxStep = ${s.maxStep}. Fix: make firstStep ≤ maxStep.`);
+  }
+}
+
+function checkFixed(fn: string, s: z.output<typeof fixedSchema>): void {
+  if (s.stepSize !== undefined && s.grid !== undefined) {
+    throw new OdeintError('options.grid', `${fn}: options.stepSize and options.grid both set the steps. Fix: give one of them.`);
+  }
+  const g = s.grid;
+  if (g) {
+    const d = g[1] > g[0] ? 1 : -1;
+    for (let i = 1; i < g.length; i++) {
+      if (!(d * (g[i] - g[i - 1]) > 0)) {
+        throw new OdeintError(
+          'options.grid',
+          `${fn}: options.grid must be strictly monotonic, but grid[${i - 1}] = ${g[i - 1]} and grid[${i}] = ${g[i]}. Fix: sort the grid and remove duplicates.`,
+        );
+      }
+    }
+  }
+}
+
+/** The full settings the stepper reads for a solver (internal). */
+export function resolvedSettings(s: Solver): ResolvedOdeintOptions {
+  return resolvedOf.get(s)!;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as object)) deepFreeze(x);
+  }
+  return v;
+}
