@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
-import { odeint, odeintAdjoint } from '@neural-ode/odeint';
+import { isAdaptive, odeint, odeintAdjoint, solver } from '@neural-ode/odeint';
 import { parseSpiralConfig, type SpiralConfig, type SpiralConfigInput } from './config';
 import { appendLineAtomic, writeFileAtomic } from './atomic-write';
 import { Adam } from './optimizers';
@@ -152,7 +152,8 @@ interface WindowGrad {
 
 /** Loss (MSE over the window's points) and its gradient by the adjoint method, on float64 states. */
 function windowGradFloat64(p: Params, ts: Float64Array, obs: Float64Array[], idx: number[], c: SpiralConfig, scale: number): WindowGrad {
-  const opts = { method: c.method, rtol: c.rtol, atol: c.atol };
+  // One Solver for every solve; a fixed-step method steps on the observation times (rtol/atol are the adaptive ones').
+  const opts = solver(isAdaptive(c.method) ? { method: c.method, rtol: c.rtol, atol: c.atol } : { method: c.method });
   const times = idx.map((i) => ts[i]);
   const y0 = obs[idx[0]];
   const fwd = odeint(field(p), y0, times, opts);
@@ -324,7 +325,8 @@ function stepTensor(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[], 
   // Row-vector states [1, 2]: f(z) = z W1ᵀ W2ᵀ + b2.
   const f = (_t: tf.Scalar, y: tf.Tensor): tf.Tensor =>
     tf.add(tf.matMul(tf.matMul(y as tf.Tensor2D, w1 as tf.Tensor2D, false, true), w2 as tf.Tensor2D, false, true), b2);
-  const opts = { method: c.method, rtol: c.rtol, atol: c.atol };
+  // One Solver for every solve; a fixed-step method steps on the observation times (rtol/atol are the adaptive ones').
+  const opts = solver(isAdaptive(c.method) ? { method: c.method, rtol: c.rtol, atol: c.atol } : { method: c.method });
   let nfeForward = 0;
   const adjointSolutions: Array<{ adjointStats: { nfe: number } | null }> = [];
   const { value, grads } = tf.variableGrads(() => {
@@ -334,7 +336,7 @@ function stepTensor(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[], 
       const target = tf.tensor3d(Float32Array.from(idx.flatMap((i) => [obs[i][0], obs[i][1]])), [idx.length, 1, 2]);
       let sol;
       if (c.adjoint) {
-        const adj = odeintAdjoint(f, y0, times, { ...opts, params: vars });
+        const adj = odeintAdjoint(f, y0, times, { solver: opts, params: vars });
         adjointSolutions.push(adj);
         sol = adj;
       } else {
