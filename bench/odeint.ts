@@ -12,7 +12,7 @@
 // Timings are wall-clock on a shared machine: repeat runs to judge the noise.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
-import { odeint, odeintAdjoint, type MethodName } from '@neural-ode/odeint';
+import { odeint, odeintAdjoint, solver, type MethodName } from '@neural-ode/odeint';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -496,6 +496,7 @@ function smallCalls(): void {
   const rows: (string | number)[][] = [];
   const shared = { method: 'dopri5' as const, rtol: 1e-3, atol: 1e-6 };
   const cases: [string, () => unknown][] = [
+    ['dopri5, a Solver (validated once)', (() => { const s = solver(shared); return () => odeint(f, [1, 0], [0, 1], s); })()],
     ['dopri5, same options object', () => odeint(f, [1, 0], [0, 1], shared)],
     ['dopri5, new options object', () => odeint(f, [1, 0], [0, 1], { method: 'dopri5', rtol: 1e-3, atol: 1e-6 })],
     ['dopri5, no options (defaults)', () => odeint(f, [1, 0], [0, 1])],
