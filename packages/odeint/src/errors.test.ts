@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { odeint } from './float64';
+import { thrownOdeintError } from './errors.test-fixtures';
 import { OdeintError, SolveError } from './errors';
 import { METHODS } from './methods';
 
 const decay = (_t: number, y: Float64Array) => [-y[0]];
 
-function thrown(fn: () => unknown): OdeintError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OdeintError);
-    return e as OdeintError;
-  }
-  throw new Error('expected an OdeintError');
-}
+const thrown = thrownOdeintError;
 
 function failed(fn: () => unknown): SolveError {
   try {

@@ -3,20 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
 import { odeint } from './odeint';
 import { odeintAdjoint } from './adjoint';
+import { thrownOdeintError } from './errors.test-fixtures';
 import { OdeintError, SolveError } from './errors';
 import { isSolver, solver } from './solver';
 
 const decay = (_t: number, y: Float64Array) => [-y[0]];
 
-function badArgument(fn: () => unknown): OdeintError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OdeintError);
-    return e as OdeintError;
-  }
-  throw new Error('expected an OdeintError');
-}
+const badArgument = thrownOdeintError;
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
