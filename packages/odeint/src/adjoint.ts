@@ -183,13 +183,15 @@ function adjointSettings(fn: string, options: OdeintAdjointOptions | undefined) 
       }
     }
     const stepSize = a.adjointStepSize ?? (forward.stepping === 'fixed' ? forward.stepSize : undefined);
-    if (stepSize === undefined && a.adjointMethod !== undefined && (forward.stepping === 'adaptive' || forward.grid !== undefined)) {
+    // Without a step size of its own, a fixed backward solve after a fixed forward one steps on the forward grid.
+    const grid = a.adjointStepSize === undefined && forward.stepping === 'fixed' ? forward.grid : undefined;
+    if (stepSize === undefined && grid === undefined && a.adjointMethod !== undefined && forward.stepping === 'adaptive') {
       throw new OdeintError(
         'options.adjointStepSize',
         `${fn}: the backward method '${method}' is fixed-step but no step size is given (it would take one step per output interval). Fix: set adjointStepSize, e.g. 0.05.`,
       );
     }
-    input = { method, maxSteps: forward.maxSteps, jumpTimes: forward.jumpTimes, stepTimes: forward.stepTimes, ...(stepSize !== undefined ? { stepSize } : {}) };
+    input = { method, maxSteps: forward.maxSteps, jumpTimes: forward.jumpTimes, stepTimes: forward.stepTimes, ...(stepSize !== undefined ? { stepSize } : {}), ...(grid !== undefined ? { grid } : {}) };
   }
   return { forward, backward: solver(input as SolverInput, `${fn} (backward solve)`), params: a.params, norm: a.adjointNorm };
 }

@@ -140,6 +140,8 @@ describe('odeintAdjoint: the backward solver', () => {
     expect(fixed.steps).toBe(4);
     const exact = [1 + Math.exp(-0.5), 1 + Math.exp(-1.5)];
     fixed.g.forEach((v, i) => expect(v).toBeCloseTo(exact[i], 2));
+    // A fixed forward grid carries over to the backward solve (not one step per output interval).
+    expect(grads({ method: 'rk4', grid: [0, 0.25, 0.5, 0.75, 1] }).steps).toBe(4);
     const inline = grads({ solver: solver({ rtol: 1e-6, atol: 1e-8 }) });
     expect(inline.steps).toBeGreaterThan(0);
     expect(() => odeintAdjoint(f, y0, [0, 1], { params: [w], solver: solver({}), rtol: 1e-3 })).toThrow(/beside options.solver/);
