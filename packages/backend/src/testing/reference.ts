@@ -27,7 +27,8 @@ export function randomInt(rand: () => number, lo: number, hi: number): number {
 
 /**
  * max_i |actual_i − expected_i| / max_i |expected_i|: the relative error in the max norm (per-element relative
- * error is meaningless for sums that cancel to near zero). 0 when both are all zeros.
+ * error is meaningless for sums that cancel to near zero). 0 when both are all zeros; NaN when any element of
+ * either is NaN, so that `expect(relativeError(…)).toBeLessThan(tol)` fails.
  */
 export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   if (actual.length !== expected.length) return Infinity;
@@ -35,7 +36,10 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   let scale = 0;
   for (let i = 0; i < expected.length; i++) {
     const d = Math.abs(actual[i] - expected[i]);
-    if (!(d <= diff)) diff = d; // NaN propagates as a failure
+    // A NaN on either side is a failure: return it at once (kept as a running maximum, a later finite element
+    // would overwrite it, since every comparison with NaN is false).
+    if (Number.isNaN(d)) return Number.NaN;
+    if (d > diff) diff = d;
     scale = Math.max(scale, Math.abs(expected[i]));
   }
   return scale === 0 ? diff : diff / scale;
