@@ -16,9 +16,7 @@ const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isN
 const adjointOnlySchema = z
   .object({
     /** The variables `f` reads; gradients reach them (and only them) through the adjoint. */
-    params: z
-      .array(z.custom<tf.Variable>((v) => v instanceof tf.Tensor, { message: 'every param must be a tf.Variable' }))
-      .default([]),
+    params: z.array(z.custom<tf.Variable>((v) => v instanceof tf.Tensor, { message: 'every param must be a tf.Variable' })).optional(),
     /** Method of the backward solve (default: the forward `method`). */
     adjointMethod: z.enum(METHODS as [MethodName, ...MethodName[]]).optional(),
     /** Relative tolerance of the backward solve (default: `rtol` when it is a number, else its smallest value). */
@@ -110,7 +108,8 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
   if (!(y0 instanceof tf.Tensor)) {
     throw new OdeintError('y0', `${fn}: y0 = ${show(y0)} is not a tf.Tensor. Fix: pass a tensor (use odeint for float64 arrays).`);
   }
-  const { forward, backward: backwardSolver, params, norm: adjointNorm } = adjointSettings(fn, options);
+  const { forward, backward: backwardSolver, params: given, norm: adjointNorm } = adjointSettings(fn, options);
+  const params = given ?? [];
   const forwardOpts = resolvedSettings(forward);
   const backwardOpts = resolvedSettings(backwardSolver);
   params.forEach((p, i) => {
@@ -120,6 +119,7 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
   });
   const { shape, n } = checkTensorState(fn, y0);
   const times = checkTimes(fn, readTimes(fn, ts)).ts;
+  if (given === undefined) checkNoHiddenVariables(fn, f, times[0], y0);
 
   const solution: AdjointSolution = { ys: undefined as unknown as tf.Tensor, stats: undefined as unknown as SolveStats, adjointStats: null };
   const op = tf.customGrad((...args: unknown[]) => {
@@ -136,6 +136,30 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
   });
   solution.ys = op(y0, ...params) as tf.Tensor;
   return solution;
+}
+
+/**
+ * Without `options.params`, gradients reach only `y0`: a trainable variable that `f` reads would get none, and tfjs
+ * would later say only "Cannot find a connection between any variable and the result". One evaluation of `f` under
+ * the tape finds such variables and names them. `params: []` says that this is intended and skips the check.
+ */
+function checkNoHiddenVariables(fn: string, f: TensorField, t0: number, y0: tf.Tensor): void {
+  const trainable = Object.values(tf.engine().registeredVariables).filter((v) => v.trainable);
+  if (trainable.length === 0) return;
+  const read = tf.tidy(() => {
+    try {
+      return Object.keys(tf.variableGrads(() => tf.sum(f(tf.scalar(t0), y0)), trainable).grads);
+    } catch {
+      return []; // no trainable variable reaches f's value
+    }
+  }) as string[];
+  if (read.length > 0) {
+    throw new OdeintError(
+      'options.params',
+      `${fn}: f reads the trainable variable(s) ${read.map((n) => `'${n}'`).join(', ')}, but options.params is not given, so no gradient would reach them. ` +
+        'Fix: pass params: [the variables f reads] (e.g. model.trainableWeights), or params: [] to differentiate with respect to y0 only.',
+    );
+  }
 }
 
 /**

@@ -146,4 +146,29 @@ describe('odeintAdjoint: the backward solver', () => {
     expect(inline.steps).toBeGreaterThan(0);
     expect(() => odeintAdjoint(f, y0, [0, 1], { params: [w], solver: solver({}), rtol: 1e-3 })).toThrow(/beside options.solver/);
   });
+
+  it('without params, a trainable variable that f reads is named (not tfjs\'s "Cannot find a connection")', () => {
+    const e = badArgument(() => odeintAdjoint(f, y0, [0, 1]));
+    expect(e.argument).toBe('options.params');
+    expect(e.message).toContain(`'${w.name}'`);
+    expect(e.message).toMatch(/params: \[\] to differentiate with respect to y0 only/);
+    // params: [] says so explicitly: the gradient reaches y0 only.
+    const g = tf.grads((x: tf.Tensor) => tf.sum(odeintAdjoint(f, x, [0, 1], { params: [] }).ys))([y0])[0];
+    expect(g.shape).toEqual([2]);
+    // A field that reads no variable needs no params.
+    const free = (_t: tf.Scalar, y: tf.Tensor) => tf.neg(y);
+    expect(() => odeintAdjoint(free, y0, [0, 1])).not.toThrow();
+  });
+});
+
+describe('a Solver written as JSON', () => {
+  it('parses back to an equal Solver (stepping included), and a stepping that contradicts the method is refused', () => {
+    for (const s of [solver({ method: 'bosh3', rtol: 1e-2, atol: 1e-2 }), solver({ method: 'rk4', stepSize: 0.25 })]) {
+      const again = solver(JSON.parse(JSON.stringify(s)));
+      expect(again).toEqual(s);
+    }
+    const e = badArgument(() => solver({ method: 'rk4', stepSize: 0.1, stepping: 'adaptive' } as never));
+    expect(e.argument).toBe('options.stepping');
+    expect(e.message).toMatch(/'rk4' is a fixed-step method/);
+  });
 });

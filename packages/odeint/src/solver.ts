@@ -100,9 +100,16 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   if (input != null && !isPlain(input)) {
     throw new OdeintError('options', `${fn}: options = ${show(input)} must be an object of solver settings. Fix: pass e.g. { method: 'dopri5', rtol: 1e-6 }.`);
   }
-  const given = input ?? {};
+  const { stepping, ...given } = (input ?? {}) as SolverInput & { stepping?: unknown };
   const method = parseOptions(fn, methodSchema, { method: given.method }).method;
   const adaptive = isAdaptive(method);
+  // A Solver written out as JSON carries its stepping: it must agree with the method's.
+  if (stepping !== undefined && stepping !== (adaptive ? 'adaptive' : 'fixed')) {
+    throw new OdeintError(
+      'options.stepping',
+      `${fn}: options.stepping = ${show(stepping)} but '${method}' is ${adaptive ? 'an adaptive' : 'a fixed-step'} method. Fix: remove stepping (it follows from the method).`,
+    );
+  }
   const controller = given.controller ?? 'I';
   for (const key of Object.keys(given)) {
     if (adaptive && (FIXED_KEYS as readonly string[]).includes(key)) {
