@@ -280,6 +280,9 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
       );
     }
     hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep ?? Number.POSITIVE_INFINITY));
+    // Taken before the landing stretch: a step at minStep stretched by up to 1% onto a stop cannot shrink, since the
+    // clamp and the stretch would give the same step again (rejected forever until maxSteps).
+    const atMinStep = opts.minStep > 0 && hAbs <= opts.minStep;
     // Land exactly on the next stop (jump, step time or end); stretch by up to 1% to avoid a sliver step.
     const target = stops[stop];
     let landing = false;
@@ -304,7 +307,7 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
     stats.nSteps++;
     const ratio = alg.errorRatio(h, ks, bErr, p.y, y1);
     const finite = Number.isFinite(ratio);
-    const forced = finite && opts.minStep > 0 && hAbs <= opts.minStep;
+    const forced = finite && (atMinStep || (opts.minStep > 0 && hAbs <= opts.minStep));
     const accepted = finite && (ratio <= 1 || forced);
     const factor = controller.factor(ratio, accepted);
     if (!accepted) {

@@ -3,6 +3,24 @@ import { odeint } from './float64';
 import { METHODS, methodInfo } from './methods';
 import { EXACT_PROBLEMS } from './problems.test-fixtures';
 
+/** Wraps a field to record the time of every evaluation, in order. */
+function recordTimes<F extends (t: number, y: Float64Array) => ArrayLike<number>>(f: F) {
+  const times: number[] = [];
+  return { times, f: ((t: number, y: Float64Array) => (times.push(t), f(t, y))) as F };
+}
+
+/**
+ * The attempted step sizes of a dopri5 solve, from the times `f` was evaluated at: two evaluations at the start
+ * (the first stage and the initial-step estimate), then six per attempted step at t + c·h for c = 1/5, 3/10,
+ * 4/5, 8/9, 1, 1 (FSAL), so h = (last − first) / (1 − 1/5).
+ */
+function attemptedSteps(times: readonly number[]): number[] {
+  expect((times.length - 2) % 6).toBe(0);
+  const steps: number[] = [];
+  for (let i = 2; i < times.length; i += 6) steps.push((times[i + 5] - times[i]) / (4 / 5));
+  return steps;
+}
+
 // Error bounds: fixed-step methods at h = 1e-3 (euler) / 1e-2 (others) are bounded by a modest multiple of h^order;
 // adaptive methods by a multiple of the tolerance (fehlberg2's estimate is its order-1 solution scaled by 1/512, so
 // its global error runs far above rtol; dopri8 takes long steps and its dense output is only the 4th-order quartic,
@@ -63,16 +81,43 @@ describe('odeint on float64 arrays: problems with exact solutions', () => {
     expect(s3.stats.nfe).toBe(5 * 4);
   });
 
-  it('per-component tolerances, the PID controller and the max norm solve to tolerance', () => {
+  it('per-component tolerances solve to tolerance', () => {
     const p = EXACT_PROBLEMS[0];
-    for (const opts of [
-      { rtol: [1e-8, 1e-8, 1e-8], atol: [1e-9, 1e-9, 1e-9] },
-      { controller: 'PID' as const, rtol: 1e-8, atol: 1e-9 },
-      { norm: 'max' as const, rtol: 1e-8, atol: 1e-9 },
-    ]) {
-      const s = odeint(p.f, p.y0, [0, 2], opts);
+    const s = odeint(p.f, p.y0, [0, 2], { rtol: [1e-8, 1e-8, 1e-8], atol: [1e-9, 1e-9, 1e-9] });
+    p.exact(2).forEach((v, j) => expect(Math.abs(s.ys[1][j] - v)).toBeLessThan(1e-6));
+  });
+
+  it('the PID controller takes a different step sequence than the I controller, still to tolerance', () => {
+    const p = EXACT_PROBLEMS[0];
+    const run = (controller: 'I' | 'PID') => {
+      const calls = recordTimes(p.f);
+      const s = odeint(calls.f, p.y0, [0, 2], { controller, rtol: 1e-8, atol: 1e-9 });
       p.exact(2).forEach((v, j) => expect(Math.abs(s.ys[1][j] - v)).toBeLessThan(1e-6));
-    }
+      return { stats: s.stats, steps: attemptedSteps(calls.times) };
+    };
+    const i = run('I');
+    const pid = run('PID');
+    // Same first step (the controller only acts after a step), then a different sequence.
+    expect(pid.steps[0]).toBe(i.steps[0]);
+    expect(pid.steps).not.toEqual(i.steps);
+    expect(pid.stats.nSteps).not.toBe(i.stats.nSteps);
+  });
+
+  it('the max norm takes more steps than rms when one component of many carries the error', () => {
+    // 100 components, only the first moves: the max norm of the error is √100 = 10× its rms.
+    const n = 100;
+    const f = (_t: number, y: Float64Array) => {
+      const out = new Float64Array(n);
+      out[0] = -y[0];
+      return out;
+    };
+    const y0 = new Float64Array(n).fill(1);
+    const rms = odeint(f, y0, [0, 2], { norm: 'rms', rtol: 1e-6, atol: 1e-6 });
+    const max = odeint(f, y0, [0, 2], { norm: 'max', rtol: 1e-6, atol: 1e-6 });
+    expect(max.stats.nAccepted).toBeGreaterThan(rms.stats.nAccepted);
+    const error = (s: typeof rms) => Math.abs(s.ys[1][0] - Math.exp(-2));
+    expect(error(max)).toBeLessThan(1e-6);
+    expect(error(max)).toBeLessThan(error(rms));
   });
 
   it('jumpTimes: steps end on a discontinuity of f, which costs fewer rejections and is exact', () => {
@@ -86,15 +131,45 @@ describe('odeint on float64 arrays: problems with exact solutions', () => {
     expect(Math.abs(fixed.ys[1][0])).toBeLessThan(1e-12);
   });
 
-  it('stepTimes: the solve lands on the given times and stays accurate', () => {
+  it('stepTimes: accepted steps end exactly on the given times, and the solve stays accurate', () => {
     const p = EXACT_PROBLEMS[1];
-    const s = odeint(p.f, p.y0, [0, 2], { stepTimes: [0.123, 1.234], rtol: 1e-8, atol: 1e-8 });
-    expect(Math.abs(s.ys[1][0] - p.exact(2)[0])).toBeLessThan(1e-6);
+    const stepTimes = [0.123, 1.234];
+    const run = (times: number[]) => {
+      const calls = recordTimes(p.f);
+      const s = odeint(calls.f, p.y0, [0, 2], { stepTimes: times, rtol: 1e-8, atol: 1e-8 });
+      expect(Math.abs(s.ys[1][0] - p.exact(2)[0])).toBeLessThan(1e-6);
+      return calls.times;
+    };
+    // Without them, no evaluation of f falls on these times.
+    for (const t of stepTimes) expect(run([])).not.toContain(t);
+    const times = run(stepTimes);
+    for (const t of stepTimes) {
+      // dopri5 evaluates f at the end of every attempted step; the step that ends on t was accepted when every
+      // later evaluation lies beyond t (a rejected one would be retried from before t).
+      const i = times.indexOf(t);
+      expect(i).toBeGreaterThan(0);
+      expect(times.slice(i + 1).every((u) => u >= t)).toBe(true);
+    }
   });
 
-  it('minStep: a step at minStep is accepted whatever its error (no underflow error)', () => {
-    const s = odeint((t) => [t < 1 ? 1 : -1], [0], [0, 2], { rtol: 1e-12, atol: 1e-12, minStep: 1e-3 });
-    expect(Number.isFinite(s.ys[1][0])).toBe(true);
+  it('minStep: a step of minStep is accepted whatever its error, so no step is shorter', () => {
+    // rtol = atol = 1e-12 would take ~57 steps on [0, 1]; with minStep = 0.1 every step is forced to 0.1, none
+    // is rejected, and the last one (0.1 up to rounding, landing on t = 1) is accepted too.
+    const free = odeint((_t, y) => [-y[0]], [1], [0, 1], { rtol: 1e-12, atol: 1e-12 });
+    expect(free.stats.nAccepted).toBeGreaterThan(20);
+    const s = odeint((_t, y) => [-y[0]], [1], [0, 1], { rtol: 1e-12, atol: 1e-12, minStep: 0.1 });
+    expect(s.stats).toMatchObject({ nAccepted: 10, nRejected: 0, firstStep: 0.1 });
+    expect(Math.abs(s.ys[1][0] - Math.exp(-1))).toBeLessThan(1e-7);
+    // A jump in f: without minStep the steps shrink far below 1e-3 around t = 1; with it, none is shorter.
+    const jump = (t: number) => [t < 1 ? 1 : -1];
+    const shortest = (minStep: number) => {
+      const calls = recordTimes(jump);
+      const out = odeint(calls.f, [0], [0, 2], { rtol: 1e-12, atol: 1e-12, minStep });
+      expect(Number.isFinite(out.ys[1][0])).toBe(true);
+      return Math.min(...attemptedSteps(calls.times));
+    };
+    expect(shortest(0)).toBeLessThan(1e-4);
+    expect(shortest(1e-3)).toBeGreaterThanOrEqual(1e-3 * (1 - 1e-12));
   });
 
   it('returns ys as new arrays and accepts number[] or Float64Array from f', () => {
