@@ -13,8 +13,8 @@ export {
   TFJS_VERSION,
 } from './native-backend';
 export type { NativeStatus, NativeConvAlgorithm } from './native-backend';
-export { GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL } from './kernels/group-norm';
-export type { GroupNormAttrs } from './kernels/group-norm';
+export { GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL } from '@neural-ode/kernels';
+export type { GroupNormAttrs } from '@neural-ode/kernels';
 export { groupNorm } from './group-norm-op';
 export type { GroupNormOptions } from './group-norm-op';
 export { DISABLE_ENV } from './addon';

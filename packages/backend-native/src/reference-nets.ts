@@ -3,7 +3,7 @@
 // backends on them and `bench/native.ts` times them; `bench/pytorch_reference.py` is the same network in PyTorch.
 // Not exported from the package (the real layers live in @neural-ode/models).
 import * as tf from '@tensorflow/tfjs-core';
-import { GROUP_NORM_KERNEL } from './kernels/group-norm';
+import { GROUP_NORM_KERNEL } from '@neural-ode/kernels';
 import { groupNorm } from './group-norm-op';
 import { seededNormal } from './kernels/float64-reference';
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BROADCAST_BINARY_OPS, broadcastBinaryConfig } from './kernels/broadcast_binary';
 import { conv2dBackpropFilterConfig } from './kernels/conv2d_backprop_filter';
-import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, groupNormConfigs } from './kernels/group_norm';
+import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from '@neural-ode/kernels';
+import { groupNormConfigs } from './kernels/group_norm';
 import { reduceSumConfig } from './kernels/reduce_sum';
 import { replaceKernel } from './kernel_registry';
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { groupNorm } from '../group-norm-op';
 import { nativeStatus, registerNativeBackend } from '../native-backend';
 import { groupNormForward, numericGradient, randomValues, relativeError } from './float64-reference';
-import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from './group-norm';
+import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from '@neural-ode/kernels';
 
 const status = nativeStatus();
 if (!status.available) console.warn(`[backend-native] GroupNorm tests SKIPPED: ${status.reason}. Fix: ${status.fix}`);

@@ -1,49 +1,14 @@
-import { util } from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, groupNormGradLayout, groupNormLayout, type GroupNormLayout as Layout } from '@neural-ode/kernels';
 import { hostArrays, type HostArrays } from './host_arrays';
 
-/**
- * The fused GroupNorm (+ReLU) kernels that `@neural-ode/models`' `groupNorm` looks for, as JavaScript loops over
- * the `wasm` heap or the `cpu` backend's arrays: the same names, inputs, outputs and arithmetic as
- * `@neural-ode/backend-native`'s compiled ones (statistics accumulated in float64, the variance taken around the
- * mean, the ReLU's mask recomputed from x in the backward pass). Built from tensor ops instead, one GroupNorm is
- * about ten broadcasting kernels over the activation; here it is three passes forward and two backward.
+/*
+ * The fused GroupNorm (+ReLU) kernels of `@neural-ode/kernels`' contract, as JavaScript loops over the `wasm` heap
+ * or the `cpu` backend's arrays, with the same arithmetic as `@neural-ode/backend-native`'s compiled ones
+ * (statistics accumulated in float64, the variance taken around the mean, the ReLU's mask recomputed from x in the
+ * backward pass). Built from tensor ops instead, one GroupNorm is about ten broadcasting kernels over the
+ * activation; here it is three passes forward and two backward.
  */
-export const GROUP_NORM_KERNEL = 'NeuralOdeGroupNorm';
-/** The backward kernel: inputs `{dy, x, gamma, beta, mean, rstd}`, outputs `[dx, dgamma, dbeta]`. */
-export const GROUP_NORM_GRAD_KERNEL = 'NeuralOdeGroupNormGrad';
-
-interface Layout {
-  /** Images. */
-  n: number;
-  /** Positions per image (h·w, or the length). */
-  s: number;
-  /** Channels (last axis). */
-  c: number;
-  groups: number;
-  eps: number;
-  relu: boolean;
-}
-
-function layout(kernel: string, x: TensorInfo, gamma: TensorInfo, beta: TensorInfo, attrs: NamedAttrMap): Layout {
-  const { groups, eps, relu } = attrs as unknown as { groups: number; eps: number; relu: boolean };
-  if (x.shape.length < 2) {
-    throw new Error(`${kernel}: x must be channels last with rank >= 2, got shape [${x.shape}]; pass [n, h, w, c] or [n, w, c]`);
-  }
-  const c = x.shape[x.shape.length - 1];
-  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0) {
-    throw new Error(`${kernel}: attr groups=${groups} must be a positive integer dividing the ${c} channels of x; pick a divisor of ${c}`);
-  }
-  if (typeof eps !== 'number' || !(eps >= 0)) throw new Error(`${kernel}: attr eps=${eps} must be a number >= 0, e.g. 1e-5`);
-  if (util.sizeFromShape(gamma.shape) !== c || util.sizeFromShape(beta.shape) !== c) {
-    throw new Error(`${kernel}: gamma [${gamma.shape}] and beta [${beta.shape}] must hold ${c} values (one per channel of x)`);
-  }
-  for (const [name, t] of [['x', x], ['gamma', gamma], ['beta', beta]] as const) {
-    if (t.dtype !== 'float32') throw new Error(`${kernel}: input ${name} must be float32, got ${t.dtype}; cast it with tf.cast(${name}, 'float32')`);
-  }
-  const n = x.shape[0];
-  return { n, s: util.sizeFromShape(x.shape) / Math.max(1, n * c), c, groups, eps, relu: relu === true };
-}
 
 /** Per-channel sums of `f(value, channel)` over one image's rows into `acc` (float64). */
 function channelSums(v: Float32Array, base: number, { s, c }: Layout, acc: Float64Array, centre: Float64Array | null): void {
@@ -180,19 +145,12 @@ function backward(h: HostArrays, inp: Record<'dy' | 'x' | 'gamma' | 'beta' | 'me
 export function groupNormConfigs(backendName: 'wasm' | 'cpu'): KernelConfig[] {
   const forwardFunc: KernelFunc = (args) => {
     const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
-    const L = layout(GROUP_NORM_KERNEL, x, gamma, beta, args.attrs as NamedAttrMap);
+    const L = groupNormLayout(GROUP_NORM_KERNEL, { x, gamma, beta }, args.attrs as NamedAttrMap);
     return forward(hostArrays(args.backend as KernelBackend, backendName), x, gamma, beta, L);
   };
   const backwardFunc: KernelFunc = (args) => {
     const inp = args.inputs as Record<'dy' | 'x' | 'gamma' | 'beta' | 'mean' | 'rstd', TensorInfo>;
-    const k = GROUP_NORM_GRAD_KERNEL;
-    const L = layout(k, inp.x, inp.gamma, inp.beta, args.attrs as NamedAttrMap);
-    if (!util.arraysEqual(inp.dy.shape, inp.x.shape)) throw new Error(`${k}: dy [${inp.dy.shape}] must have the shape of x [${inp.x.shape}]`);
-    for (const name of ['mean', 'rstd'] as const) {
-      if (util.sizeFromShape(inp[name].shape) !== L.n * L.groups) {
-        throw new Error(`${k}: ${name} [${inp[name].shape}] must be [${L.n}, ${L.groups}] as returned by ${GROUP_NORM_KERNEL}`);
-      }
-    }
+    const L = groupNormGradLayout(inp, args.attrs as NamedAttrMap);
     return backward(hostArrays(args.backend as KernelBackend, backendName), inp, L);
   };
   return [

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedWeight } from '../weights';
-import { groupNorm } from './group-norm';
+import { groupNorm } from '@neural-ode/kernels';
 
 /** Options of {@link BatchNorm1d}; PyTorch's `nn.BatchNorm1d` arguments plus the fused ReLU. */
 export interface BatchNorm1dOptions {
