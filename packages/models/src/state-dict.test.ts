@@ -131,14 +131,14 @@ describe('saveStateDict → loadStateDict', () => {
 
 describe('loadStateDict errors', () => {
   it('lists every missing, extra and mis-shaped tensor at once and loads nothing', () => {
-    const cifar = saveStateDict(odenet({ inChannels: 3 }));
+    const cifar = saveStateDict(odenet({ inChannels: 3, solver: { method: 'rk4', stepSize: 0.25 } }));
     const { tensors } = parseSafetensors(cifar);
     // Drop one tensor and add one: rebuild a file by hand from the parsed entries.
     const entries = [...tensors]
       .filter(([name]) => name !== 'fc.bias')
       .map(([name, e]) => ({ name, dtype: e.dtype, shape: e.shape, bytes: new Uint8Array(e.data.buffer) }));
     entries.push({ name: 'feature.func.norm3.weight', dtype: 'F32', shape: [64], bytes: f32(new Array(64).fill(1)) });
-    const model = odenet({ inChannels: 1, seed: 9 });
+    const model = odenet({ inChannels: 1, seed: 9, solver: { method: 'rk4', stepSize: 0.25 } });
     const before = snapshot(model);
     let message = '';
     try {

@@ -20,16 +20,16 @@ export function buildModel(
   if (fixed && s.stepSize === undefined && (config.model === 'odenet' || config.model === 'vdcnn-ode')) {
     throw new Error(`train: option 'solver.stepSize' is missing for the fixed-step method '${s.method}': pass a step such as 0.1 (or --tol as the reference)`);
   }
-  const solver = { method: s.method, rtol: s.rtol, atol: s.atol, adjoint: s.adjoint, ...(s.stepSize !== undefined ? { stepSize: s.stepSize } : {}) };
+  const solver = { solver: fixed ? { method: s.method, stepSize: s.stepSize } : { method: s.method, rtol: s.rtol, atol: s.atol }, adjoint: s.adjoint };
   const inChannels = split.kind === 'image' ? split.shape[3] : 1;
   const options: ModelOptions =
     config.model === 'resnet'
       ? { name: 'resnet', inChannels, blocks: config.blocks, seed }
       : config.model === 'odenet'
-        ? { name: 'odenet', inChannels, solver, seed }
+        ? { name: 'odenet', inChannels, ...solver, seed }
         : config.model === 'vdcnn'
           ? { name: 'vdcnn', blocks: config.blocks, embeddingSize: config.embeddingSize, seed }
-          : { name: 'vdcnn-ode', solver, embeddingSize: config.embeddingSize, seed };
+          : { name: 'vdcnn-ode', ...solver, embeddingSize: config.embeddingSize, seed };
   // The models free the initial values of their weights themselves: nothing to scope here.
   return createModel(options);
 }

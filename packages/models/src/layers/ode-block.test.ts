@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createInitializer } from '../init';
-import { solverOptionsSchema, type SolverOptionsInput } from '../solver';
+import type { SolverInput } from '@neural-ode/odeint';
 import { OdeBlock } from './ode-block';
 import { OdeFunc } from './ode-func';
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
 
 // A narrow image ODE function (8 channels, 8 groups) on a 4×4 state: the block's logic at a fraction of the cost.
 const func = () => new OdeFunc({ channels: 8, kind: 'image' }, createInitializer(2));
-const block = (f: OdeFunc, solver: SolverOptionsInput) => new OdeBlock(f, solverOptionsSchema.parse(solver));
+const block = (f: OdeFunc, { adjoint = false, ...solver }: SolverInput & { adjoint?: boolean }) => new OdeBlock(f, { solver, adjoint });
 const state = () => tf.randomNormal([2, 4, 4, 8], 0, 1, 'float32', 3);
 
 describe('OdeBlock', () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isAdaptive, odeint, odeintAdjoint, solver, type Solver } from '@neural-ode/odeint';
-import type { SolverOptions } from '../solver';
+import { odeint, odeintAdjoint, solver, type Solver } from '@neural-ode/odeint';
+import { odeBlockSolver, type OdeBlockOptions } from '../solver';
 import { withPrefix, type NamedWeight } from '../weights';
 import type { OdeDynamics, OdeFunc } from './ode-func';
 
@@ -27,47 +27,29 @@ export interface NfeCounts {
 export class OdeBlock {
   /** The dynamics. */
   readonly func: OdeFunc;
-  /** How the block integrates (parsed options). */
-  readonly solver: SolverOptions;
+  /** The forward solver, validated once here and passed to every solve unchanged. */
+  readonly solver: Solver;
+  /** Gradients by the adjoint method instead of backprop through the solver. */
+  readonly adjoint: boolean;
+  /** The adjoint's backward solver (`undefined`: odeint derives it from the forward one). */
+  readonly backward: Solver | undefined;
+  private readonly adjointNorm: 'mixed' | 'seminorm' | undefined;
   private forwardCalls = 0;
   private backwardCalls = 0;
   private lastForward = 0;
   private lastStats: { nfe: number; nAccepted: number; nRejected: number } | null = null;
 
-  /** The forward solver, validated once here and passed to every solve unchanged. */
-  private readonly forwardSolver: Solver;
-
-  constructor(func: OdeFunc, options: SolverOptions) {
+  /** `who` names the owner in errors, e.g. `odenet`. */
+  constructor(func: OdeFunc, options: OdeBlockOptions, who = 'OdeBlock') {
     this.func = func;
-    this.solver = options;
-    const { adjoint: _a, adjointMethod: _m, adjointRtol: _r, adjointAtol: _t, adjointStepSize: _s, adjointNorm: _n, ...rest } = options;
-    const adaptive = isAdaptive(rest.method);
-    if (!adaptive && rest.stepSize === undefined && rest.grid === undefined) {
-      throw new Error(
-        `OdeBlock: solver.method '${rest.method}' is fixed-step but no solver.stepSize (or grid) is given: it would integrate [0, 1] in one step. Fix: pass e.g. stepSize: 0.25.`,
-      );
+    this.solver = odeBlockSolver(options.solver, `${who} (solver)`);
+    this.adjoint = options.adjoint;
+    if (!options.adjoint && (options.backward !== undefined || options.adjointNorm !== undefined)) {
+      const key = options.backward !== undefined ? 'backward' : 'adjointNorm';
+      throw new Error(`${who}: option '${key}' applies to the adjoint's backward solve, but adjoint is false. Fix: set adjoint: true, or remove ${key}.`);
     }
-    // The schema fills in both modes' defaults: hand odeint only the settings of this method's stepping mode.
-    const { stepSize, grid, rtol, atol, firstStep, minStep, maxStep, safety, ifactor, dfactor, controller, pcoeff, icoeff, dcoeff, norm, ...common } = rest;
-    this.forwardSolver = solver(
-      adaptive
-        ? {
-            ...common,
-            rtol,
-            atol,
-            ...(firstStep !== undefined ? { firstStep } : {}),
-            minStep,
-            ...(maxStep !== undefined && Number.isFinite(maxStep) ? { maxStep } : {}),
-            safety,
-            ifactor,
-            dfactor,
-            controller,
-            norm,
-            ...(controller === 'PID' ? { pcoeff, icoeff, dcoeff } : {}),
-          }
-        : { ...common, ...(stepSize !== undefined ? { stepSize } : {}), ...(grid !== undefined ? { grid } : {}) },
-      'OdeBlock',
-    );
+    this.backward = options.backward === undefined ? undefined : solver(options.backward, `${who} (backward)`);
+    this.adjointNorm = options.adjointNorm;
   }
 
   /** NFE of the last forward pass and of the backward pass that followed it. */
@@ -91,8 +73,7 @@ export class OdeBlock {
         return [dy];
       },
     })) as unknown as CustomGradient);
-    const { adjoint, adjointMethod, adjointRtol, adjointAtol, adjointStepSize, adjointNorm } = this.solver;
-    const forward = this.forwardSolver;
+    const { adjoint, backward, adjointNorm, solver: forward } = this;
     const result = tf.tidy(() => {
       // Backprop through the solver: the dynamics are bound once per solve (weights split, time maps computed)
       // and every stage records only its own work. The adjoint re-evaluates f against the variables themselves.
@@ -110,11 +91,8 @@ export class OdeBlock {
         ? odeintAdjoint(f, x, ts, {
             solver: forward,
             params,
-            adjointNorm,
-            ...(adjointMethod !== undefined ? { adjointMethod } : {}),
-            ...(adjointRtol !== undefined ? { adjointRtol } : {}),
-            ...(adjointAtol !== undefined ? { adjointAtol } : {}),
-            ...(adjointStepSize !== undefined ? { adjointStepSize } : {}),
+            ...(backward !== undefined ? { backward } : {}),
+            ...(adjointNorm !== undefined ? { adjointNorm } : {}),
           })
         : odeint(f, x, ts, forward);
       this.lastStats = { nfe: stats.nfe, nAccepted: stats.nAccepted, nRejected: stats.nRejected };

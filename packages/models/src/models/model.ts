@@ -61,15 +61,24 @@ export abstract class WeightedModel {
   }
 }
 
-/** Parses model options with a message that names the model, the option and the fix. */
+/**
+ * Parses model options with `schema`. A failure is one error with a line per problem, in the trainer's format:
+ * `<model>: option '<path>' (got <value>): <what is valid>`; an unknown option is a line of its own.
+ */
 export function parseOptions<S extends z.ZodType>(model: string, schema: S, options: unknown): z.output<S> {
   const parsed = schema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => {
-      const path = issue.path.join('.') || '(options)';
-      return `${path}: ${issue.message}`;
-    });
-    throw new Error(`${model}: invalid options ${JSON.stringify(options)}: ${issues.join('; ')}`);
-  }
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => optionLine(model, options, [...issue.path, key], 'unknown option: remove it or check its spelling'))
+      : [optionLine(model, options, issue.path, issue.message)],
+  );
+  throw new Error(lines.join('\n'));
+}
+
+function optionLine(model: string, options: unknown, path: readonly PropertyKey[], message: string): string {
+  let value: unknown = options;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const shown = value === undefined ? '' : ` (got ${typeof value === 'function' ? 'a function' : JSON.stringify(value)})`;
+  return `${model}: option '${path.map(String).join('.') || '(options)'}'${shown}: ${message}`;
 }

@@ -1,3 +1,4 @@
+import { solver } from '@neural-ode/odeint';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,9 @@ import { createModel, modelNames, modelRegistry } from './registry';
 import { resnet } from './resnet';
 import { vdcnn } from './vdcnn';
 import { vdcnnOde } from './vdcnn-ode';
+
+/** A solver for tests that only build a model (the models have no default solver). */
+const RK4 = { method: 'rk4', stepSize: 0.25 } as const;
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -23,13 +27,13 @@ describe('parameter counts (the reference implementation’s)', () => {
   it.each([
     ['MNIST ResNet(6)', 576_778, () => resnet({ inChannels: 1, blocks: 6 })],
     ['MNIST ResNet(1)', 206_858, () => resnet({ inChannels: 1, blocks: 1 })],
-    ['MNIST ODE-Net', 208_010, () => odenet({ inChannels: 1 })],
+    ['MNIST ODE-Net', 208_010, () => odenet({ inChannels: 1, solver: RK4 })],
     ['CIFAR-10 ResNet(6)', 577_930, () => resnet({ inChannels: 3, blocks: 6 })],
     ['CIFAR-10 ResNet(1)', 208_010, () => resnet({ inChannels: 3, blocks: 1 })],
-    ['CIFAR-10 ODE-Net', 209_162, () => odenet({ inChannels: 3 })],
+    ['CIFAR-10 ODE-Net', 209_162, () => odenet({ inChannels: 3, solver: RK4 })],
     ['VDCNN(6)', 286_740, () => vdcnn({ blocks: 6 })],
     ['VDCNN(1)', 161_940, () => vdcnn({ blocks: 1 })],
-    ['VDCNN-ODE', 162_196, () => vdcnnOde()],
+    ['VDCNN-ODE', 162_196, () => vdcnnOde({ solver: RK4 })],
   ] as const)('%s has %i parameters', (_name, expected, make) => {
     expect(count(make())).toBe(expected);
   });
@@ -38,7 +42,7 @@ describe('parameter counts (the reference implementation’s)', () => {
 describe('embeddingSize (the reference --embd_size)', () => {
   it.each([
     ['vdcnn(1)', (embeddingSize?: number) => vdcnn({ blocks: 1, embeddingSize }), 161_940],
-    ['vdcnn-ode', (embeddingSize?: number) => vdcnnOde({ embeddingSize }), 162_196],
+    ['vdcnn-ode', (embeddingSize?: number) => vdcnnOde({ embeddingSize, solver: RK4 }), 162_196],
   ] as const)('%s: embed.weight is [69, E], conv1d E→64, and the head does not change', (_name, make, base) => {
     const model = make(32);
     expect(shapes(model).slice(0, 3)).toEqual(['embed.weight[69,32]', 'conv.weight[64,32,3]', 'conv.bias[64]']);
@@ -57,9 +61,9 @@ describe('embeddingSize (the reference --embd_size)', () => {
 describe('no tensor leak', () => {
   it.each([
     ['resnet(1)', () => resnet({ inChannels: 1, blocks: 1 })],
-    ['odenet', () => odenet({ inChannels: 3 })],
+    ['odenet', () => odenet({ inChannels: 3, solver: RK4 })],
     ['vdcnn(1)', () => vdcnn({ blocks: 1 })],
-    ['vdcnn-ode', () => vdcnnOde()],
+    ['vdcnn-ode', () => vdcnnOde({ solver: RK4 })],
   ] as const)('%s: creating then disposing leaves tf.memory().numTensors where it was', (_name, make) => {
     const before = tf.memory().numTensors;
     const model = make();
@@ -91,7 +95,7 @@ describe('state_dict names and PyTorch shapes', () => {
   });
 
   it('odenet: feature.func.*', () => {
-    const model = odenet({ inChannels: 1 });
+    const model = odenet({ inChannels: 1, solver: RK4 });
     expect(shapes(model).filter((s) => s.startsWith('feature'))).toEqual([
       'feature.func.conv1.weight[64,65,3,3]', 'feature.func.norm1.weight[64]', 'feature.func.norm1.bias[64]',
       'feature.func.conv2.weight[64,65,3,3]', 'feature.func.norm2.weight[64]', 'feature.func.norm2.bias[64]',
@@ -114,7 +118,7 @@ describe('state_dict names and PyTorch shapes', () => {
   });
 
   it('vdcnn-ode: feature.func.{conv1,norm1,conv2,norm2} with BatchNorm buffers', () => {
-    const model = vdcnnOde();
+    const model = vdcnnOde({ solver: RK4 });
     expect(shapes(model).filter((s) => s.startsWith('feature'))).toEqual([
       'feature.func.conv1.weight[64,65,3]', ...bn('feature.func.norm1'),
       'feature.func.conv2.weight[64,65,3]', ...bn('feature.func.norm2'),
@@ -177,9 +181,9 @@ describe('gradients', () => {
   it.each([
     ['resnet', () => resnet({ blocks: 2 })],
     ['odenet (backprop)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 } })],
-    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5, adjoint: true } })],
+    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 }, adjoint: true })],
     ['vdcnn', () => vdcnn({ blocks: 2 })],
-    ['vdcnn-ode (adjoint)', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5, adjoint: true } })],
+    ['vdcnn-ode (adjoint)', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5 }, adjoint: true })],
   ] as const)('reach every weight of %s', (_name, make) => {
     const model = make();
     const x = model.inputKind === 'image' ? image() : ids();
@@ -200,7 +204,7 @@ describe('gradients', () => {
 
 describe('memory', () => {
   it.each([
-    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5, adjoint: true } }), () => tf.randomNormal([1, 10, 10, 1])],
+    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 }, adjoint: true }), () => tf.randomNormal([1, 10, 10, 1])],
     ['vdcnn-ode', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5 } }), () => tf.tensor2d([[1, 5, 9, 2, 60, 3, 7, 8]], [1, 8], 'int32')],
   ] as const)('a training step of %s leaves no tensors behind', (_name, make, input) => {
     const model = make();
@@ -250,7 +254,25 @@ describe('registry', () => {
   it('rejects unknown names and options, naming them', () => {
     expect(() => createModel({ name: 'lenet' } as never)).toThrow(/name must be one of resnet, odenet, vdcnn, vdcnn-ode, got "lenet"/);
     expect(() => resnet({ blocks: 0 })).toThrow(/resnet: invalid options .*blocks/);
-    expect(() => odenet({ solver: { method: 'rk5' } } as never)).toThrow(/solver\.method/);
+    expect(() => odenet({ solver: { method: 'rk5' } } as never)).toThrow(/odenet \(solver\): options\.method = "rk5"/);
     expect(() => resnet({ block: 2 } as never)).toThrow(/block/);
+  });
+
+  it('an ODE model has no solver of its own: solver is required, and what cannot apply is refused', () => {
+    expect(() => odenet({ inChannels: 1 } as never)).toThrow(/odenet: .*solver must be a Solver/);
+    expect(() => vdcnnOde({} as never)).toThrow(/vdcnnOde: .*solver must be a Solver/);
+    expect(() => odenet({ solver: { method: 'rk4' } })).toThrow(/fixed-step but no solver.stepSize/);
+    expect(() => odenet({ solver: { method: 'rk4', stepSize: 0.25, rtol: 1e-3 } as never })).toThrow(/options.rtol does not apply to 'rk4'/);
+    expect(() => odenet({ solver: RK4, backward: { method: 'euler', stepSize: 0.5 } })).toThrow(/'backward' applies to the adjoint's backward solve, but adjoint is false/);
+  });
+
+  it('a Solver value is used as it is; the backward solver nests as a solver of its own', () => {
+    const forward = solver({ method: 'rk4', stepSize: 0.5 });
+    const model = odenet({ inChannels: 1, solver: forward, adjoint: true, backward: { method: 'euler', stepSize: 0.25 } });
+    const x = tf.randomNormal([1, 10, 10, 1], 0, 1, 'float32', 1);
+    tf.variableGrads(() => tf.sum(model.apply(x, { training: true })) as tf.Scalar, model.trainableVariables());
+    // rk4 at 0.5: 2 steps × 4 stages forward; euler at 0.25 backward: 4 augmented evaluations.
+    expect(model.nfe).toEqual({ forward: 8, backward: 4 });
+    model.dispose();
   });
 });

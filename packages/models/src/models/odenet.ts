@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createInitializer } from '../init';
 import { OdeBlock } from '../layers/ode-block';
 import { OdeFunc } from '../layers/ode-func';
-import { solverOptionsSchema } from '../solver';
+import { odeBlockOptionsShape, type OdeBlockOptions } from '../solver';
 import { IMAGE_WIDTH, ImageClassifier } from './image-classifier';
 import { parseOptions, type OdeModel } from './model';
 
@@ -11,8 +11,8 @@ export const odenetOptionsSchema = z
   .object({
     /** Input channels: 1 for MNIST, 3 for CIFAR-10. */
     inChannels: z.number().int().min(1).default(1),
-    /** How the ODE block integrates (method, tolerances, adjoint). */
-    solver: solverOptionsSchema.prefault({}),
+    /** The ODE block's solver (required: the models have no solver defaults), gradient mode and backward solver. */
+    ...odeBlockOptionsShape,
     /** Seed of the weight initialisation. */
     seed: z.number().int().default(0),
   })
@@ -22,13 +22,13 @@ export const odenetOptionsSchema = z
 export type OdenetOptions = z.input<typeof odenetOptionsSchema>;
 
 /** The image ODE-Net: {@link ImageClassifier} with one {@link OdeBlock} over an image {@link OdeFunc} (`feature.func.*`). */
-export function odenet(options: OdenetOptions = {}): OdeModel {
+export function odenet(options: OdenetOptions): OdeModel {
   const o = parseOptions('odenet', odenetOptionsSchema, options);
   let block: OdeBlock | undefined;
   const model = new ImageClassifier(
     'odenet',
     o.inChannels,
-    (init) => (block = new OdeBlock(new OdeFunc({ channels: IMAGE_WIDTH, kind: 'image' }, init), o.solver)),
+    (init) => (block = new OdeBlock(new OdeFunc({ channels: IMAGE_WIDTH, kind: 'image' }, init), o as OdeBlockOptions, 'odenet')),
     createInitializer(o.seed),
   );
   return Object.defineProperty(model, 'nfe', { get: () => block!.nfe, enumerable: true }) as ImageClassifier & OdeModel;

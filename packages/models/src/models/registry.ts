@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Model, ModelName } from './model';
-import { odenet, odenetOptionsSchema } from './odenet';
+import { odenet, odenetOptionsSchema, type OdenetOptions } from './odenet';
 import { resnet, resnetOptionsSchema } from './resnet';
 import { vdcnn, vdcnnOptionsSchema } from './vdcnn';
-import { vdcnnOde, vdcnnOdeOptionsSchema } from './vdcnn-ode';
+import { vdcnnOde, vdcnnOdeOptionsSchema, type VdcnnOdeOptions } from './vdcnn-ode';
 
 /** An entry of {@link modelRegistry}. */
 export interface ModelEntry {
@@ -33,7 +33,7 @@ export const modelRegistry: Readonly<Record<ModelName, ModelEntry>> = Object.fre
     inputKind: 'image',
     ode: true,
     optionsSchema: odenetOptionsSchema,
-    create: (options) => odenet(options),
+    create: (options) => odenet(options as OdenetOptions),
   },
   vdcnn: {
     description: 'character-level text CNN for AG-News with `blocks` residual blocks and k-max pooling',
@@ -47,7 +47,7 @@ export const modelRegistry: Readonly<Record<ModelName, ModelEntry>> = Object.fre
     inputKind: 'text',
     ode: true,
     optionsSchema: vdcnnOdeOptionsSchema,
-    create: (options) => vdcnnOde(options),
+    create: (options) => vdcnnOde(options as VdcnnOdeOptions),
   },
 });
 

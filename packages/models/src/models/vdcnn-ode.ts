@@ -2,15 +2,15 @@ import { z } from 'zod';
 import { createInitializer } from '../init';
 import { OdeBlock } from '../layers/ode-block';
 import { OdeFunc } from '../layers/ode-func';
-import { solverOptionsSchema } from '../solver';
+import { odeBlockOptionsShape, type OdeBlockOptions } from '../solver';
 import { parseOptions, type OdeModel } from './model';
 import { TEXT_EMBEDDING_SIZE, TEXT_WIDTH, TextClassifier } from './text-classifier';
 
 /** Options of {@link vdcnnOde}. */
 export const vdcnnOdeOptionsSchema = z
   .object({
-    /** How the ODE block integrates (method, tolerances, adjoint). */
-    solver: solverOptionsSchema.prefault({}),
+    /** The ODE block's solver (required: the models have no solver defaults), gradient mode and backward solver. */
+    ...odeBlockOptionsShape,
     /** Width of the character embedding (the reference's `--embd_size`); `embed.weight` is `[69, embeddingSize]`. */
     embeddingSize: z.number().int().min(1).default(TEXT_EMBEDDING_SIZE),
     /** Seed of the weight initialisation. */
@@ -22,12 +22,12 @@ export const vdcnnOdeOptionsSchema = z
 export type VdcnnOdeOptions = z.input<typeof vdcnnOdeOptionsSchema>;
 
 /** The text ODE model: {@link TextClassifier} with one {@link OdeBlock} over a text {@link OdeFunc} (`feature.func.*`). */
-export function vdcnnOde(options: VdcnnOdeOptions = {}): OdeModel {
+export function vdcnnOde(options: VdcnnOdeOptions): OdeModel {
   const o = parseOptions('vdcnnOde', vdcnnOdeOptionsSchema, options);
   let block: OdeBlock | undefined;
   const model = new TextClassifier(
     'vdcnn-ode',
-    (init) => (block = new OdeBlock(new OdeFunc({ channels: TEXT_WIDTH, kind: 'text' }, init), o.solver)),
+    (init) => (block = new OdeBlock(new OdeFunc({ channels: TEXT_WIDTH, kind: 'text' }, init), o as OdeBlockOptions, 'vdcnnOde')),
     createInitializer(o.seed),
     o.embeddingSize,
   );
