@@ -4,7 +4,7 @@
  * Every training entry point (CLI, trainer, benches, tests) calls {@link initBackend} once.
  * @packageDocumentation
  */
-export { initBackend, initBackendOptionsSchema, BackendUnavailableError, defaultThreads } from './init';
+export { initBackend, initBackendOptionsSchema, BACKEND_NAMES, BackendUnavailableError, defaultThreads } from './init';
 export type { InitBackendOptions, BackendChoice, BackendName } from './init';
 export { WASM_TRAINING_KERNELS, WASM_MAX_THREADS } from './wasm';
 export { CPU_TRAINING_KERNELS } from './cpu';

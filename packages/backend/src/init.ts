@@ -13,6 +13,9 @@ import { activateWasm, WASM_MAX_THREADS, WASM_TRAINING_KERNELS } from './wasm';
 /** Backends {@link initBackend} can select. */
 export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
+/** What `backend` may ask {@link initBackend} for: `auto` or a {@link BackendName} (the list CLIs and configs use). */
+export const BACKEND_NAMES = Object.freeze(['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const satisfies readonly ('auto' | BackendName)[]);
+
 /** Options of {@link initBackend}. */
 export const initBackendOptionsSchema = z
   .object({
@@ -20,7 +23,7 @@ export const initBackendOptionsSchema = z
      * Which backend to use; `auto` takes the fastest one that is available, in this order: tfjs-node-gpu,
      * tfjs-node (both `tensorflow`), `native` (@neural-ode/backend-native), `wasm`, `cpu`.
      */
-    backend: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu']).default('auto'),
+    backend: z.enum(BACKEND_NAMES).default('auto'),
     /** Threads for backends that use them (native, wasm, tensorflow); default: the cores available, at most 8. */
     threads: z.number().int().min(1).max(256).optional(),
     /** Where the choice and the reasons for it are reported (default: stderr); `false` keeps quiet. */
