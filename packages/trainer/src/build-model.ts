@@ -1,12 +1,12 @@
 import { createModel, type Model, type ModelOptions, type OdeModel } from '@neural-ode/models';
-import { FIXED_STEP_METHODS, type TrainConfig } from './config';
+import type { TrainConfig } from './config';
 import type { DatasetSplit } from '@neural-ode/datasets';
 
 const IMAGE_MODELS = new Set(['resnet', 'odenet']);
 
 /** Builds `config.model` for data shaped like `split`, initialised from `seed`. Errors say which option to change. */
 export function buildModel(
-  config: Pick<TrainConfig, 'model' | 'blocks' | 'solver' | 'data' | 'embeddingSize'>,
+  config: Pick<TrainConfig, 'model' | 'blocks' | 'solver' | 'gradient' | 'data' | 'embeddingSize'>,
   split: DatasetSplit,
   seed: number,
 ): Model {
@@ -15,12 +15,8 @@ export function buildModel(
     const fit = split.kind === 'image' ? 'resnet or odenet' : 'vdcnn or vdcnn-ode';
     throw new Error(`train: option 'model' is '${config.model}' but data '${split.name}' is ${split.kind} data: use model ${fit}`);
   }
-  const s = config.solver;
-  const fixed = (FIXED_STEP_METHODS as readonly string[]).includes(s.method);
-  if (fixed && s.stepSize === undefined && (config.model === 'odenet' || config.model === 'vdcnn-ode')) {
-    throw new Error(`train: option 'solver.stepSize' is missing for the fixed-step method '${s.method}': pass a step such as 0.1 (or --tol as the reference)`);
-  }
-  const solver = { solver: fixed ? { method: s.method, stepSize: s.stepSize } : { method: s.method, rtol: s.rtol, atol: s.atol }, adjoint: s.adjoint };
+  // The run's solver was validated once by the config schema: it goes to the model as it is.
+  const solver = { solver: config.solver, adjoint: config.gradient === 'backsolve' };
   const inChannels = split.kind === 'image' ? split.shape[3] : 1;
   const options: ModelOptions =
     config.model === 'resnet'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseTrainConfig, trainConfigSchema, spiralConfigSchema } from './config';
+import { isSolver, solver } from '@neural-ode/odeint';
+import { EXPERIMENT_SOLVER, parseTrainConfig, trainConfigSchema, spiralConfigSchema, upgradeStoredConfig } from './config';
 
 describe('trainConfigSchema', () => {
   it('fills the reference defaults', () => {
@@ -11,17 +12,18 @@ describe('trainConfigSchema', () => {
       optimizer: 'sgd',
       lr: 0.1,
       momentum: 0.9,
-      weightDecay: 5e-4,
+      weightDecay: 0,
       lrSchedule: { type: 'step', every: 40, gamma: 0.1 },
       batchSize: 128,
-      solver: { method: 'bosh3', rtol: 1e-2, atol: 1e-2, adjoint: false },
+      solver: { stepping: 'adaptive', method: 'bosh3', rtol: 1e-2, atol: 1e-2 },
+      gradient: 'tape',
       download: true,
       backend: 'auto',
       embeddingSize: 16,
       seqLen: 1014,
     });
     expect(trainConfigSchema.parse({ lrSchedule: { type: 'step' } }).lrSchedule).toEqual({ type: 'step', every: 40, gamma: 0.1 });
-    expect(trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 } }).solver.stepSize).toBe(0.04);
+    expect(trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 } }).solver).toEqual({ stepping: 'fixed', method: 'rk4', stepSize: 0.04, maxSteps: 100_000, jumpTimes: [], stepTimes: [] });
   });
 
   it('is strict and its errors name the option, the value and what is valid', () => {
@@ -36,5 +38,46 @@ describe('trainConfigSchema', () => {
   it('spiral defaults are experiment 1 of the study', () => {
     expect(spiralConfigSchema.parse({})).toMatchObject({ iterations: 2000, lr: 0.01, points: 200, noise: 0.01, adjoint: true, windowPoints: 32, minWindow: 1, maxWindow: 5 });
     expect(spiralConfigSchema.parse({}).tEnd).toBeCloseTo(18.87, 12);
+  });
+});
+
+describe('the run solver (one parse, the experiments\' defaults stated once)', () => {
+  it('is an odeint Solver, completed with the experiments\' defaults only where a setting is missing', () => {
+    const c = trainConfigSchema.parse({});
+    expect(isSolver(c.solver)).toBe(true);
+    expect(c.solver).toMatchObject(EXPERIMENT_SOLVER);
+    // An adaptive method without tolerances gets the experiments' 1e-2, not odeint's 1e-7 / 1e-9.
+    expect(trainConfigSchema.parse({ solver: { method: 'dopri5' } }).solver).toMatchObject({ method: 'dopri5', rtol: 1e-2, atol: 1e-2 });
+    // Tolerances alone keep the experiments' method.
+    expect(trainConfigSchema.parse({ solver: { rtol: 1e-3 } }).solver).toMatchObject({ method: 'bosh3', rtol: 1e-3, atol: 1e-2 });
+  });
+
+  it('passes a Solver value through untouched', () => {
+    const s = solver({ method: 'tsit5', rtol: 1e-4, atol: 1e-6 });
+    expect(trainConfigSchema.parse({ solver: s }).solver).toBe(s);
+  });
+
+  it('refuses settings that do not apply to the method, and a fixed-step method without its step', () => {
+    expect(() => parseTrainConfig({ solver: { method: 'rk4', stepSize: 0.1, rtol: 1e-3 } })).toThrow(/option 'solver'.*options\.rtol does not apply to 'rk4'/);
+    expect(() => parseTrainConfig({ solver: { method: 'dopri5', stepSize: 0.1 } })).toThrow(/options\.stepSize does not apply to 'dopri5'/);
+    expect(() => parseTrainConfig({ solver: { method: 'rk4' } })).toThrow(/solver\.method 'rk4' is fixed-step: give its step size/);
+    expect(() => parseTrainConfig({ solver: { method: 'rk5' } })).toThrow(/rk5/);
+  });
+
+  it('reads back the resolved solver it records in config.json', () => {
+    const c = trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 }, gradient: 'backsolve' });
+    const again = trainConfigSchema.parse(JSON.parse(JSON.stringify(c)));
+    expect(again.solver).toEqual(c.solver);
+    expect(again.gradient).toBe('backsolve');
+  });
+
+  it("upgrades a trainer 0.1 config.json (solver.adjoint, the other mode's defaults filled in)", () => {
+    const old = { model: 'odenet', solver: { method: 'rk4', stepSize: 0.04, rtol: 0.01, atol: 0.01, adjoint: true } };
+    const c = trainConfigSchema.parse(upgradeStoredConfig(old));
+    expect(c.solver).toMatchObject({ stepping: 'fixed', method: 'rk4', stepSize: 0.04 });
+    expect(c.gradient).toBe('backsolve');
+    const adaptive = trainConfigSchema.parse(upgradeStoredConfig({ solver: { method: 'bosh3', rtol: 0.01, atol: 0.01, adjoint: false } }));
+    expect(adaptive.solver).toMatchObject({ stepping: 'adaptive', method: 'bosh3', rtol: 0.01 });
+    expect(adaptive.gradient).toBe('tape');
   });
 });

@@ -1,56 +1,77 @@
 import { z } from 'zod';
 
-/** Datasets a training run can use (the names of `@neural-ode/datasets`). */
-export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'mnist-sample', 'cifar10', 'ag-news'] as const;
-/** Models a training run can build (`@neural-ode/models`). */
-export const MODEL_NAMES = ['resnet', 'odenet', 'vdcnn', 'vdcnn-ode'] as const;
+import { datasetNames } from '@neural-ode/datasets';
+import { modelNames, type ModelName } from '@neural-ode/models';
+import { BACKEND_NAMES } from '@neural-ode/backend';
+import { isAdaptive, isSolver, METHODS, solver, type MethodName, type Solver, type SolverInput } from '@neural-ode/odeint';
+
 /** Optimizers of the trainer (PyTorch semantics). */
 export const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop'] as const;
-/** ODE solver methods of `@neural-ode/odeint`. */
-export const SOLVER_METHODS = [
-  'euler',
-  'midpoint',
-  'heun2',
-  'heun3',
-  'rk4',
-  'rk4-classic',
-  'adaptive-heun',
-  'fehlberg2',
-  'bosh3',
-  'dopri5',
-  'tsit5',
-  'dopri8',
-] as const;
-/** Fixed-step methods among {@link SOLVER_METHODS}: they take `stepSize`, not `rtol`/`atol`. */
-export const FIXED_STEP_METHODS = ['euler', 'midpoint', 'heun2', 'heun3', 'rk4', 'rk4-classic'] as const;
-/** Backends a run may ask `@neural-ode/backend` for. */
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
 
 /**
- * The ODE solver of an ODE model (ignored by `resnet` and `vdcnn`).
+ * The experiments' ODE solver: what an ODE model of `train` integrates with when the run names no solver setting.
  *
- * Defaults: `bosh3` (Bogacki–Shampine 3(2), adaptive) at `rtol = atol = 1e-2`, gradients by backprop through the
- * solver's steps (`adjoint: false`: faster, memory grows with the steps taken). Chosen so that an ODE-Net epoch costs
- * a few ResNet(6) epochs rather than the reference's 19× (RK4 at step 0.04): ~17 function evaluations per forward
- * pass at initialisation and 11–14 while training, against 26 for dopri5 at 1e-2 and 32 for dopri5 at 1e-3; a full
+ * `bosh3` (Bogacki–Shampine 3(2), adaptive) at `rtol = atol = 1e-2`. Chosen so that an ODE-Net epoch costs a few
+ * ResNet(6) epochs rather than the reference's 19× (RK4 at step 0.04): ~17 function evaluations per forward pass at
+ * initialisation and 11–14 while training, against 26 for dopri5 at 1e-2 and 32 for dopri5 at 1e-3; a full
  * Fashion-MNIST epoch measured 2.32× ResNet(6)'s at higher accuracy (`pnpm bench:train`, trainer README).
- * `stepSize` is for fixed-step methods (required there); adaptive methods ignore it, and fixed-step methods ignore
- * `rtol`/`atol`.
+ *
+ * These are the trainer's defaults, stated once: `@neural-ode/models` has none, and `@neural-ode/odeint`'s library
+ * defaults (dopri5, 1e-7 / 1e-9) are for general ODEs, not for training classifiers. See {@link experimentSolver}
+ * for how a partial setting is completed.
  */
-export const solverConfigSchema = z
-  .object({
-    /** Solver method (see {@link SOLVER_METHODS}). */
-    method: z.enum(SOLVER_METHODS).default('bosh3'),
-    /** Step size of a fixed-step method on the integration interval [0, 1]. */
-    stepSize: z.number().positive().max(1).optional(),
-    /** Relative tolerance of an adaptive method. */
-    rtol: z.number().positive().default(1e-2),
-    /** Absolute tolerance of an adaptive method. */
-    atol: z.number().positive().default(1e-2),
-    /** Gradients by the adjoint ODE (constant memory) instead of backprop through the solver. */
-    adjoint: z.boolean().default(false),
+export const EXPERIMENT_SOLVER = Object.freeze({ method: 'bosh3', rtol: 1e-2, atol: 1e-2 } as const satisfies SolverInput);
+
+/**
+ * Completes a run's solver settings with the experiments' defaults and validates them once with odeint's
+ * `solver()`: a missing `method` is {@link EXPERIMENT_SOLVER}'s; an adaptive method without `rtol` / `atol` gets the
+ * experiments' `1e-2`; a fixed-step method must say its `stepSize` (or `grid`). A `Solver` value is used as it is.
+ */
+export function experimentSolver(input: Solver | SolverInput = {}): Solver {
+  if (isSolver(input)) return input;
+  const method: MethodName = input.method ?? EXPERIMENT_SOLVER.method;
+  if (!isAdaptive(method)) {
+    if (input.stepSize === undefined && input.grid === undefined) {
+      throw new Error(`solver.method '${method}' is fixed-step: give its step size (solver.stepSize, --step-size, or the reference's --tol)`);
+    }
+    return solver({ ...input, method }, 'solver');
+  }
+  return solver({ rtol: EXPERIMENT_SOLVER.rtol, atol: EXPERIMENT_SOLVER.atol, ...input, method }, 'solver');
+}
+
+/** Zod schema of a run's solver: settings (or a `Solver`) in, the validated {@link Solver} out. */
+const solverSetting = z
+  .custom<Solver | SolverInput>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), {
+    message: `must be an object of solver settings, e.g. {"method":"rk4","stepSize":0.25}`,
   })
-  .strict();
+  .transform((input, ctx): Solver => {
+    try {
+      return experimentSolver(input);
+    } catch (error) {
+      // odeint's message names the setting and the fix; the path is the trainer's.
+      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^solver: /, '') });
+      return z.NEVER;
+    }
+  });
+
+/** Gradient modes of an ODE block: `tape` (backprop through the solver's steps) or `backsolve` (the adjoint ODE). */
+export const GRADIENT_MODES = ['tape', 'backsolve'] as const;
+
+/**
+ * The options of a `config.json` written by trainer 0.1 in today's shape: `solver.adjoint` becomes `gradient`
+ * (`backsolve` / `tape`), and the settings 0.1 filled in for the other stepping mode (`rtol` / `atol` of a fixed-step
+ * method, `stepSize` of an adaptive one), which odeint now refuses, are dropped. Anything else is returned as it is.
+ */
+export function upgradeStoredConfig(stored: unknown): unknown {
+  if (typeof stored !== 'object' || stored === null) return stored;
+  const config = stored as Record<string, unknown>;
+  const s = config.solver as Record<string, unknown> | undefined;
+  if (typeof s !== 'object' || s === null || typeof s.adjoint !== 'boolean' || 'stepping' in s) return stored;
+  const { adjoint, rtol, atol, stepSize, ...rest } = s;
+  const fixed = typeof rest.method === 'string' && (METHODS as readonly string[]).includes(rest.method) && !isAdaptive(rest.method as MethodName);
+  const solverNow = fixed ? { ...rest, ...(stepSize !== undefined ? { stepSize } : {}) } : { ...rest, ...(rtol !== undefined ? { rtol } : {}), ...(atol !== undefined ? { atol } : {}) };
+  return { ...config, solver: solverNow, gradient: adjoint ? 'backsolve' : 'tape' };
+}
 
 /** Step learning-rate schedule: multiply the LR by `gamma` every `every` epochs (the reference: 40, ×0.1). */
 export const stepLrScheduleSchema = z
@@ -72,34 +93,39 @@ export const lrScheduleSchema = z.discriminatedUnion('type', [stepLrScheduleSche
 /**
  * The resolved options of a training run: what `neural-ode train` flags and `--config file.json` become, and
  * what `config.json` in the run directory records. Strict: unknown keys are errors. Defaults follow the
- * reference study (SGD, lr 0.1, momentum 0.9, weight decay 5e-4, ×0.1 every 40 epochs, batch 128).
+ * reference study (SGD, lr 0.1, momentum 0.9, no weight decay, ×0.1 every 40 epochs, batch 128).
  */
 export const trainConfigSchema = z
   .object({
     /** Dataset. */
-    data: z.enum(DATASET_NAMES).default('mnist'),
+    data: z.enum(datasetNames).default('mnist'),
     /** A local directory holding the dataset's files (no download). */
     dataDir: z.string().min(1).optional(),
     /** Download the dataset into the cache when it is not there. */
     download: z.boolean().default(true),
     /** Model: `resnet`/`odenet` for images, `vdcnn`/`vdcnn-ode` for ag-news. */
-    model: z.enum(MODEL_NAMES).default('resnet'),
+    model: z.enum(modelNames as [ModelName, ...ModelName[]]).default('resnet'),
     /** Residual blocks of `resnet` / `vdcnn` (ignored by the ODE models). */
     blocks: z.number().int().min(1).max(64).default(6),
     /** Character embedding width of `vdcnn` / `vdcnn-ode` (the reference's `--embd_size`; ignored by image models). */
     embeddingSize: z.number().int().min(1).default(16),
     /** Characters each ag-news text is truncated or padded to (the reference's `--seq_len`; ignored by image data). */
     seqLen: z.number().int().min(1).default(1014),
-    /** ODE solver of `odenet` / `vdcnn-ode`. */
-    solver: solverConfigSchema.prefault({}),
+    /**
+     * ODE solver of `odenet` / `vdcnn-ode`: settings of `@neural-ode/odeint`'s `solver()` (those that apply to the
+     * method), completed by {@link experimentSolver}; `config.json` records the resolved solver, every setting.
+     */
+    solver: solverSetting.prefault({}),
+    /** How an ODE model takes gradients: `tape` (backprop through the solver, exact, memory grows with the steps) or `backsolve` (the adjoint ODE, constant memory). */
+    gradient: z.enum(GRADIENT_MODES).default('tape'),
     /** Optimizer. */
     optimizer: z.enum(OPTIMIZER_NAMES).default('sgd'),
     /** Initial learning rate. */
     lr: z.number().positive().default(0.1),
     /** SGD momentum (PyTorch semantics; `adam` and `rmsprop` ignore it). */
     momentum: z.number().min(0).max(1).default(0.9),
-    /** L2 weight decay added to the gradient (PyTorch's `weight_decay`). */
-    weightDecay: z.number().min(0).default(5e-4),
+    /** L2 weight decay added to the gradient (PyTorch's `weight_decay`); 0 as in the reference scripts unless asked for. */
+    weightDecay: z.number().min(0).default(0),
     /** Learning-rate schedule. */
     lrSchedule: lrScheduleSchema.default({ type: 'step', every: 40, gamma: 0.1 }),
     /** Epochs to train (in total, counting those of a resumed run). */
@@ -133,8 +159,6 @@ export const trainConfigSchema = z
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 /** Options of a training run as accepted (defaults not yet applied). */
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
-/** The ODE solver options of a run. */
-export type SolverConfig = z.output<typeof solverConfigSchema>;
 /** A learning-rate schedule. */
 export type LrSchedule = z.output<typeof lrScheduleSchema>;
 
@@ -167,7 +191,7 @@ export const spiralConfigSchema = z
     /** Gradients by the adjoint method (`false`: backprop through the solver; tensor engine only). */
     adjoint: z.boolean().default(true),
     /** Solver method. */
-    method: z.enum(SOLVER_METHODS).default('dopri5'),
+    method: z.enum(METHODS as [MethodName, ...MethodName[]]).default('dopri5'),
     /** Relative tolerance. */
     rtol: z.number().positive().default(1e-5),
     /** Absolute tolerance. */

@@ -7,7 +7,9 @@ import type { Model } from '@neural-ode/models';
 import { z } from 'zod';
 import { buildModel } from './build-model';
 import { loadCheckpointWeights, locateCheckpoint } from './checkpoint';
-import { BACKEND_NAMES, DATASET_NAMES, parseOptions } from './config';
+import { BACKEND_NAMES } from '@neural-ode/backend';
+import { datasetNames } from '@neural-ode/datasets';
+import { parseOptions } from './config';
 import { limitSplit } from './data';
 import type { EvaluateResult } from './events';
 import { crossEntropy } from './loss';
@@ -19,7 +21,7 @@ export const evaluateOptionsSchema = z
     /** A run directory (its latest checkpoint) or a checkpoint's `.safetensors` / `.json` file. */
     checkpoint: z.string().min(1),
     /** Dataset to evaluate on (default: the run's). */
-    data: z.enum(DATASET_NAMES).optional(),
+    data: z.enum(datasetNames).optional(),
     /** Local directory with the dataset's files (default: the run's). */
     dataDir: z.string().min(1).optional(),
     /** Evaluation batch size (default: the run's `testBatchSize`). */

@@ -6,21 +6,18 @@
  */
 export {
   trainConfigSchema,
-  solverConfigSchema,
   lrScheduleSchema,
   stepLrScheduleSchema,
   noLrScheduleSchema,
   spiralConfigSchema,
-  DATASET_NAMES,
-  MODEL_NAMES,
   OPTIMIZER_NAMES,
-  SOLVER_METHODS,
-  FIXED_STEP_METHODS,
-  BACKEND_NAMES,
+  GRADIENT_MODES,
+  EXPERIMENT_SOLVER,
+  experimentSolver,
   parseTrainConfig,
   parseSpiralConfig,
 } from './config';
-export type { TrainConfig, TrainConfigInput, SolverConfig, LrSchedule, SpiralConfig, SpiralConfigInput } from './config';
+export type { TrainConfig, TrainConfigInput, LrSchedule, SpiralConfig, SpiralConfigInput } from './config';
 export type {
   EpochMetrics,
   TrainEvent,

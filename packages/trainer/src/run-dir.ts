@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { trainConfigSchema, type TrainConfig } from './config';
+import { trainConfigSchema, upgradeStoredConfig, type TrainConfig } from './config';
 import type { EpochMetrics } from './events';
 
 /**
@@ -44,7 +44,7 @@ export function readRun(runDir: string): { dir: string; info: RunInfo; metrics: 
   let info: RunInfo;
   try {
     info = JSON.parse(readFileSync(configPath, 'utf8')) as RunInfo;
-    info.config = trainConfigSchema.parse(info.config);
+    info.config = trainConfigSchema.parse(upgradeStoredConfig(info.config));
   } catch (err) {
     throw new Error(`${configPath} is not a valid run config: ${(err as Error).message}`, { cause: err });
   }
@@ -71,17 +71,19 @@ export function readMetrics(path: string): EpochMetrics[] {
 /** A short model name for legends and tables, as the reference study's tables name them. */
 export function modelLabel(config: TrainConfig): string {
   const s = config.solver;
-  const fixed = ['euler', 'midpoint', 'heun2', 'heun3', 'rk4', 'rk4-classic'].includes(s.method);
-  const solver = fixed ? `${s.method}${s.stepSize ? `, h ${s.stepSize}` : ''}` : `${s.method}, tol ${s.rtol}`;
-  const adjoint = s.adjoint ? ', adjoint' : '';
+  const solver =
+    s.stepping === 'fixed'
+      ? `${s.method}${s.stepSize !== undefined ? `, h ${s.stepSize}` : ''}`
+      : `${s.method}, tol ${Array.isArray(s.rtol) ? s.rtol.join('/') : s.rtol}`;
+  const gradient = config.gradient === 'tape' ? '' : `, ${config.gradient}`;
   switch (config.model) {
     case 'resnet':
       return `ResNet(${config.blocks})`;
     case 'vdcnn':
       return `VDCNN(${config.blocks})`;
     case 'odenet':
-      return `ODE-Net (${solver}${adjoint})`;
+      return `ODE-Net (${solver}${gradient})`;
     case 'vdcnn-ode':
-      return `VDCNN-ODE (${solver}${adjoint})`;
+      return `VDCNN-ODE (${solver}${gradient})`;
   }
 }

@@ -16,7 +16,7 @@ import {
   type CheckpointState,
   type EpochProgress,
 } from './checkpoint';
-import { parseTrainConfig, trainConfigSchema, type TrainConfig, type TrainConfigInput } from './config';
+import { parseTrainConfig, trainConfigSchema, upgradeStoredConfig, type TrainConfig, type TrainConfigInput } from './config';
 import { loadRunSplits } from './data';
 import { evaluateSplit } from './evaluate';
 import type { EpochMetrics, RunControl, TrainEvent, TrainResult } from './events';
@@ -79,7 +79,7 @@ export async function train(config: TrainConfigInput, control: TrainControl = {}
 export async function resume(runDir: string, control: ResumeControl = {}): Promise<TrainResult> {
   const { runDir: dir, state } = locateCheckpoint(runDir);
   const info = JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')) as RunInfo;
-  const cfg = trainConfigSchema.parse({ ...info.config, ...(control.epochs !== undefined ? { epochs: control.epochs } : {}) });
+  const cfg = trainConfigSchema.parse({ ...(upgradeStoredConfig(info.config) as object), ...(control.epochs !== undefined ? { epochs: control.epochs } : {}) });
   if (control.epochs !== undefined && !(Number.isInteger(control.epochs) && control.epochs >= 1)) {
     throw new Error(`resume: epochs = ${control.epochs} is not a positive integer: pass the total number of epochs to reach`);
   }
