@@ -9,6 +9,8 @@ export { loadDataset, loadDatasetOptionsSchema, datasetCacheDir } from './load-d
 export type { LoadDatasetOptions, DatasetSplit, ImageSplit, TextSplit } from './load-dataset';
 export { batches, batchesOptionsSchema } from './pipeline/batches';
 export type { Batch, BatchStream, BatchesOptions } from './pipeline/batches';
+export { subsetSplit } from './pipeline/subset';
+export type { SplitSubset } from './pipeline/subset';
 export { info, infoOptionsSchema } from './info';
 export type { DatasetInfo, SplitInfo, FileInfo, InfoOptions } from './info';
 export { defaultCacheRoot } from './sources/cache-dir';

@@ -1,4 +1,4 @@
-import { loadDataset, type DatasetSplit } from '@neural-ode/datasets';
+import { loadDataset, subsetSplit, type DatasetSplit, type LocatedFile } from '@neural-ode/datasets';
 import type { TrainConfig } from './config';
 
 /** Train and test splits of a run, in memory. */
@@ -7,31 +7,62 @@ export interface RunSplits {
   test: DatasetSplit;
 }
 
-/** The first `n` examples of a split (views, no copy). */
-export function limitSplit(split: DatasetSplit, n: number | undefined): DatasetSplit {
-  if (n === undefined || n >= split.count) return split;
-  const size = split.shape.slice(1).reduce((a, b) => a * b, 1);
-  const shape = [n, ...split.shape.slice(1)];
-  if (split.kind === 'image') {
-    return { ...split, count: n, x: split.x.subarray(0, n * size), y: split.y.subarray(0, n), shape: shape as typeof split.shape };
-  }
-  return { ...split, count: n, x: split.x.subarray(0, n * size), y: split.y.subarray(0, n), shape: shape as typeof split.shape };
+/** What {@link loadRunSplits} returns: the splits, and what the user should know about them. */
+export interface LoadedRunSplits extends RunSplits {
+  /** Things worth a warning: data files that failed their published checksum, subsets that lack classes. */
+  warnings: string[];
+  /** The data files that were read (both splits), as `config.json` records them; empty for given splits. */
+  files: LocatedFile[];
 }
 
 /**
- * The run's splits: `given` (tests, custom data) or `config.data` loaded by `@neural-ode/datasets`, cut to
- * `limitTrain` / `limitTest`.
+ * A seeded, class-balanced subset of `n` examples of a split (see `subsetSplit` in `@neural-ode/datasets`), and a
+ * warning when it lacks classes; the split itself when `n` is undefined or covers it.
+ * @param what - names the subset in the warning, e.g. `the test subset (limitTest = 200)`.
+ */
+export function limitSplit(
+  split: DatasetSplit,
+  n: number | undefined,
+  seed: number,
+  what: string,
+): { split: DatasetSplit; warning?: string } {
+  const { split: out, missingClasses } = n === undefined ? subsetSplit(split, split.count, seed) : subsetSplit(split, n, seed);
+  if (missingClasses.length === 0) return { split: out };
+  const names = missingClasses.map((c) => split.classes[c]).join(', ');
+  const fix = n !== undefined && n < split.count ? `: raise the limit (${split.classes.length} classes need at least ${split.classes.length} examples)` : '';
+  return { split: out, warning: `warning: ${what} has ${out.count} examples and none of class ${names}${fix}` };
+}
+
+/** Warnings for data files that could not be verified by their published checksum. */
+export function dataFileWarnings(files: readonly LocatedFile[]): string[] {
+  return files
+    .filter((f) => f.verified !== 'checksum')
+    .map(
+      (f) =>
+        `warning: ${f.path} ${f.note ?? 'could not be verified by checksum'}; it is used because it holds exactly the ` +
+        `published number of examples (recorded in config.json as dataFiles)`,
+    );
+}
+
+/**
+ * The run's splits: `given` (tests, custom data) or `config.data` loaded by `@neural-ode/datasets`, cut to seeded,
+ * class-balanced subsets of `limitTrain` / `limitTest` examples (seeded by `config.seed`, so a resumed run gets the
+ * same subsets).
  */
 export async function loadRunSplits(
-  config: Pick<TrainConfig, 'data' | 'dataDir' | 'download' | 'limitTrain' | 'limitTest' | 'seqLen'>,
+  config: Pick<TrainConfig, 'data' | 'dataDir' | 'download' | 'limitTrain' | 'limitTest' | 'seqLen' | 'seed'>,
   given?: RunSplits,
   onProgress?: (line: string) => void,
-): Promise<RunSplits> {
+): Promise<LoadedRunSplits> {
   let splits = given;
   if (!splits) {
     const opts = { dataDir: config.dataDir, download: config.download, sequenceLength: config.seqLen };
     let last = 0;
-    const progress = (p: { bytes: number; total?: number | null }) => {
+    const progress = (p: { bytes: number; total?: number | null; url?: string; connecting?: boolean }) => {
+      if (p.connecting) {
+        onProgress?.(`downloading ${config.data}: connecting to ${p.url ?? 'the server'}…`);
+        return;
+      }
       const now = Date.now();
       if (now - last < 2000) return;
       last = now;
@@ -47,5 +78,15 @@ export async function loadRunSplits(
       throw new Error(`train: splits.${which} is not a dataset split: pass what loadDataset() from @neural-ode/datasets returns`);
     }
   }
-  return { train: limitSplit(splits.train, config.limitTrain), test: limitSplit(splits.test, config.limitTest) };
+  const files = given ? [] : uniqueFiles([...splits.train.files, ...splits.test.files]);
+  const train = limitSplit(splits.train, config.limitTrain, config.seed, `the training set${config.limitTrain !== undefined ? ` (limitTrain = ${config.limitTrain})` : ''}`);
+  const test = limitSplit(splits.test, config.limitTest, config.seed, `the test set${config.limitTest !== undefined ? ` (limitTest = ${config.limitTest})` : ''}`);
+  const warnings = [...dataFileWarnings(files), ...[train.warning, test.warning].filter((w): w is string => w !== undefined)];
+  return { train: train.split, test: test.split, warnings, files };
+}
+
+/** CIFAR-10's splits share one archive: list each file once. */
+function uniqueFiles(files: LocatedFile[]): LocatedFile[] {
+  const seen = new Set<string>();
+  return files.filter((f) => !seen.has(f.path) && seen.add(f.path));
 }

@@ -30,7 +30,7 @@ export const evaluateOptionsSchema = z
     split: z.enum(['train', 'test']).default('test'),
     /** Download the dataset when missing (default: the run's setting). */
     download: z.boolean().optional(),
-    /** Only the first N examples. */
+    /** A seeded, class-balanced subset of N examples (seeded by the run's seed), not the first N. */
     limit: z.number().int().min(1).optional(),
     /** tfjs backend (default: the run's). */
     backend: z.enum(BACKEND_NAMES).optional(),
@@ -55,7 +55,14 @@ export function evaluateSplit(model: Model, split: DatasetSplit, batchSize: numb
     count += batch.size;
     tf.dispose([l, c, batch.x, batch.y]);
   }
-  return { accuracy: count ? correct / count : NaN, loss: count ? lossSum / count : NaN, count };
+  const loss = count ? lossSum / count : NaN;
+  if (!Number.isFinite(loss)) {
+    throw new Error(
+      `evaluate: the mean loss on ${count} ${split.split} examples of ${split.name} is ${loss}: the weights hold NaN or ` +
+        `Inf (a diverged run or damaged weights), so the accuracy means nothing; evaluate an earlier checkpoint`,
+    );
+  }
+  return { accuracy: correct / count, loss, count };
 }
 
 /**
@@ -82,11 +89,13 @@ export async function evaluate(options: EvaluateOptions, inputs: { split?: Datas
       sequenceLength: config.seqLen,
     });
   }
-  split = limitSplit(split, o.limit);
+  const subset = limitSplit(split, o.limit, config.seed, `the ${o.split} set${o.limit !== undefined ? ` (limit = ${o.limit})` : ''}`);
+  split = subset.split;
   const model = buildModel(config, split, state.modelSeed);
   try {
     loadCheckpointWeights(runDir, state, model);
-    return evaluateSplit(model, split, o.batchSize ?? config.testBatchSize);
+    const result = evaluateSplit(model, split, o.batchSize ?? config.testBatchSize);
+    return subset.warning ? { ...result, warnings: [subset.warning] } : result;
   } finally {
     model.dispose();
   }

@@ -140,4 +140,6 @@ export interface EvaluateResult {
   loss: number;
   /** Examples evaluated. */
   count: number;
+  /** What the user should know, e.g. a subset (`limit`) that has no example of some classes. */
+  warnings?: string[];
 }

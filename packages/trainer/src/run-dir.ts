@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { LocatedFile } from '@neural-ode/datasets';
 import { trainConfigSchema, upgradeStoredConfig, type TrainConfig } from './config';
 import type { EpochMetrics } from './events';
 
@@ -32,6 +33,11 @@ export interface RunInfo {
   label: string;
   /** ISO time the run started. */
   startedAt: string;
+  /**
+   * The data files that were read, where they were found and how they were verified (`verified: 'structure'` with
+   * a `note` when a file failed or lacks its published checksum); absent for splits given in memory.
+   */
+  dataFiles?: LocatedFile[];
 }
 
 /** Reads a run directory's `config.json` and `metrics.jsonl`; errors name the directory and what is missing. */

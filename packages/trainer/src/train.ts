@@ -110,6 +110,7 @@ async function runTraining(cfg: TrainConfig, runDir: string, control: ResumeCont
   const choice = await initBackend({ backend: cfg.backend, threads: cfg.threads, log: false });
   const backendName = `${choice.backend} (tfjs '${choice.tfjsBackend}', ${choice.threads} threads)`;
   const splits = await loadRunSplits(cfg, control.splits, log);
+  for (const w of splits.warnings) log(w);
 
   let rng: Rng;
   let modelSeed: number;
@@ -154,6 +155,7 @@ async function runTraining(cfg: TrainConfig, runDir: string, control: ResumeCont
       params,
       label: modelLabel(cfg),
       startedAt: new Date().toISOString(),
+      ...(splits.files.length ? { dataFiles: splits.files } : {}),
     };
     writeFileAtomic(join(runDir, RUN_FILES.config), JSON.stringify(info, null, 2) + '\n');
 
