@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { CliUsageError } from './errors';
+import { setPath } from './json-paths';
+import { usageErrorFromZod } from './usage-error-from-zod';
 import { schemaFields, type SchemaField } from './schema-fields';
 
 /**
@@ -154,85 +156,6 @@ export function flagHelp(f: FlagSpec): string {
   if (f.default !== undefined && f.default !== null && typeof f.default !== 'object') extra.push(`default: ${f.default}`);
   const text = f.description ?? '';
   return extra.length ? `${text} (${extra.join('; ')})` : text;
-}
-
-/** Sets `value` at `path` in a plain object, creating nested objects. */
-export function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[path[path.length - 1]] = value;
-}
-
-/** Reads the value at `path` of a plain object. */
-export function getPath(source: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = source;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
-/** Deep merge of plain objects (arrays and other values of `over` replace those of `base`). */
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const b = out[k];
-    out[k] =
-      isPlainObject(v) && isPlainObject(b) ? deepMerge(b, v) : v;
-  }
-  return out;
-}
-
-/** Whether `v` is a plain (JSON) object. */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * Turns the issues of a failed zod parse into one {@link CliUsageError}: each line names the flag that set the
- * option (or the config file and the option's path), the value given and what is valid.
- */
-export function usageErrorFromZod(
-  error: z.ZodError,
-  input: unknown,
-  flagFor: (path: string) => string | undefined,
-  fallbackSource: string,
-): CliUsageError {
-  let firstFlag: string | undefined;
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const keyFlags =
-      issue.code === 'unrecognized_keys' ? issue.keys.map((k) => flagFor([...issue.path.map(String), k].join('.'))).filter(Boolean) : [];
-    const flag = flagFor(path) ?? (keyFlags.length > 0 ? keyFlags.join(', ') : undefined);
-    firstFlag ??= flag;
-    const where = flag ?? `${fallbackSource}: option '${path || '(root)'}'`;
-    const given = getPath(input, issue.path);
-    const shown = given === undefined ? '' : ` ${JSON.stringify(given)}`;
-    return `${where}:${shown ? ` value${shown}` : ''} ${explainIssue(issue)}`;
-  });
-  return new CliUsageError(lines.join('\n'), firstFlag);
-}
-
-function explainIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_value':
-      return `is not valid; valid values: ${issue.values.map(String).join(', ')}`;
-    case 'too_small':
-      return `is too small; it must be ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
-    case 'too_big':
-      return `is too big; it must be ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
-    case 'unrecognized_keys':
-      return `unknown option(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}; remove them`;
-    case 'invalid_type':
-      return `must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}`;
-    default:
-      return issue.message;
-  }
 }
 
 /**

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { METHODS } from '@neural-ode/odeint';
 import { runCli } from './testing/run-cli';
+import { trainFlags } from './train-options';
 
 /** `train --dry-run` in a fresh directory: the resolved options, and that nothing was written. */
 async function dryRun(argv: string[]) {
@@ -129,7 +131,7 @@ describe('train options', () => {
       optimizer: 'sgd',
       lr: 0.1,
       momentum: 0.9,
-      weightDecay: 5e-4,
+      weightDecay: 0,
       lrSchedule: { type: 'step', every: 40, gamma: 0.1 },
       batchSize: 128,
       save: resolve(cwd, 'runs/train'),
@@ -146,7 +148,7 @@ describe('train options', () => {
     ]);
     expect(config).toMatchObject({
       data: 'fashion-mnist', dataDir: cwd, download: false, model: 'odenet', blocks: 2,
-      solver: { method: 'tsit5', rtol: 1e-4, atol: 1e-5, adjoint: true }, optimizer: 'adam', lr: 0.001, momentum: 0.5,
+      solver: { stepping: 'adaptive', method: 'tsit5', rtol: 1e-4, atol: 1e-5 }, gradient: 'backsolve', optimizer: 'adam', lr: 0.001, momentum: 0.5,
       weightDecay: 0.0001, lrSchedule: { type: 'step', every: 10, gamma: 0.5 }, epochs: 3, batchSize: 32,
       testBatchSize: 100, augment: false, seed: 7, backend: 'cpu', threads: 2, save: resolve(cwd, 'out'), saveEvery: 2,
       logEvery: 3, limitTrain: 100, limitTest: 50,
@@ -184,5 +186,37 @@ describe('train options', () => {
     const config = JSON.parse(r.stdout);
     expect(config).toMatchObject({ data: 'mnist-sample', model: 'odenet', epochs: 9, lrSchedule: { type: 'none' } });
     expect(config.solver).toMatchObject({ method: 'bosh3', rtol: 0.01, atol: 0.02 });
+  });
+});
+
+describe('the solver from the flags (one value, parsed once by the trainer)', () => {
+  it("--method's choices are odeint's METHODS", () => {
+    expect(trainFlags().find((f) => f.flag === '--method')?.choices).toEqual([...METHODS]);
+  });
+
+  it('dry-run shows the resolved solver: every setting, the experiments\' tolerances filled in', async () => {
+    const { config } = await dryRun(['train', '--model', 'odenet', '--method', 'dopri5']);
+    expect(config.solver).toMatchObject({
+      stepping: 'adaptive', method: 'dopri5', rtol: 1e-2, atol: 1e-2, maxSteps: 100_000, jumpTimes: [], stepTimes: [],
+      minStep: 0, safety: 0.9, ifactor: 10, dfactor: 0.2, controller: 'I', norm: 'rms',
+    });
+    expect(config.gradient).toBe('tape');
+  });
+
+  it.each([
+    [['--method', 'rk4', '--step-size', '0.1', '--rtol', '1e-3'], /--method, --step-size, --rtol.*options\.rtol does not apply to 'rk4'/],
+    [['--method', 'dopri5', '--step-size', '0.1'], /options\.stepSize does not apply to 'dopri5'/],
+    [['--method', 'rk4'], /'rk4' is fixed-step: give its step size/],
+    [['--blocks', '2', '--num_res', '3'], /--blocks and --num_res both set blocks \(to 2 and 3\)/],
+    [['--adjoint', '--gradient', 'tape'], /--adjoint means --gradient backsolve, but --gradient tape was given/],
+    [['--gradient', 'adjoint'], /--gradient: value "adjoint" is not valid; valid values: tape, backsolve/],
+  ])('train %j is a usage error (exit 2) that names the flag', async (argv, message) => {
+    const r = await runCli(['train', '--model', 'odenet', ...argv, '--dry-run'], { cwd: mkdtempSync(join(tmpdir(), 'cli-bad-')) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('the same flag twice with the same value is not a conflict', async () => {
+    expect((await dryRun(['train', '--blocks', '3', '--num_res', '3'])).config.blocks).toBe(3);
   });
 });

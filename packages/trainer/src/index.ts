@@ -14,6 +14,7 @@ export {
   GRADIENT_MODES,
   EXPERIMENT_SOLVER,
   experimentSolver,
+  upgradeStoredConfig,
   parseTrainConfig,
   parseSpiralConfig,
 } from './config';

@@ -15,7 +15,7 @@ import { bindFlags, parseSchemaFlags, type FlagSpec } from '../flags';
 import { emitResult } from '../io';
 import { checkDirectory } from '../paths';
 import { DownloadProgress } from '../progress';
-import { REFERENCE_DATA_NAMES } from '../train-options';
+import { REFERENCE_DATA_NAMES } from '../reference-flags';
 
 const SOURCE_FLAGS: FlagSpec[] = [
   { flag: '--data-dir', value: '<dir>', path: ['dataDir'], group: 'options', description: 'A folder holding the published files (directly, or in a subfolder named after the dataset); looked at first.' },

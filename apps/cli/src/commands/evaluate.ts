@@ -6,7 +6,7 @@ import { CliUsageError, EXIT } from '../errors';
 import { flagsFromSchema, parseSchemaFlags } from '../flags';
 import { emitResult } from '../io';
 import { checkDirectory } from '../paths';
-import { REFERENCE_DATA_NAMES } from '../train-options';
+import { REFERENCE_DATA_NAMES } from '../reference-flags';
 
 const DESCRIPTIONS = {
   checkpoint: "A run directory (its latest checkpoint) or a checkpoint's .safetensors / .json file.",
