@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { integrate, type SolveStats } from './integrate';
 import { METHODS, TABLEAUS, type MethodName } from './methods';
-import { odeintOptionsSchema, parseOptions, type ResolvedOdeintOptions } from './options';
+import { odeintOptionsSchema, parseOptions } from './options';
 import { isAdaptive, isSolver, resolvedSettings, solver, type Solver, type SolverInput } from './solver';
-import { OdeintError, show } from './errors';
+import { OdeintError, SolveError, show } from './errors';
 import { checkTimes } from './times';
 import { tensorAlgebra, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, type TensorField } from './tensor-field';
@@ -44,6 +44,13 @@ const adjointOnlySchema = z
         message: "must be a Solver or an object of solver settings such as { method: 'dopri5', rtol: 1e-6 }",
       })
       .optional(),
+    /**
+     * When the backward solve's reconstruction of a forward state is off by more than `checkTolerance`: `warn`
+     * (once per solver value), `throw` (a `SolveError` with reason `inaccurate-gradient`) or `off`.
+     */
+    check: z.enum(['warn', 'throw', 'off']).default('warn'),
+    /** The largest relative reconstruction error `‖ŷ − y‖ / (‖y‖ + atol)` accepted (RMS norms). */
+    checkTolerance: positive('checkTolerance').default(1e-2),
   })
   .strict();
 
@@ -61,7 +68,28 @@ export type OdeintAdjointOptions = z.input<typeof odeintAdjointOptionsSchema>;
 /** Result of {@link odeintAdjoint}: like `odeint`'s, plus the backward solve's counters once a gradient ran. */
 export interface AdjointSolution extends TensorSolution {
   /** Counters of the backward (adjoint) solve, summed over all intervals; `null` until a gradient is computed. */
-  adjointStats: SolveStats | null;
+  adjointStats: BacksolveStats | null;
+}
+
+/** Counters of a backsolve gradient: the backward solve's, and how well it reconstructed the forward states. */
+export interface BacksolveStats extends SolveStats {
+  /**
+   * The largest relative error `‖ŷ − y‖ / (‖y‖ + atol)` (RMS norms) of the backward solve's reconstruction ŷ of a
+   * forward state y, over the output times before the last (`y0` included). Large values mean the adjoint was
+   * integrated along a wrong trajectory: the gradient cannot be trusted (use the `checkpoint` gradient mode).
+   */
+  reconstructionError: number;
+  /** The output time at which `reconstructionError` occurred. */
+  reconstructionErrorAt: number;
+}
+
+/** The settings of a backsolve gradient, resolved. */
+export interface BacksolveSettings {
+  forward: Solver;
+  backward: Solver;
+  norm: 'mixed' | 'seminorm';
+  check: 'warn' | 'throw' | 'off';
+  checkTolerance: number;
 }
 
 const ADJOINT_FIXES: Record<string, string> = {
@@ -73,6 +101,8 @@ const ADJOINT_FIXES: Record<string, string> = {
   adjointNorm: "use 'mixed' or 'seminorm'",
   solver: 'pass solver({...}), or leave it out and write the settings inline',
   backward: "pass solver({...}) or settings such as { method: 'dopri5', rtol: 1e-6 }",
+  check: "use 'warn', 'throw' or 'off'",
+  checkTolerance: 'use a positive relative error such as 1e-2',
 };
 
 /**
@@ -108,10 +138,24 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
   if (!(y0 instanceof tf.Tensor)) {
     throw new OdeintError('y0', `${fn}: y0 = ${show(y0)} is not a tf.Tensor. Fix: pass a tensor (use odeint for float64 arrays).`);
   }
-  const { forward, backward: backwardSolver, params: given, norm: adjointNorm } = adjointSettings(fn, options);
-  const params = given ?? [];
-  const forwardOpts = resolvedSettings(forward);
-  const backwardOpts = resolvedSettings(backwardSolver);
+  const { params, ...settings } = adjointSettings(fn, options);
+  return backsolve(fn, f, y0, ts, params, settings);
+}
+
+/**
+ * The backsolve gradient (shared by {@link odeintAdjoint} and the `backsolve` gradient mode): the forward solve runs
+ * off the tape inside a `tf.customGrad` whose backward pass integrates the augmented system backwards.
+ */
+export function backsolve(
+  fn: string,
+  f: TensorField,
+  y0: tf.Tensor,
+  ts: ArrayLike<number> | tf.Tensor1D,
+  given: readonly tf.Variable[] | undefined,
+  settings: BacksolveSettings,
+): AdjointSolution {
+  const params = [...(given ?? [])];
+  const forwardOpts = resolvedSettings(settings.forward);
   params.forEach((p, i) => {
     if (p.dtype !== 'float32') {
       throw new OdeintError('options.params', `${fn}: options.params[${i}] has dtype ${p.dtype}. Fix: pass float32 variables only.`);
@@ -130,8 +174,7 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
     save([fwd.ys]);
     return {
       value: fwd.ys,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        backward(f, dy as tf.Tensor, saved[0], times, shape, n, params, backwardOpts, adjointNorm, solution),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => backward(f, dy as tf.Tensor, saved[0], times, shape, n, params, settings, solution),
     };
   });
   solution.ys = op(y0, ...params) as tf.Tensor;
@@ -143,7 +186,7 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
  * would later say only "Cannot find a connection between any variable and the result". One evaluation of `f` under
  * the tape finds such variables and names them. `params: []` says that this is intended and skips the check.
  */
-function checkNoHiddenVariables(fn: string, f: TensorField, t0: number, y0: tf.Tensor): void {
+export function checkNoHiddenVariables(fn: string, f: TensorField, t0: number, y0: tf.Tensor): void {
   const trainable = Object.values(tf.engine().registeredVariables).filter((v) => v.trainable);
   if (trainable.length === 0) return;
   const read = tf.tidy(() => {
@@ -182,9 +225,22 @@ function adjointSettings(fn: string, options: OdeintAdjointOptions | undefined) 
   if (a.backward !== undefined && flat.length > 0) {
     throw new OdeintError(`options.${flat[0]}`, `${fn}: options.${flat[0]} is given beside options.backward. Fix: put it in options.backward.`);
   }
-  if (a.backward !== undefined) return { forward, backward: solver(a.backward, `${fn} (options.backward)`), params: a.params, norm: a.adjointNorm };
+  const common = { forward, params: a.params, norm: a.adjointNorm, check: a.check, checkTolerance: a.checkTolerance };
+  if (a.backward !== undefined) return { ...common, backward: solver(a.backward, `${fn} (options.backward)`) };
+  return { ...common, backward: defaultBackward(fn, forward, a) };
+}
+
+/**
+ * The backward solver a backsolve uses when none is given: the forward one with the `adjoint*` keys applied (the
+ * smallest of the forward tolerances by default); a key that does not apply to the backward method is an error.
+ */
+export function defaultBackward(
+  fn: string,
+  forward: Solver,
+  a: { adjointMethod?: MethodName; adjointRtol?: number; adjointAtol?: number; adjointStepSize?: number } = {},
+): Solver {
   const method: MethodName = a.adjointMethod ?? forward.method;
-  const { stepping: _stepping, method: _method, ...rest } = forward as Solver & Record<string, unknown>;
+  const { stepping: _stepping, method: _method, gradient: _gradient, ...rest } = forward as Solver & Record<string, unknown>;
   let input: Record<string, unknown>;
   if (isAdaptive(method)) {
     if (a.adjointStepSize !== undefined) {
@@ -217,7 +273,7 @@ function adjointSettings(fn: string, options: OdeintAdjointOptions | undefined) 
     }
     input = { method, maxSteps: forward.maxSteps, jumpTimes: forward.jumpTimes, stepTimes: forward.stepTimes, ...(stepSize !== undefined ? { stepSize } : {}), ...(grid !== undefined ? { grid } : {}) };
   }
-  return { forward, backward: solver(input as SolverInput, `${fn} (backward solve)`), params: a.params, norm: a.adjointNorm };
+  return solver(input as SolverInput, `${fn} (backward solve)`);
 }
 
 /** The backward pass: returns the gradients for `[y0, ...params]`. */
@@ -229,20 +285,21 @@ function backward(
   shape: number[],
   n: number,
   params: tf.Variable[],
-  opts: ResolvedOdeintOptions,
-  norm: 'mixed' | 'seminorm',
+  settings: BacksolveSettings,
   solution: AdjointSolution,
 ): tf.Tensor[] {
   const fn = 'odeintAdjoint (backward pass)';
+  const opts = resolvedSettings(settings.backward);
   const N = times.length;
-  const stats: SolveStats = { nfe: 0, nAccepted: 0, nRejected: 0, nSteps: 0, firstStep: 0, lastStep: 0 };
+  const stats: BacksolveStats = { nfe: 0, nAccepted: 0, nRejected: 0, nSteps: 0, firstStep: 0, lastStep: 0, reconstructionError: 0, reconstructionErrorAt: times[0] };
   const dyRows = tf.tidy(() => tf.reshape(dy, [N, n]));
   const ysRows = tf.tidy(() => tf.reshape(ys, [N, n]));
   const row = (m: tf.Tensor, i: number) => tf.slice(m, [i, 0], [1, n]) as tf.Tensor2D;
   const sizes = params.map((p) => p.size);
   const atol = [opts.atol as number, opts.atol as number, ...sizes.map(() => opts.atol as number)];
   const rtol = [opts.rtol as number, opts.rtol as number, ...sizes.map(() => opts.rtol as number)];
-  const alg = tensorAlgebra({ atol, rtol, norm, normComponents: 2 });
+  const alg = tensorAlgebra({ atol, rtol, norm: settings.norm, normComponents: 2 });
+  const floor = Math.min(...(typeof opts.atol === 'number' ? [opts.atol] : opts.atol));
   const field = (t: number, s: TensorState): TensorState =>
     tf.tidy(() => {
       const [fy, gy, ...gp] = vjp(f, t, s[0], s[1], shape, params);
@@ -265,6 +322,13 @@ function backward(
       stats.lastStep = res.stats.lastStep;
       alg.dispose(res.ys[0]);
       const end = res.ys[1];
+      if (settings.check !== 'off') {
+        const error = reconstructionError(end[0], row(ysRows, i - 1), floor);
+        if (!(error <= stats.reconstructionError)) {
+          stats.reconstructionError = error;
+          stats.reconstructionErrorAt = times[i - 1];
+        }
+      }
       alg.dispose(state);
       // Restart from the forward pass's state at t[i-1] (more accurate than the backward-integrated one) and
       // add the loss's direct sensitivity to ys[i-1].
@@ -274,10 +338,38 @@ function backward(
       end[1].dispose();
     }
     solution.adjointStats = stats;
+    if (settings.check !== 'off' && !(stats.reconstructionError <= settings.checkTolerance)) reportInaccurate(settings, stats);
     return [tf.reshape(state[1], shape), ...params.map((p, i) => tf.reshape(state[2 + i], p.shape))];
   } finally {
     alg.dispose(state);
     dyRows.dispose();
     ysRows.dispose();
   }
+}
+
+/** `‖ŷ − y‖ / (‖y‖ + floor)` with RMS norms, read to the host (one read per output interval); frees the row `y`. */
+function reconstructionError(reconstructed: tf.Tensor2D, y: tf.Tensor2D, floor: number): number {
+  const [diff, size] = tf.tidy(() => [tf.sqrt(tf.mean(tf.square(tf.sub(reconstructed, y)))), tf.sqrt(tf.mean(tf.square(y)))]).map((t) => {
+    const v = t.dataSync()[0];
+    t.dispose();
+    return v;
+  });
+  y.dispose();
+  return diff / (size + floor);
+}
+
+/** Forward solvers whose inaccurate backsolve was already reported by a warning. */
+const warned = new WeakSet<Solver>();
+
+/** Warns (once per forward solver) or throws that the backward solve did not reconstruct the forward states. */
+function reportInaccurate(settings: BacksolveSettings, stats: BacksolveStats): void {
+  const message =
+    `backsolve gradient: the backward solve reconstructed the state at t = ${stats.reconstructionErrorAt} with a relative error of ` +
+    `${stats.reconstructionError.toPrecision(3)} (tolerance ${settings.checkTolerance}): the adjoint was integrated along a wrong trajectory, ` +
+    'so the gradient cannot be trusted (a fast-decaying mode grows backwards in time). ' +
+    "Fix: use solver({ ..., gradient: 'checkpoint' }) for exact gradients at about √n memory, or tighten the backward solver's rtol/atol.";
+  if (settings.check === 'throw') throw new SolveError('inaccurate-gradient', stats.reconstructionErrorAt, stats.lastStep, message);
+  if (warned.has(settings.forward)) return;
+  warned.add(settings.forward);
+  console.warn(`${message} (Warned once per solver value; the figure is in the gradient stats every time.)`);
 }

@@ -31,11 +31,12 @@ export function show(value: unknown): string {
 }
 
 /** Why a solve that started with valid arguments stopped. */
-export type SolveFailure = 'max-steps' | 'step-underflow' | 'non-finite-state' | 'f-threw';
+export type SolveFailure = 'max-steps' | 'step-underflow' | 'non-finite-state' | 'f-threw' | 'inaccurate-gradient';
 
 /**
  * A solve failed part-way (the arguments were valid): too many steps, the step size underflowed, the state
  * became NaN or Inf, or `f` threw (its exception is `cause`). `t` is where it happened, `h` the step being tried.
+ * `inaccurate-gradient`: a backsolve gradient's backward solve did not reconstruct the forward state at `t`.
  */
 export class SolveError extends Error {
   /** What went wrong. */

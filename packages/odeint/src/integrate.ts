@@ -28,9 +28,14 @@ export interface IntegrateResult<S> {
   stats: SolveStats;
 }
 
-/** Context for error messages (the public function's name). */
-interface Ctx {
+/** Context of a solve: the public function's name (for error messages) and an optional step observer. */
+interface Ctx<S = unknown> {
   fn: string;
+  /**
+   * Called after each accepted step from `t0` to `t1` with the new state (owned by the stepper: copy it to keep
+   * it). The `checkpoint` gradient mode records the steps and some states with it, to replay them exactly.
+   */
+  onAccept?: (t0: number, t1: number, y1: S) => void;
 }
 
 /** Times in `pts` strictly between `a` and `b` (in direction `d`), sorted in that direction, deduplicated. */
@@ -83,6 +88,7 @@ interface Run<S> {
   direction: 1 | -1;
   opts: ResolvedOdeintOptions;
   fn: string;
+  onAccept?: (t0: number, t1: number, y1: S) => void;
   stats: SolveStats;
   /** Outputs so far (`ys[i]` is the state at `ts[i]`). */
   ys: S[];
@@ -115,11 +121,11 @@ export function integrate<S>(
   direction: 1 | -1,
   tab: Tableau,
   opts: ResolvedOdeintOptions,
-  ctx: Ctx,
+  ctx: Ctx<S>,
 ): IntegrateResult<S> {
   const stats: SolveStats = { nfe: 0, nAccepted: 0, nRejected: 0, nSteps: 0, firstStep: 0, lastStep: 0 };
   const f = guardField(rawF, ctx.fn, stats);
-  const run: Run<S> = { alg, f, tab, ts, direction, opts, fn: ctx.fn, stats, ys: [alg.copy(y0)], jumps: opts.jumpTimes.length ? new Set(opts.jumpTimes) : NO_JUMPS, y0 };
+  const run: Run<S> = { alg, f, tab, ts, direction, opts, fn: ctx.fn, onAccept: ctx.onAccept, stats, ys: [alg.copy(y0)], jumps: opts.jumpTimes.length ? new Set(opts.jumpTimes) : NO_JUMPS, y0 };
   if (ts.length === 1) return { ys: run.ys, stats };
   stats.nfe++;
   const start: Position<S> = { t: ts[0], y: y0, k0: f(ts[0], y0) };
@@ -234,6 +240,7 @@ function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
     stats.nAccepted++;
     stats.nSteps++;
     stats.lastStep = h;
+    run.onAccept?.(p.t, t1, y1);
     const before = ys.length;
     ({ p, next } = advance(run, p, h, t1, tEval, y1, ks, next));
     // Arrays are checked every step; tensors only at the outputs (a check is a device sync).
@@ -328,6 +335,7 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
     }
     stats.nAccepted++;
     stats.lastStep = h;
+    run.onAccept?.(p.t, t1, y1);
     ({ p, next } = advance(run, p, h, t1, tEval, y1, ks, next));
     if (landing) stop++;
     hAbs *= factor;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OdeintError, show } from './errors';
 import { TABLEAUS, type MethodName } from './methods';
 import { odeintOptionsSchema, parseOptions, type OdeintOptions, type ResolvedOdeintOptions } from './options';
+import { parseGradient, type Gradient, type GradientInput } from './gradient';
 
 /** Settings every method takes. */
 const COMMON_KEYS = ['method', 'maxSteps', 'jumpTimes', 'stepTimes'] as const;
@@ -43,12 +44,16 @@ const methodSchema = z.object({ method: O.method });
 export interface FixedSolver extends Readonly<z.output<typeof fixedSchema>> {
   /** How the method steps. */
   readonly stepping: 'fixed';
+  /** How gradients of a tensor solve are computed (see {@link Gradient}). */
+  readonly gradient: Gradient;
 }
 
 /** A validated adaptive solver: the step size is controlled from the method's embedded error estimate. */
 export interface AdaptiveSolver extends Readonly<Omit<z.output<typeof adaptiveSchema>, 'jumpTimes' | 'stepTimes'>> {
   /** How the method steps. */
   readonly stepping: 'adaptive';
+  /** How gradients of a tensor solve are computed (see {@link Gradient}). */
+  readonly gradient: Gradient;
   readonly jumpTimes: readonly number[];
   readonly stepTimes: readonly number[];
 }
@@ -59,8 +64,11 @@ export interface AdaptiveSolver extends Readonly<Omit<z.output<typeof adaptiveSc
  */
 export type Solver = FixedSolver | AdaptiveSolver;
 
-/** What {@link solver} accepts: the options of `odeint` (the settings that apply to the chosen method only). */
-export type SolverInput = OdeintOptions;
+/**
+ * What {@link solver} accepts: the options of `odeint` (the settings that apply to the chosen method only) and the
+ * gradient mode (`'tape'` by default; see {@link GradientInput}).
+ */
+export type SolverInput = OdeintOptions & { gradient?: GradientInput };
 
 /** The settings `integrate` reads, every field present (those of the other stepping mode inert), per solver. */
 const resolvedOf = new WeakMap<Solver, ResolvedOdeintOptions>();
@@ -100,7 +108,7 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   if (input != null && !isPlain(input)) {
     throw new OdeintError('options', `${fn}: options = ${show(input)} must be an object of solver settings. Fix: pass e.g. { method: 'dopri5', rtol: 1e-6 }.`);
   }
-  const { stepping, ...given } = (input ?? {}) as SolverInput & { stepping?: unknown };
+  const { stepping, gradient: gradientInput, ...given } = (input ?? {}) as SolverInput & { stepping?: unknown };
   const method = parseOptions(fn, methodSchema, { method: given.method }).method;
   const adaptive = isAdaptive(method);
   // A Solver written out as JSON carries its stepping: it must agree with the method's.
@@ -137,7 +145,8 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   if (adaptive) checkAdaptive(fn, parsed as z.output<typeof adaptiveSchema>);
   else checkFixed(fn, parsed as z.output<typeof fixedSchema>);
   if (adaptive && parsed.controller !== 'PID') for (const k of PID_KEYS) delete parsed[k];
-  const value = deepFreeze({ stepping: adaptive ? 'adaptive' : 'fixed', ...parsed }) as Solver;
+  const gradient = parseGradient(fn, gradientInput, solver);
+  const value = deepFreeze({ stepping: adaptive ? 'adaptive' : 'fixed', ...parsed, gradient }) as Solver;
   resolvedOf.set(value, Object.freeze({ ...INERT, ...parsed }) as ResolvedOdeintOptions);
   return value;
 }
