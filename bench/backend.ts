@@ -241,7 +241,7 @@ function main(): void {
         `(${wasm1.train.toFixed(1)} images/s with ${wasm1.threads} thread${wasm1.threads === 1 ? "" : "s"}).`,
     );
   }
-  console.log('PyTorch 1.13 CPU on the same 2 cores (issue 2): ResNet(1) ~950, ResNet(6) ~750 train images/s.');
+  console.log('PyTorch beside these models in one run: `pnpm bench:native --torch-passive` (this benchmark measures no reference).');
 }
 
 main();

@@ -52,12 +52,17 @@ describe('neural-ode end to end', { timeout: 600_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     full = JSON.parse(r.stdout) as TrainJsonResult;
     expect(full).toMatchObject({ command: 'train', interrupted: false, epoch: 2, epochs: 2, runDir: join(root, 'full') });
-    expect(full.testAccuracy).toBeGreaterThanOrEqual(0);
-    expect(full.testLoss).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/epoch 1\/2 step 2\/2 {2}loss \d/);
     expect(r.stderr).toMatch(/epoch 2\/2 {2}train loss/);
     const lines = readFileSync(join(root, 'full', 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).epoch)).toEqual([1, 2]);
+    // The result is the last epoch's measurement on the 16 test images: a whole number of them, a finite loss.
+    const last = JSON.parse(lines[1]) as { testAccuracy: number; testLoss: number };
+    expect(full.testAccuracy).toBe(last.testAccuracy);
+    expect(full.testLoss).toBe(last.testLoss);
+    expect(Number.isInteger(full.testAccuracy! * 16)).toBe(true);
+    expect(full.testAccuracy).toBeLessThanOrEqual(1);
+    expect(Number.isFinite(full.testLoss) && full.testLoss! > 0).toBe(true);
     expect(JSON.parse(readFileSync(full.paths.config, 'utf8'))).toBeTruthy();
     expect(existsSync(full.paths.checkpoint)).toBe(true);
   });
