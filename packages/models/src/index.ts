@@ -20,7 +20,7 @@ export type { ImageFeature } from './models/image-classifier';
 export { TextClassifier, TEXT_ALPHABET, TEXT_EMBEDDING_SIZE, TEXT_WIDTH } from './models/text-classifier';
 export type { TextFeature } from './models/text-classifier';
 
-export { odeBlockOptionsShape, odeBlockSolver } from './solver';
+export { odeBlockOptionsShape, odeBlockOptionsSchema, odeBlockSolver } from './solver';
 export type { OdeBlockOptions, OdeBlockOptionsInput } from './solver';
 
 export { Conv2d } from './layers/conv2d';

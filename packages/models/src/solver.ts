@@ -23,6 +23,9 @@ export const odeBlockOptionsShape = {
   adjointNorm: z.enum(['mixed', 'seminorm']).optional(),
 };
 
+/** The ODE block options as a schema of their own (for documentation and for callers that check them up front). */
+export const odeBlockOptionsSchema = z.object(odeBlockOptionsShape).strict();
+
 /** The ODE block options as accepted. */
 export interface OdeBlockOptionsInput {
   solver: Solver | SolverInput;

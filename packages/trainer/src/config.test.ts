@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSolver, solver } from '@neural-ode/odeint';
-import { EXPERIMENT_SOLVER, parseTrainConfig, trainConfigSchema, spiralConfigSchema, upgradeStoredConfig } from './config';
+import { EXPERIMENT_SOLVER, parseTrainConfig, spiralSolver, trainConfigSchema, spiralConfigSchema, upgradeStoredConfig } from './config';
 
 describe('trainConfigSchema', () => {
   it('fills the reference defaults', () => {
@@ -23,7 +23,7 @@ describe('trainConfigSchema', () => {
       seqLen: 1014,
     });
     expect(trainConfigSchema.parse({ lrSchedule: { type: 'step' } }).lrSchedule).toEqual({ type: 'step', every: 40, gamma: 0.1 });
-    expect(trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 } }).solver).toEqual({ stepping: 'fixed', method: 'rk4', stepSize: 0.04, maxSteps: 100_000, jumpTimes: [], stepTimes: [] });
+    expect(trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 } }).solver).toMatchObject({ stepping: 'fixed', method: 'rk4', stepSize: 0.04, maxSteps: 100_000, jumpTimes: [], stepTimes: [] });
   });
 
   it('is strict and its errors name the option, the value and what is valid', () => {
@@ -79,5 +79,14 @@ describe('the run solver (one parse, the experiments\' defaults stated once)', (
     const adaptive = trainConfigSchema.parse(upgradeStoredConfig({ solver: { method: 'bosh3', rtol: 0.01, atol: 0.01, adjoint: false } }));
     expect(adaptive.solver).toMatchObject({ stepping: 'adaptive', method: 'bosh3', rtol: 0.01 });
     expect(adaptive.gradient).toBe('tape');
+  });
+});
+
+describe('spiralSolver', () => {
+  it('an adaptive method takes the spiral tolerances unless given; a fixed-step one refuses them', () => {
+    expect(spiralSolver(spiralConfigSchema.parse({}))).toMatchObject({ method: 'dopri5', rtol: 1e-5, atol: 1e-7 });
+    expect(spiralSolver(spiralConfigSchema.parse({ method: 'tsit5', rtol: 1e-3 }))).toMatchObject({ method: 'tsit5', rtol: 1e-3, atol: 1e-7 });
+    expect(spiralSolver(spiralConfigSchema.parse({ method: 'rk4' }))).toMatchObject({ stepping: 'fixed', method: 'rk4' });
+    expect(() => spiralSolver(spiralConfigSchema.parse({ method: 'rk4', rtol: 1e-3 }))).toThrow(/spiral: option 'rtol' does not apply to 'rk4'/);
   });
 });

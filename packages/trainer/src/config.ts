@@ -162,6 +162,22 @@ export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 /** A learning-rate schedule. */
 export type LrSchedule = z.output<typeof lrScheduleSchema>;
 
+/** The spiral experiment's tolerances for adaptive methods (tighter than the classifiers': it fits a trajectory). */
+export const SPIRAL_TOLERANCES = Object.freeze({ rtol: 1e-5, atol: 1e-7 });
+
+/**
+ * The spiral experiment's solver, built once: an adaptive method at the run's tolerances (else
+ * {@link SPIRAL_TOLERANCES}); a fixed-step method steps on the observation times and refuses tolerances.
+ */
+export function spiralSolver(c: Pick<SpiralConfig, 'method' | 'rtol' | 'atol'>): Solver {
+  if (isAdaptive(c.method)) return solver({ method: c.method, rtol: c.rtol ?? SPIRAL_TOLERANCES.rtol, atol: c.atol ?? SPIRAL_TOLERANCES.atol }, 'spiral');
+  const given = c.rtol !== undefined ? 'rtol' : c.atol !== undefined ? 'atol' : undefined;
+  if (given) {
+    throw new Error(`spiral: option '${given}' does not apply to '${c.method}', a fixed-step method (it steps on the observation times): remove it, or choose an adaptive method such as dopri5`);
+  }
+  return solver({ method: c.method }, 'spiral');
+}
+
 /**
  * Options of the spiral experiment ({@link runSpiral}): the true system dz/dt = W z with
  * W = [[-0.1, -1], [1, -0.1]], z0 = (0.6, 0.3), observed at `points` times on [0, 3·6.29] with N(0, noise²) noise,
@@ -192,10 +208,10 @@ export const spiralConfigSchema = z
     adjoint: z.boolean().default(true),
     /** Solver method. */
     method: z.enum(METHODS as [MethodName, ...MethodName[]]).default('dopri5'),
-    /** Relative tolerance. */
-    rtol: z.number().positive().default(1e-5),
-    /** Absolute tolerance. */
-    atol: z.number().positive().default(1e-7),
+    /** Relative tolerance of an adaptive method (default {@link SPIRAL_TOLERANCES}' 1e-5; a fixed-step method takes none). */
+    rtol: z.number().positive().optional(),
+    /** Absolute tolerance of an adaptive method (default {@link SPIRAL_TOLERANCES}' 1e-7; a fixed-step method takes none). */
+    atol: z.number().positive().optional(),
     /**
      * `float64`: the model and its adjoint on `Float64Array` states with `@neural-ode/odeint` (fast, no tensors);
      * `tensor`: tfjs variables and `odeintAdjoint` (the path a bigger model takes; slow for a 2-d state).

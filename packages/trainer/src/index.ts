@@ -15,6 +15,8 @@ export {
   EXPERIMENT_SOLVER,
   experimentSolver,
   upgradeStoredConfig,
+  SPIRAL_TOLERANCES,
+  spiralSolver,
   parseTrainConfig,
   parseSpiralConfig,
 } from './config';

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
-import { isAdaptive, odeint, odeintAdjoint, solver } from '@neural-ode/odeint';
-import { parseSpiralConfig, type SpiralConfig, type SpiralConfigInput } from './config';
+import { odeint, odeintAdjoint, type Solver } from '@neural-ode/odeint';
+import { parseSpiralConfig, spiralSolver, type SpiralConfig, type SpiralConfigInput } from './config';
 import { appendLineAtomic, writeFileAtomic } from './atomic-write';
 import { Adam } from './optimizers';
 import { plotSpiral } from './plot';
@@ -151,9 +151,7 @@ interface WindowGrad {
 }
 
 /** Loss (MSE over the window's points) and its gradient by the adjoint method, on float64 states. */
-function windowGradFloat64(p: Params, ts: Float64Array, obs: Float64Array[], idx: number[], c: SpiralConfig, scale: number): WindowGrad {
-  // One Solver for every solve; a fixed-step method steps on the observation times (rtol/atol are the adaptive ones').
-  const opts = solver(isAdaptive(c.method) ? { method: c.method, rtol: c.rtol, atol: c.atol } : { method: c.method });
+function windowGradFloat64(p: Params, ts: Float64Array, obs: Float64Array[], idx: number[], opts: Solver, scale: number): WindowGrad {
   const times = idx.map((i) => ts[i]);
   const y0 = obs[idx[0]];
   const fwd = odeint(field(p), y0, times, opts);
@@ -203,6 +201,8 @@ function toParams(vars: tf.Variable[]): Params {
  */
 export async function runSpiral(options: SpiralConfigInput = {}, control: SpiralControl = {}): Promise<SpiralResult> {
   const c = parseSpiralConfig(options);
+  // One Solver for every window's solves, validated here before any work.
+  const opts = spiralSolver(c);
   if (c.engine === 'float64' && !c.adjoint) {
     throw new Error("runSpiral: option 'adjoint' is false with engine 'float64': the float64 engine always uses the adjoint; use engine 'tensor' for backprop through the solver");
   }
@@ -252,7 +252,7 @@ export async function runSpiral(options: SpiralConfigInput = {}, control: Spiral
       }
       const windows = Array.from({ length: c.batchWindows }, () => sampleWindow(rng, ts, c));
       const step =
-        c.engine === 'float64' ? stepFloat64(vars, ts, obs, windows, c) : stepTensor(vars, ts, obs, windows, c);
+        c.engine === 'float64' ? stepFloat64(vars, ts, obs, windows, opts) : stepTensor(vars, ts, obs, windows, c, opts);
       adam.step(
         Object.fromEntries(names.map((name, i) => [name, step.grads[i]])),
         c.lr,
@@ -304,12 +304,12 @@ interface IterationStep {
   nfeBackward: number;
 }
 
-function stepFloat64(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[], windows: number[][], c: SpiralConfig): IterationStep {
+function stepFloat64(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[], windows: number[][], opts: Solver): IterationStep {
   const p = toParams(vars);
   const grad = new Float64Array(10);
   let loss = 0, nfeForward = 0, nfeBackward = 0;
   for (const idx of windows) {
-    const w = windowGradFloat64(p, ts, obs, idx, c, 1 / windows.length);
+    const w = windowGradFloat64(p, ts, obs, idx, opts, 1 / windows.length);
     loss += w.loss / windows.length;
     for (let i = 0; i < 10; i++) grad[i] += w.grad[i];
     nfeForward += w.nfeForward;
@@ -320,13 +320,11 @@ function stepFloat64(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[],
 }
 
 /** The same iteration on tfjs tensors with `odeintAdjoint` (or `odeint` with backprop when `adjoint` is off). */
-function stepTensor(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[], windows: number[][], c: SpiralConfig): IterationStep {
+function stepTensor(vars: tf.Variable[], ts: Float64Array, obs: Float64Array[], windows: number[][], c: SpiralConfig, opts: Solver): IterationStep {
   const [w1, w2, b2] = vars;
   // Row-vector states [1, 2]: f(z) = z W1ᵀ W2ᵀ + b2.
   const f = (_t: tf.Scalar, y: tf.Tensor): tf.Tensor =>
     tf.add(tf.matMul(tf.matMul(y as tf.Tensor2D, w1 as tf.Tensor2D, false, true), w2 as tf.Tensor2D, false, true), b2);
-  // One Solver for every solve; a fixed-step method steps on the observation times (rtol/atol are the adaptive ones').
-  const opts = solver(isAdaptive(c.method) ? { method: c.method, rtol: c.rtol, atol: c.atol } : { method: c.method });
   let nfeForward = 0;
   const adjointSolutions: Array<{ adjointStats: { nfe: number } | null }> = [];
   const { value, grads } = tf.variableGrads(() => {
