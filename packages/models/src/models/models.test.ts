@@ -253,9 +253,9 @@ describe('registry', () => {
 
   it('rejects unknown names and options, naming them', () => {
     expect(() => createModel({ name: 'lenet' } as never)).toThrow(/name must be one of resnet, odenet, vdcnn, vdcnn-ode, got "lenet"/);
-    expect(() => resnet({ blocks: 0 })).toThrow(/resnet: invalid options .*blocks/);
+    expect(() => resnet({ blocks: 0 })).toThrow(/^resnet: option 'blocks' \(got 0\): Too small/);
+    expect(() => resnet({ block: 2 } as never)).toThrow(/^resnet: option 'block' \(got 2\): unknown option: remove it or check its spelling/);
     expect(() => odenet({ solver: { method: 'rk5' } } as never)).toThrow(/odenet \(solver\): options\.method = "rk5"/);
-    expect(() => resnet({ block: 2 } as never)).toThrow(/block/);
   });
 
   it('an ODE model has no solver of its own: solver is required, and what cannot apply is refused', () => {
