@@ -9,6 +9,7 @@ import { checkTimes } from './times';
 import { tensorAlgebra, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, type TensorField } from './tensor-field';
 import { solveTensor, type TensorSolution } from './odeint-tensor';
+import { nestedGradients } from './checkpoint';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
 
@@ -110,21 +111,8 @@ const ADJOINT_FIXES: Record<string, string> = {
  * `aᵀ∂f/∂θ` for each parameter θ (zeros where `f` does not use it).
  */
 function vjp(f: TensorField, t: number, yRow: tf.Tensor2D, aRow: tf.Tensor2D, shape: number[], params: tf.Variable[]): tf.Tensor[] {
-  const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
-  // Called from inside another gradient's backward pass, tfjs would reset and then null the outer tape
-  // (`gradients()` assumes no nesting at depth 0); keep the outer tape and put it back afterwards.
-  const outerTape = engine.state.activeTape;
-  try {
-    const { value, grads } = tf.engine().gradients(
-      () => f(tf.scalar(t), tf.reshape(yRow, shape)),
-      [yRow, ...params],
-      tf.reshape(aRow, shape),
-      true,
-    );
-    return [value, ...grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? yRow : params[i - 1]))];
-  } finally {
-    engine.state.activeTape = outerTape;
-  }
+  const { value, grads } = nestedGradients(() => f(tf.scalar(t), tf.reshape(yRow, shape)), [yRow, ...params], tf.reshape(aRow, shape));
+  return [value, ...grads.map((g, i) => g ?? tf.zerosLike(i === 0 ? yRow : params[i - 1]))];
 }
 
 /**
@@ -156,11 +144,7 @@ export function backsolve(
 ): AdjointSolution {
   const params = [...(given ?? [])];
   const forwardOpts = resolvedSettings(settings.forward);
-  params.forEach((p, i) => {
-    if (p.dtype !== 'float32') {
-      throw new OdeintError('options.params', `${fn}: options.params[${i}] has dtype ${p.dtype}. Fix: pass float32 variables only.`);
-    }
-  });
+  checkParams(fn, params);
   const { shape, n } = checkTensorState(fn, y0);
   const times = checkTimes(fn, readTimes(fn, ts)).ts;
   if (given === undefined) checkNoHiddenVariables(fn, f, times[0], y0);
@@ -179,6 +163,17 @@ export function backsolve(
   });
   solution.ys = op(y0, ...params) as tf.Tensor;
   return solution;
+}
+
+/** Checks that `params` are float32 variables. */
+export function checkParams(fn: string, params: readonly tf.Variable[]): void {
+  if (!Array.isArray(params)) throw new OdeintError('options.params', `${fn}: options.params = ${show(params)} is not an array. Fix: pass e.g. model.trainableWeights.`);
+  params.forEach((p, i) => {
+    if (!(p instanceof tf.Tensor)) throw new OdeintError('options.params', `${fn}: options.params[${i}] = ${show(p)} is not a tf.Variable. Fix: pass the variables f reads.`);
+    if (p.dtype !== 'float32') {
+      throw new OdeintError('options.params', `${fn}: options.params[${i}] has dtype ${p.dtype}. Fix: pass float32 variables only.`);
+    }
+  });
 }
 
 /**

@@ -6,7 +6,11 @@
  */
 export { odeint } from './odeint';
 export { odeintAdjoint, odeintAdjointOptionsSchema } from './adjoint';
-export type { OdeintAdjointOptions, AdjointSolution } from './adjoint';
+export type { OdeintAdjointOptions, AdjointSolution, BacksolveStats } from './adjoint';
+export { GRADIENT_MODES } from './gradient';
+export type { Gradient, GradientInput, TapeGradient, CheckpointGradient, BacksolveGradient } from './gradient';
+export type { GradientInputs, GradientStats, OdeintTensorSolution } from './gradient-modes';
+export type { CheckpointStats } from './checkpoint';
 export { odeintFloat64 } from './odeint-float64';
 export type { Float64Field, Float64Solution } from './odeint-float64';
 export { odeintTensor } from './odeint-tensor';

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { integrate, type SolveStats } from './integrate';
 import { TABLEAUS } from './methods';
-import type { OdeintOptions, ResolvedOdeintOptions } from './options';
-import { resolvedSettings, solver, type Solver } from './solver';
+import type { ResolvedOdeintOptions } from './options';
+import { solver, type Solver, type SolverInput } from './solver';
+import { solveInGradientMode, type GradientInputs, type OdeintTensorSolution } from './gradient-modes';
 import { OdeintError, show } from './errors';
 import { checkTimes } from './times';
 import { expandTolerance } from './tolerances';
-import { tensorAlgebra, type ComponentTolerance, type TensorAlgebraOptions } from './tensor-algebra';
+import { tensorAlgebra, type ComponentTolerance, type TensorAlgebraOptions, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, rowField, stackRows, type TensorField } from './tensor-field';
 
 /** Result of solving on tensor states. */
@@ -35,6 +36,7 @@ export function solveTensor(
   ts: ArrayLike<number> | tf.Tensor,
   opts: ResolvedOdeintOptions,
   extra: Pick<TensorAlgebraOptions, 'onHostRead'> = {},
+  onAccept?: (t0: number, t1: number, y1: TensorState) => void,
 ): TensorSolution {
   if (typeof f !== 'function') throw new OdeintError('f', `${fn}: f = ${show(f)} is not a function. Fix: pass (t, y) => dydt.`);
   const { shape, n } = checkTensorState(fn, y0);
@@ -48,7 +50,7 @@ export function solveTensor(
     if (!alg.allFinite([y0Row])) {
       throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
     }
-    const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
+    const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, TABLEAUS[opts.method], opts, { fn, onAccept });
     return { ys: stackRows(ys.map((y) => y[0]), shape), stats };
   } finally {
     y0Row.dispose();
@@ -58,9 +60,17 @@ export function solveTensor(
 }
 
 /**
- * Solves `dy/dt = f(t, y)` on a float32 tensor state. Every op is recorded by tfjs's tape, so gradients
- * of `ys` reach `y0` and the variables `f` reads (backpropagation through the solver).
+ * Solves `dy/dt = f(t, y)` on a float32 tensor state, differentiable in the solver's gradient mode
+ * (`solver({ ..., gradient })`): `tape` (default: every op is recorded by tfjs's tape), `checkpoint` or `backsolve`.
+ * Gradients reach `y0`, the variables `f` reads (`inputs.params` for `checkpoint` and `backsolve`) and, when `ts` is a
+ * tensor, the times.
  */
-export function odeintTensor(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintOptions | Solver): TensorSolution {
-  return solveTensor('odeint', f, y0, ts, resolvedSettings(solver(options, 'odeint')));
+export function odeintTensor(
+  f: TensorField,
+  y0: tf.Tensor,
+  ts: ArrayLike<number> | tf.Tensor1D,
+  options?: SolverInput | Solver,
+  inputs?: GradientInputs,
+): OdeintTensorSolution {
+  return solveInGradientMode('odeint', f, y0, ts, solver(options, 'odeint'), inputs);
 }

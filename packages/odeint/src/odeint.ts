@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { odeintFloat64, type Float64Field, type Float64Solution } from './odeint-float64';
-import { odeintTensor, type TensorSolution } from './odeint-tensor';
+import { odeintTensor } from './odeint-tensor';
+import type { GradientInputs, OdeintTensorSolution } from './gradient-modes';
 import type { TensorField } from './tensor-field';
 import type { OdeintOptions } from './options';
-import type { Solver } from './solver';
+import type { Solver, SolverInput } from './solver';
 
 /**
  * Solves the initial value problem `dy/dt = f(t, y)`, `y(ts[0]) = y0`, returning the state at every time in
@@ -12,21 +13,30 @@ import type { Solver } from './solver';
  * - With a float64 state (`y0` an array): `f(t: number, y: Float64Array)` returns `Float64Array | number[]`;
  *   `ys` is `Float64Array[]`.
  * - With a tensor state (`y0` a `tf.Tensor`): `f(t: tf.Scalar, y: tf.Tensor)` returns a tensor of `y`'s shape;
- *   `ys` is one tensor `[ts.length, ...y0.shape]`, differentiable by tfjs's tape.
+ *   `ys` is one tensor `[ts.length, ...y0.shape]`, differentiable in the solver's gradient mode
+ *   (`solver({ ..., gradient: 'tape' | 'checkpoint' | 'backsolve' })`, `tape` by default). `inputs.params`: the
+ *   variables `f` reads, for `checkpoint` and `backsolve` (the tape finds them itself).
  *
  * @example
  * const sol = odeint((t, y) => [y[1], -y[0]], [1, 0], [0, Math.PI], { rtol: 1e-8, atol: 1e-10 });
  * sol.ys[1]; // ≈ [-1, 0]
  */
 export function odeint(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options?: OdeintOptions | Solver): Float64Solution;
-export function odeint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintOptions | Solver): TensorSolution;
+export function odeint(
+  f: TensorField,
+  y0: tf.Tensor,
+  ts: ArrayLike<number> | tf.Tensor1D,
+  options?: SolverInput | Solver,
+  inputs?: GradientInputs,
+): OdeintTensorSolution;
 export function odeint(
   f: Float64Field | TensorField,
   y0: ArrayLike<number> | tf.Tensor,
   ts: ArrayLike<number> | tf.Tensor1D,
-  options?: OdeintOptions | Solver,
-): Float64Solution | TensorSolution {
-  if (y0 instanceof tf.Tensor) return odeintTensor(f as TensorField, y0, ts, options);
+  options?: SolverInput | Solver,
+  inputs?: GradientInputs,
+): Float64Solution | OdeintTensorSolution {
+  if (y0 instanceof tf.Tensor) return odeintTensor(f as TensorField, y0, ts, options, inputs);
   if (ts instanceof tf.Tensor) return odeintFloat64(f as Float64Field, y0, ts.dataSync(), options);
   return odeintFloat64(f as Float64Field, y0, ts, options);
 }

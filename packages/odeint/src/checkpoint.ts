@@ -1,0 +1,244 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { integrate, type SolveStats } from './integrate';
+import { TABLEAUS } from './methods';
+import type { ResolvedOdeintOptions } from './options';
+import { resolvedSettings, type Solver } from './solver';
+import type { CheckpointGradient } from './gradient';
+import { OdeintError } from './errors';
+import type { Tableau } from './tableau';
+import { checkTimes } from './times';
+import { tensorAlgebra, type TensorState } from './tensor-algebra';
+import { checkTensorState, readTimes, rowField, type TensorField } from './tensor-field';
+import { solveTensor, type TensorSolution } from './odeint-tensor';
+
+/** Counters of a `checkpoint` gradient's backward pass. */
+export interface CheckpointStats {
+  /** States held as checkpoints at the end of the forward solve, `y0` not counted. */
+  checkpoints: number;
+  /** Accepted steps between two checkpoints (the last segment may be shorter). */
+  stride: number;
+  /** Segments replayed under the tape (`checkpoints + 1`, or fewer when the last checkpoint is the final state). */
+  segments: number;
+  /** Steps replayed under the tape: every accepted forward step once (rejected steps are never replayed). */
+  recomputedSteps: number;
+  /** Evaluations of `f` in the replays. */
+  recomputedNfe: number;
+  /**
+   * Bytes held at the peak of the backward pass: the checkpoint states (`y0` included) plus the largest growth of
+   * `tf.memory().numBytes` during a segment's replay and backpropagation (sampled when the segment's tape is
+   * complete and after its backpropagation).
+   */
+  peakBytes: number;
+}
+
+/** Result of a solve in the `checkpoint` gradient mode: the forward solution, and the backward counters once a gradient ran. */
+export interface CheckpointSolution extends TensorSolution {
+  /** `null` until a gradient is computed. */
+  checkpointStats: CheckpointStats | null;
+}
+
+/** Explicit tableaus replayed with fixed steps: the same tableau without its error estimate (never read then). */
+const replayTableaus = new Map<string, Tableau>();
+
+function replayTableau(method: string, fn: string): Tableau {
+  const tab = (TABLEAUS as Record<string, Tableau | undefined>)[method];
+  if (tab === undefined) {
+    throw new OdeintError(
+      'options.gradient',
+      `${fn}: the checkpoint gradient mode replays explicit Runge–Kutta steps; '${method}' is not one. Fix: choose an explicit method such as dopri5, or gradient: 'tape'.`,
+    );
+  }
+  let fixed = replayTableaus.get(method);
+  if (!fixed) {
+    const { bErr: _bErr, ...rest } = tab;
+    fixed = Object.freeze(rest) as Tableau;
+    replayTableaus.set(method, fixed);
+  }
+  return fixed;
+}
+
+/**
+ * The online checkpoint schedule: keeps the state after every `stride`-th accepted step; when more than
+ * `cap(stride)` are held, drops every other one and doubles the stride. With `auto` the cap is the stride itself, so
+ * about √n states are held and a segment is about √n steps long.
+ */
+class Schedule {
+  stride = 1;
+  /** Step end times: `times[k]` is the time of the state after `k` accepted steps (`times[0] = t0`). */
+  readonly times: number[];
+  /** Held states by step index. */
+  readonly held = new Map<number, tf.Tensor2D>();
+  constructor(
+    t0: number,
+    private readonly limit: number | 'auto',
+  ) {
+    this.times = [t0];
+  }
+  accept(t1: number, y1: TensorState): void {
+    this.times.push(t1);
+    const k = this.times.length - 1;
+    if (k % this.stride !== 0) return;
+    this.held.set(k, tf.clone(y1[0]));
+    while (this.held.size > (this.limit === 'auto' ? this.stride : this.limit)) {
+      this.stride *= 2;
+      for (const [j, y] of this.held) {
+        if (j % this.stride !== 0) {
+          y.dispose();
+          this.held.delete(j);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Solves on tensors in the `checkpoint` gradient mode: the forward solve runs off the tape (inside a `tf.customGrad`)
+ * and records its accepted steps and some states; the backward pass replays each segment between two checkpoints
+ * under the tape with exactly those steps (no step-size decisions) and backpropagates through it, last segment first.
+ * The gradient is the tape's (the same operations on the same numbers), the memory that of the checkpoints plus one
+ * segment's tape. Gradients reach `y0` and `params`.
+ */
+export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, s: Solver, params: readonly tf.Variable[]): CheckpointSolution {
+  const gradient = s.gradient as CheckpointGradient;
+  const opts = resolvedSettings(s);
+  const tab = replayTableau(s.method, fn);
+  const { shape, n } = checkTensorState(fn, y0);
+  const { ts: times, direction } = checkTimes(fn, readTimes(fn, ts));
+  const N = times.length;
+  const solution: CheckpointSolution = { ys: undefined as unknown as tf.Tensor, stats: undefined as unknown as SolveStats, checkpointStats: null };
+  const op = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
+    const x0 = args[0] as tf.Tensor;
+    const schedule = new Schedule(times[0], gradient.checkpoints);
+    const fwd = solveTensor(fn, f, x0, times, opts, {}, (_t0, t1, y1) => schedule.accept(t1, y1));
+    solution.stats = fwd.stats;
+    const last = schedule.times.length - 1;
+    // The final state's cotangent is the last output's: it is never a segment's start.
+    schedule.held.get(last)?.dispose();
+    schedule.held.delete(last);
+    const starts = [0, ...[...schedule.held.keys()].sort((a, b) => a - b)];
+    // Kept by the engine until the gradient is taken (and freed by it if none is).
+    save([x0, ...starts.slice(1).map((k) => schedule.held.get(k)!)]);
+    const stride = schedule.stride;
+    const stepTimes = schedule.times;
+    return {
+      value: fwd.ys,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const stats: CheckpointStats = { checkpoints: starts.length - 1, stride, segments: 0, recomputedSteps: 0, recomputedNfe: 0, peakBytes: 0 };
+        const grads = backward(fn, f, dy as tf.Tensor, saved, starts, stepTimes, times, direction, shape, n, params, tab, opts, stats);
+        solution.checkpointStats = stats;
+        return grads;
+      },
+    };
+  });
+  solution.ys = op(y0, ...params) as tf.Tensor;
+  return solution;
+}
+
+/** The backward pass: segments from last to first, each replayed under a nested tape; returns grads for `[y0, ...params]`. */
+function backward(
+  fn: string,
+  f: TensorField,
+  dy: tf.Tensor,
+  saved: tf.Tensor[],
+  starts: number[],
+  stepTimes: number[],
+  times: Float64Array,
+  direction: 1 | -1,
+  shape: number[],
+  n: number,
+  params: readonly tf.Variable[],
+  tab: Tableau,
+  opts: ResolvedOdeintOptions,
+  stats: CheckpointStats,
+): tf.Tensor[] {
+  const N = times.length;
+  const base = tf.memory().numBytes;
+  const held = saved.reduce((sum, t) => sum + t.size * 4, 0);
+  let growth = 0;
+  const sample = () => {
+    growth = Math.max(growth, tf.memory().numBytes - base);
+  };
+  const dyRows = tf.reshape(dy, [N, n]) as tf.Tensor2D;
+  const row = (i: number) => tf.slice(dyRows, [i, 0], [1, n]) as tf.Tensor2D;
+  const field = rowField(fn, f, shape, n);
+  const alg = tensorAlgebra({ atol: [1], rtol: [1], norm: 'rms' });
+  const last = stepTimes.length - 1;
+  let adjoint: tf.Tensor2D | null = null; // cotangent of the state at the current segment's end
+  let paramGrads: (tf.Tensor | null)[] = params.map(() => null);
+  try {
+    for (let j = starts.length - 1; j >= 0; j--) {
+      const a = starts[j];
+      const b = j + 1 < starts.length ? starts[j + 1] : last;
+      if (b === a) continue;
+      const tA = stepTimes[a];
+      const tB = stepTimes[b];
+      // Outputs in (tA, tB]: those strictly inside are the replay's outputs, one at tB adds to the end's cotangent.
+      const inside: number[] = [];
+      let atEnd = -1;
+      for (let i = 1; i < N; i++) {
+        if (direction * (times[i] - tA) > 0 && direction * (times[i] - tB) < 0) inside.push(i);
+        else if (times[i] === tB) atEnd = i;
+      }
+      const cotangent = tf.tidy(() => {
+        const endRow = adjoint && atEnd >= 0 ? tf.add(adjoint, row(atEnd)) : (adjoint ?? (atEnd >= 0 ? row(atEnd) : tf.zeros([1, n])));
+        return tf.concat([...inside.map(row), endRow as tf.Tensor2D], 0);
+      });
+      const segmentTimes = Float64Array.from([tA, ...inside.map((i) => times[i]), tB]);
+      const replayOpts: ResolvedOdeintOptions = { ...opts, grid: stepTimes.slice(a, b + 1), stepSize: undefined, maxSteps: b - a + 1 };
+      const yStart = tf.reshape(saved[j], [1, n]) as tf.Tensor2D;
+      let segmentStats: SolveStats | null = null;
+      const { value, grads } = nestedGradients(
+        () => {
+          const res = integrate(alg, field, [yStart], segmentTimes, direction, tab, replayOpts, { fn: `${fn} (checkpoint replay)` });
+          segmentStats = res.stats;
+          const out = tf.concat(res.ys.slice(1).map((y) => y[0]), 0);
+          sample();
+          return out;
+        },
+        [yStart, ...params],
+        cotangent,
+      );
+      sample();
+      value.dispose();
+      cotangent.dispose();
+      yStart.dispose();
+      // The checkpoint is no longer needed (the engine's later dispose of it is a no-op).
+      if (j > 0) saved[j].dispose();
+      adjoint?.dispose();
+      adjoint = grads[0] as tf.Tensor2D;
+      paramGrads = paramGrads.map((g, i) => {
+        const add = grads[i + 1];
+        if (!add) return g;
+        if (!g) return add;
+        const sum = tf.add(g, add);
+        g.dispose();
+        add.dispose();
+        return sum;
+      });
+      stats.segments++;
+      stats.recomputedSteps += segmentStats!.nAccepted;
+      stats.recomputedNfe += segmentStats!.nfe;
+    }
+    stats.peakBytes = held + growth;
+    const y0Grad = tf.tidy(() => tf.reshape(adjoint ? tf.add(adjoint, row(0)) : row(0), shape));
+    return [y0Grad, ...params.map((p, i) => paramGrads[i] ?? tf.zerosLike(p))];
+  } finally {
+    adjoint?.dispose();
+    dyRows.dispose();
+  }
+}
+
+/**
+ * `tf.engine().gradients` called from inside another gradient's backward pass: tfjs would reset and then null the
+ * outer tape (`gradients()` assumes no nesting at depth 0), so the outer tape is kept and put back afterwards.
+ */
+export function nestedGradients(f: () => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor): { value: tf.Tensor; grads: (tf.Tensor | null)[] } {
+  const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
+  const outerTape = engine.state.activeTape;
+  try {
+    return tf.engine().gradients(f, xs, dy, true) as { value: tf.Tensor; grads: (tf.Tensor | null)[] };
+  } finally {
+    engine.state.activeTape = outerTape;
+  }
+}
