@@ -5,8 +5,8 @@ let counter = 0;
 
 /**
  * Writes `data` to `path` atomically: to a temporary file in the same directory, flushed, then renamed over `path`.
- * A crash or Ctrl-C at any moment leaves either the old file or the new one, never a partial file. Creates the
- * directory when missing.
+ * A crash or Ctrl-C at any moment leaves either the old file or the new one, never a partial file; the directory is
+ * fsynced after the rename, so the new name survives a power loss too. Creates the directory when missing.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const dir = dirname(path);
@@ -23,9 +23,31 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
       closeSync(fd);
     }
     renameSync(tmp, path);
+    syncDirectory(dir);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw new Error(`could not write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Flushes a directory's entries, so that a rename into it survives a power loss (POSIX needs the directory
+ * fsynced as well as the file). Platforms that cannot open a directory (Windows) skip it.
+ */
+function syncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR') throw err;
+  } finally {
+    closeSync(fd);
   }
 }
 

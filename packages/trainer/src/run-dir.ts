@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LocatedFile } from '@neural-ode/datasets';
 import { trainConfigSchema, upgradeStoredConfig, type TrainConfig } from './config';
@@ -17,7 +18,103 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   latest: 'checkpoint.json',
   checkpoints: 'checkpoints',
+  lock: 'run.lock',
 } as const;
+
+/** What `run.lock` holds while a process trains into the directory. */
+interface RunLock {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/** A lock file this young with no content yet is being written by the process that just created it. */
+const FRESH_LOCK_MS = 10_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the run directory's lock (`run.lock`, holding the PID and host), so that two processes never train into one
+ * directory; a lock left by a process that no longer runs (killed) is stale and taken over. Creates the directory.
+ * @returns a function that releases the lock.
+ */
+export function lockRunDir(runDir: string, where = 'train'): () => void {
+  mkdirSync(runDir, { recursive: true });
+  const path = join(runDir, RUN_FILES.lock);
+  for (let attempt = 0; ; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        throw new Error(`${where}: cannot lock ${runDir} (${path}): ${(err as Error).message}`, { cause: err });
+      }
+      const holder = readLock(path);
+      if (holder === 'fresh' || (holder && (holder.host !== hostname() || processAlive(holder.pid)))) {
+        const who = holder === 'fresh' ? 'another process (starting now)' : `process ${holder.pid} on ${holder.host}, since ${holder.since}`;
+        throw new Error(
+          `${where}: ${runDir} is in use by ${who}: two runs must not write into one directory. Wait for it to ` +
+            `finish, stop it, or use another --save directory; if no such process is running, delete ${path}`,
+        );
+      }
+      rmSync(path, { force: true }); // stale: its process is gone
+      continue;
+    }
+    const lock: RunLock = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    try {
+      writeSync(fd, JSON.stringify(lock) + '\n');
+    } finally {
+      closeSync(fd);
+    }
+    return () => {
+      const holder = readLock(path);
+      if (holder && holder !== 'fresh' && holder.pid === process.pid) rmSync(path, { force: true });
+    };
+  }
+}
+
+/** The lock's holder; `'fresh'` for a lock being written right now; `null` for none or an unreadable stale one. */
+function readLock(path: string): RunLock | 'fresh' | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    const lock = JSON.parse(text) as RunLock;
+    return Number.isInteger(lock?.pid) && typeof lock.host === 'string' ? lock : null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    try {
+      return Date.now() - statSync(path).mtimeMs < FRESH_LOCK_MS ? 'fresh' : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Temporary files of {@link writeFileAtomic} (`.<name>.<pid>.<n>.tmp`). */
+const TEMP_FILE = /^\..+\.\d+\.\d+\.tmp$/;
+
+/**
+ * Deletes the temporary files that a killed run left in its directory and `checkpoints/` (call with the lock held,
+ * so no live writer owns them). @returns the deleted paths.
+ */
+export function cleanRunDir(runDir: string): string[] {
+  const removed: string[] = [];
+  for (const dir of [runDir, join(runDir, RUN_FILES.checkpoints)]) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      if (!TEMP_FILE.test(name)) continue;
+      rmSync(join(dir, name), { force: true });
+      removed.push(join(dir, name));
+    }
+  }
+  return removed;
+}
 
 /** What `config.json` holds. */
 export interface RunInfo {

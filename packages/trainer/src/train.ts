@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve as resolvePath } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,6 +9,7 @@ import { appendLineAtomic, writeFileAtomic } from './atomic-write';
 import { buildModel, nfeOf } from './build-model';
 import {
   emptyProgress,
+  findResumePoint,
   loadCheckpointWeights,
   locateCheckpoint,
   readOptimizerState,
@@ -24,7 +25,7 @@ import { crossEntropy } from './loss';
 import { learningRateAt } from './lr-schedule';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { Rng } from './rng';
-import { RUN_FILES, modelLabel, readMetrics, type RunInfo } from './run-dir';
+import { RUN_FILES, cleanRunDir, lockRunDir, modelLabel, readMetrics, type RunInfo } from './run-dir';
 
 /** Train and test splits given in memory (as `@neural-ode/datasets`' `loadDataset` returns them). */
 export interface SplitsInput {
@@ -40,8 +41,13 @@ export interface TrainControl extends RunControl {
 
 /** Options of {@link resume}. */
 export interface ResumeControl extends TrainControl {
-  /** Train up to this many epochs in total (default: the run's `epochs`). */
+  /** Train up to this many epochs in total (default: the run's `epochs`); fewer than the run already did is an error. */
   epochs?: number;
+  /**
+   * The checkpoint to continue from (a `checkpoints/<tag>.json` or `.safetensors` of this run); default: the latest
+   * intact one.
+   */
+  from?: string;
 }
 
 /**
@@ -59,12 +65,17 @@ export interface ResumeControl extends TrainControl {
 export async function train(config: TrainConfigInput, control: TrainControl = {}): Promise<TrainResult> {
   const cfg = parseTrainConfig(config);
   const runDir = resolvePath(cfg.save);
-  if (existsSync(join(runDir, RUN_FILES.latest)) || existsSync(join(runDir, RUN_FILES.metrics))) {
-    throw new Error(
-      `train: option 'save' is '${cfg.save}', which already holds a run: resume it (resume('${cfg.save}') / --resume) or choose another --save directory`,
-    );
+  const unlock = lockRunDir(runDir, 'train');
+  try {
+    if (existsSync(join(runDir, RUN_FILES.latest)) || existsSync(join(runDir, RUN_FILES.metrics))) {
+      throw new Error(
+        `train: option 'save' is '${cfg.save}', which already holds a run: continue it with --resume ${cfg.save} (resume() in code) or choose another --save directory`,
+      );
+    }
+    return await runTraining(cfg, runDir, control, null);
+  } finally {
+    unlock();
   }
-  return runTraining(cfg, runDir, control, null);
 }
 
 /**
@@ -77,7 +88,34 @@ export async function train(config: TrainConfigInput, control: TrainControl = {}
  * ```
  */
 export async function resume(runDir: string, control: ResumeControl = {}): Promise<TrainResult> {
-  const { runDir: dir, state } = locateCheckpoint(runDir);
+  // A checkpoint file names its run directory, and is the checkpoint to continue from.
+  const isFile = /\.(json|safetensors)$/.test(runDir) && !existsSync(join(runDir, RUN_FILES.config));
+  const dir = isFile ? locateCheckpoint(runDir).runDir : resolvePath(runDir);
+  const from = control.from ?? (isFile ? runDir : undefined);
+  if (!existsSync(join(dir, RUN_FILES.config))) {
+    throw new Error(`resume: '${runDir}' is not a run directory (it has no ${RUN_FILES.config}): pass the --save directory of a run`);
+  }
+  const unlock = lockRunDir(dir, 'resume');
+  try {
+    return await resumeLocked(dir, from, control);
+  } finally {
+    unlock();
+  }
+}
+
+async function resumeLocked(dir: string, from: string | undefined, control: ResumeControl): Promise<TrainResult> {
+  const point = findResumePoint(dir, from);
+  for (const note of point.notes) control.onEvent?.({ type: 'log', line: note });
+  const done = Math.max(point.state?.epoch ?? 0, ...readMetrics(join(dir, RUN_FILES.metrics)).map((m) => m.epoch));
+  if (control.epochs !== undefined && control.epochs < done) {
+    throw new Error(
+      `resume: epochs = ${control.epochs}, but the run in ${dir} already trained ${done} epochs: pass the total to ` +
+        `reach (at least ${done}, e.g. --epochs ${done + 1}), or train a new run into another --save directory`,
+    );
+  }
+  // No checkpoint yet: the run starts again, and its metrics of unsaved epochs go.
+  if (!point.state) rmSync(join(dir, RUN_FILES.metrics), { force: true });
+  const state = point.state;
   const info = JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')) as RunInfo;
   const cfg = trainConfigSchema.parse({ ...(upgradeStoredConfig(info.config) as object), ...(control.epochs !== undefined ? { epochs: control.epochs } : {}) });
   if (control.epochs !== undefined && !(Number.isInteger(control.epochs) && control.epochs >= 1)) {
@@ -107,6 +145,8 @@ function versions(): Record<string, string> {
 async function runTraining(cfg: TrainConfig, runDir: string, control: ResumeControl, from: CheckpointState | null): Promise<TrainResult> {
   const emit = (e: TrainEvent) => control.onEvent?.(e);
   const log = (line: string) => emit({ type: 'log', line });
+  const leftovers = cleanRunDir(runDir);
+  if (leftovers.length) log(`removed ${leftovers.length} temporary file(s) an interrupted write left in ${runDir}`);
   const choice = await initBackend({ backend: cfg.backend, threads: cfg.threads, log: false });
   const backendName = `${choice.backend} (tfjs '${choice.tfjsBackend}', ${choice.threads} threads)`;
   const splits = await loadRunSplits(cfg, control.splits, log);
