@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { integrate, type SolveStats } from './integrate';
-import { METHODS, TABLEAUS, type MethodName } from './methods';
+import { METHODS, tableauOf, type MethodName } from './methods';
 import { odeintOptionsSchema, parseOptions } from './options';
 import { isAdaptive, isSolver, resolvedSettings, solver, type Solver, type SolverInput } from './solver';
 import { OdeintError, SolveError, show } from './errors';
@@ -308,7 +308,7 @@ function backward(
   try {
     for (let i = N - 1; i > 0; i--) {
       const span = Float64Array.of(times[i], times[i - 1]);
-      const res = integrate(alg, field, state, span, span[1] > span[0] ? 1 : -1, TABLEAUS[opts.method], opts, { fn });
+      const res = integrate(alg, field, state, span, span[1] > span[0] ? 1 : -1, tableauOf(opts.method, fn), opts, { fn });
       stats.nfe += res.stats.nfe;
       stats.nAccepted += res.stats.nAccepted;
       stats.nRejected += res.stats.nRejected;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { float64Algebra } from './float64-algebra';
 import { integrate } from './integrate';
-import { METHODS, TABLEAUS } from './methods';
+import { EXPLICIT_METHODS as METHODS, TABLEAUS } from './methods';
 import { odeintOptionsSchema } from './options';
 import type { Tableau } from './tableau';
 

@@ -20,6 +20,18 @@ export interface SolveStats {
   firstStep: number;
   /** Size of the last accepted step (signed). */
   lastStep: number;
+  /** Stiff methods: Jacobian evaluations (a finite-difference one also adds `n` to `nfe`). */
+  njev?: number;
+  /** Stiff methods: LU factorisations. */
+  nlu?: number;
+  /** Stiff methods: linear solves with those factors. */
+  nsolve?: number;
+  /** Implicit methods (`kvaerno5`, `bdf`): Newton iterations. */
+  nNewton?: number;
+  /** Stiff methods: rejections because the error estimate was too large. */
+  nRejectedError?: number;
+  /** Implicit methods: rejections because the Newton iteration did not converge. */
+  nRejectedConvergence?: number;
 }
 
 /** What the generic stepper returns: the state at each requested time and the counters. */
@@ -39,13 +51,13 @@ interface Ctx<S = unknown> {
 }
 
 /** Times in `pts` strictly between `a` and `b` (in direction `d`), sorted in that direction, deduplicated. */
-function between(pts: readonly number[], a: number, b: number, d: number): number[] {
+export function between(pts: readonly number[], a: number, b: number, d: number): number[] {
   const inside = pts.filter((p) => d * (p - a) > 0 && d * (b - p) > 0).sort((x, y) => d * (x - y));
   return inside.filter((p, i) => i === 0 || p !== inside[i - 1]);
 }
 
 /** The float just before `t` in direction `d`: where `f` is evaluated at the end of a step that lands on a jump. */
-function leftOf(t: number, d: number): number {
+export function leftOf(t: number, d: number): number {
   return t - d * Math.max(Math.abs(t) * Number.EPSILON, Number.MIN_VALUE);
 }
 
@@ -138,7 +150,7 @@ export function integrate<S>(
  * `f` with its failures reported as a {@link SolveError} that says when (`t`) and in which step (`h`, the last
  * accepted step's size): an exception of the user's `f` otherwise surfaces with no time attached.
  */
-function guardField<S>(f: Field<S>, fn: string, stats: SolveStats): Field<S> {
+export function guardField<S>(f: Field<S>, fn: string, stats: SolveStats): Field<S> {
   return (t, y) => {
     try {
       return f(t, y);

@@ -1,4 +1,6 @@
 import type { Tableau } from './tableau';
+import { OdeintError } from './errors';
+import { STIFF_METHODS, STIFF_METHOD_INFO, isStiffMethod, type StiffMethodName } from './stiff/registry';
 import { euler } from './tableaus/euler';
 import { midpoint } from './tableaus/midpoint';
 import { heun2 } from './tableaus/heun2';
@@ -28,11 +30,32 @@ export const TABLEAUS = Object.freeze({
   dopri8,
 } satisfies Record<string, Tableau>);
 
-/** Name of a solver method (`'dopri5'`, `'rk4'`, …). */
-export type MethodName = keyof typeof TABLEAUS;
+/** Name of an explicit Runge–Kutta method (one with a tableau in {@link TABLEAUS}). */
+export type ExplicitMethodName = keyof typeof TABLEAUS;
 
-/** Every method name, fixed-step ones first. */
-export const METHODS = Object.freeze(Object.keys(TABLEAUS) as MethodName[]) as readonly MethodName[];
+/** Name of a solver method (`'dopri5'`, `'rk4'`, `'rodas5'`, …). */
+export type MethodName = ExplicitMethodName | StiffMethodName;
+
+/** Every explicit method name, fixed-step ones first. */
+export const EXPLICIT_METHODS = Object.freeze(Object.keys(TABLEAUS) as ExplicitMethodName[]) as readonly ExplicitMethodName[];
+
+/** Every method name: the explicit ones (fixed-step first), then the stiff ones (float64 states only). */
+export const METHODS = Object.freeze([...EXPLICIT_METHODS, ...STIFF_METHODS]) as readonly MethodName[];
+
+/**
+ * The tableau the generic explicit stepper runs for `method`; a stiff method (float64 arrays only, so far) is an
+ * {@link OdeintError} that says so.
+ */
+export function tableauOf(method: MethodName, fn: string): Tableau {
+  if (isStiffMethod(method)) {
+    throw new OdeintError(
+      'options.method',
+      `${fn}: method '${method}' solves float64 array states only (tensor states and backward solves are not supported by the stiff methods yet). ` +
+        'Fix: pass y0 as an array of numbers, or choose an explicit method such as dopri5 or tsit5.',
+    );
+  }
+  return TABLEAUS[method];
+}
 
 /** What a method is, for docs, the CLI and the benchmarks. */
 export interface MethodInfo {
@@ -53,11 +76,23 @@ export interface MethodInfo {
   /** Whether the last stage is reused as the next step's first. */
   fsal: boolean;
   /** Dense output kind. */
-  interpolation: Tableau['interpolation']['kind'];
+  interpolation: Tableau['interpolation']['kind'] | 'backward-differences';
+  /** Method family: explicit Runge–Kutta, Rosenbrock (linearly implicit), ESDIRK, BDF, or the auto switch. */
+  family: 'explicit' | 'rosenbrock' | 'esdirk' | 'bdf' | 'auto';
+  /** Whether the method is meant for stiff problems (implicit; takes `jacobian`; float64 states only). */
+  stiff: boolean;
+  /** Linear stability (stiff methods). */
+  stability?: string;
+  /** What one step costs (stiff methods): evaluations of `f`, Jacobians, LU factorisations, solves. */
+  costPerStep?: string;
 }
 
 /** {@link MethodInfo} for a method name. */
 export function methodInfo(name: MethodName): MethodInfo {
+  if (isStiffMethod(name)) {
+    const s = STIFF_METHOD_INFO[name];
+    return { name, ...s, ...(s.embeddedOrder === undefined ? {} : { embeddedOrder: s.embeddedOrder }), adaptive: true, fsal: false, stiff: true };
+  }
   const t: Tableau = TABLEAUS[name];
   return {
     name,
@@ -69,6 +104,8 @@ export function methodInfo(name: MethodName): MethodInfo {
     adaptive: t.bErr !== undefined,
     fsal: t.fsal,
     interpolation: t.interpolation.kind,
+    family: 'explicit',
+    stiff: false,
   };
 }
 

@@ -1,6 +1,9 @@
 import { float64Algebra } from './float64-algebra';
-import { integrate, type SolveStats } from './integrate';
+import { guardField, integrate, type SolveStats } from './integrate';
 import { TABLEAUS } from './methods';
+import { isStiffMethod } from './stiff/registry';
+import { integrateStiff } from './stiff/solve';
+import { stiffStats } from './stiff/problem';
 import type { OdeintOptions } from './options';
 import { resolvedSettings, solver, type Solver } from './solver';
 import { OdeintError, show } from './errors';
@@ -36,7 +39,9 @@ export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayL
     }
   }
   const times = checkTimes(fn, ts);
-  const alg = float64Algebra(n, expandTolerance(fn, 'atol', opts.atol, n), expandTolerance(fn, 'rtol', opts.rtol, n), opts.norm);
+  const atol = expandTolerance(fn, 'atol', opts.atol, n);
+  const rtol = expandTolerance(fn, 'rtol', opts.rtol, n);
+  const alg = float64Algebra(n, atol, rtol, opts.norm);
   const field = (t: number, state: Float64Array): Float64Array => {
     const out = f(t, state);
     if (out == null || out.length !== n) {
@@ -52,6 +57,10 @@ export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayL
     for (let i = 0; i < n; i++) copy[i] = out[i];
     return copy;
   };
+  if (isStiffMethod(opts.method)) {
+    const stats = stiffStats();
+    return integrateStiff(opts.method, guardField(field, fn, stats), y, times.ts, times.direction, opts, atol, rtol, fn, stats);
+  }
   const { ys, stats } = integrate(alg, field, y, times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
   return { ys, stats };
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
 import { odeint } from './odeint';
-import { methodInfo, METHODS } from './methods';
+import { methodInfo, EXPLICIT_METHODS as METHODS } from './methods';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { integrate, type SolveStats } from './integrate';
-import { TABLEAUS } from './methods';
+import { tableauOf } from './methods';
 import type { ResolvedOdeintOptions } from './options';
 import { solver, type Solver, type SolverInput } from './solver';
 import { solveInGradientMode, type GradientInputs, type OdeintTensorSolution } from './gradient-modes';
@@ -50,7 +50,7 @@ export function solveTensor(
     if (!alg.allFinite([y0Row])) {
       throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
     }
-    const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, TABLEAUS[opts.method], opts, { fn, onAccept });
+    const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, tableauOf(opts.method, fn), opts, { fn, onAccept });
     return { ys: stackRows(ys.map((y) => y[0]), shape), stats };
   } finally {
     y0Row.dispose();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { METHODS, type MethodName } from './methods';
 import { OdeintError, show } from './errors';
+import type { Float64Jacobian } from './stiff/problem';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
 const tolerance = z.union([positive('a tolerance'), z.array(positive('every tolerance')).min(1)], {
@@ -52,6 +53,11 @@ export const odeintOptionsSchema = z
     jumpTimes: times.default([]),
     /** Times steps must end on exactly (no re-evaluation of `f`). */
     stepTimes: times.default([]),
+    /**
+     * Stiff methods: `∂f/∂y` at `(t, y)` as `n` rows of `n` numbers (or one row-major array); by default finite
+     * differences (`n` evaluations of `f` per Jacobian).
+     */
+    jacobian: z.custom<Float64Jacobian>((v) => typeof v === 'function', { message: 'must be a function (t, y) => ∂f/∂y' }).optional(),
   })
   .strict();
 
@@ -77,6 +83,7 @@ const FIXES: Record<string, string> = {
   norm: "use 'rms' or 'max'",
   jumpTimes: 'pass an array of finite times',
   stepTimes: 'pass an array of finite times',
+  jacobian: 'pass a function (t, y) => rows of ∂f_i/∂y_j, or leave it out for finite differences',
 };
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

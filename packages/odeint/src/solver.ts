@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { OdeintError, show } from './errors';
 import { TABLEAUS, type MethodName } from './methods';
+import { isStiffMethod } from './stiff/registry';
+import type { Float64Jacobian } from './stiff/problem';
 import { odeintOptionsSchema, parseOptions, type OdeintOptions, type ResolvedOdeintOptions } from './options';
 import { parseGradient, type Gradient, type GradientInput } from './gradient';
 
@@ -39,6 +41,8 @@ const adaptiveSchema = z
   })
   .strict();
 const methodSchema = z.object({ method: O.method });
+/** Stiff methods: the adaptive settings and the Jacobian. */
+const stiffSchema = adaptiveSchema.extend({ jacobian: O.jacobian }).strict();
 
 /** A validated fixed-step solver: steps of `stepSize`, or on `grid`, or (neither given) on the output times. */
 export interface FixedSolver extends Readonly<z.output<typeof fixedSchema>> {
@@ -56,6 +60,8 @@ export interface AdaptiveSolver extends Readonly<Omit<z.output<typeof adaptiveSc
   readonly gradient: Gradient;
   readonly jumpTimes: readonly number[];
   readonly stepTimes: readonly number[];
+  /** Stiff methods: the user's Jacobian `∂f/∂y` (finite differences when absent). */
+  readonly jacobian?: Float64Jacobian;
 }
 
 /**
@@ -83,7 +89,7 @@ export function isSolver(value: unknown): value is Solver {
 
 /** Whether `method` controls its step size from an error estimate. */
 export function isAdaptive(method: MethodName): boolean {
-  return TABLEAUS[method].bErr !== undefined;
+  return isStiffMethod(method) || TABLEAUS[method].bErr !== undefined;
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {
@@ -120,6 +126,13 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   }
   const controller = given.controller ?? 'I';
   for (const key of Object.keys(given)) {
+    if (key === 'jacobian' && !isStiffMethod(method)) {
+      throw new OdeintError(
+        'options.jacobian',
+        `${fn}: options.jacobian does not apply to '${method}', an explicit method (it never solves a linear system). ` +
+          `Fix: remove jacobian, or choose a stiff method such as rodas5, kvaerno5, bdf or auto.`,
+      );
+    }
     if (adaptive && (FIXED_KEYS as readonly string[]).includes(key)) {
       throw new OdeintError(
         `options.${key}`,
@@ -141,7 +154,7 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
       );
     }
   }
-  const parsed = parseOptions(fn, adaptive ? adaptiveSchema : fixedSchema, given) as Record<string, unknown>;
+  const parsed = parseOptions(fn, isStiffMethod(method) ? stiffSchema : adaptive ? adaptiveSchema : fixedSchema, given) as Record<string, unknown>;
   if (adaptive) checkAdaptive(fn, parsed as z.output<typeof adaptiveSchema>);
   else checkFixed(fn, parsed as z.output<typeof fixedSchema>);
   if (adaptive && parsed.controller !== 'PID') for (const k of PID_KEYS) delete parsed[k];

@@ -1,0 +1,181 @@
+import { luFactor, luSolve, shiftedMatrix, type LU } from './linalg';
+import type { Attempt, OneStepMethod } from './one-step';
+import type { StiffProblem } from './problem';
+
+/**
+ * A stiffly accurate ESDIRK method as data. With `z_i = h f(t + c_i h, Y_i)`, stage `i` is
+ * `Y_i = y + Σ_{j<i} a_ij z_j + γ z_i` (stage 0 explicit: `Y_0 = y`); the solution is the last stage, the embedded
+ * one stage `embeddedStage`. `predictors[i]` weights earlier `z_j` into the Newton iteration's starting `z_i`.
+ */
+export interface EsdirkTableau {
+  readonly name: string;
+  readonly description: string;
+  readonly order: number;
+  readonly embeddedOrder: number;
+  readonly gamma: number;
+  readonly c: readonly number[];
+  /** Row `i` has `i` entries (the diagonal `γ` is implied). */
+  readonly a: readonly (readonly number[])[];
+  readonly embeddedStage: number;
+  readonly predictors: readonly (readonly number[])[];
+}
+
+/** Checks the shapes and freezes an ESDIRK tableau. */
+export function defineEsdirk(t: EsdirkTableau): EsdirkTableau {
+  const s = t.c.length;
+  if (t.a.length !== s || t.predictors.length !== s || t.a.some((row, i) => row.length !== i) || t.predictors.some((row, i) => row.length > i)) {
+    throw new Error(`ESDIRK tableau ${t.name}: a (row i with i entries), predictors (at most i) and c must have ${s} stages`);
+  }
+  t.a.forEach((row, i) => {
+    const sum = row.reduce((x, v) => x + v, 0) + (i > 0 ? t.gamma : 0);
+    if (Math.abs(sum - t.c[i]) > 1e-12) throw new Error(`ESDIRK tableau ${t.name}: row ${i} sums to ${sum}, c[${i}] = ${t.c[i]}`);
+  });
+  for (const m of [t.a, t.predictors]) for (const row of m) Object.freeze(row);
+  for (const v of [t.a, t.predictors, t.c]) Object.freeze(v);
+  return Object.freeze(t);
+}
+
+/** Most Newton iterations per stage before the step counts as not converging. */
+const NEWTON_MAX_ITER = 7;
+/** A contraction rate above this on an accepted step asks for a new Jacobian at the next step. */
+const SLOW_RATE = 0.3;
+
+/**
+ * An ESDIRK stepper on a float64 problem with simplified Newton: the Jacobian is kept across stages and steps until
+ * convergence slows or fails, the LU of `I − hγJ` until `h` changes (the driver holds `h` for factors in [1, 1.2]).
+ * A Newton failure with an old Jacobian retries with a fresh one; with a fresh one it is a rejection.
+ */
+export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod {
+  const { n, stats } = p;
+  const s = tab.c.length;
+  const rtolMin = Math.min(...p.rtol);
+  const newtonTol = Math.max((10 * Number.EPSILON) / rtolMin, Math.min(0.03, Math.sqrt(rtolMin)));
+  let J: Float64Array | null = null;
+  let jT = Number.NaN;
+  let jY: Float64Array | null = null;
+  let refresh = false;
+  let lu: LU | null = null;
+  let luH = Number.NaN;
+  let eta = 1;
+  let slowest = 0;
+  const scale = new Float64Array(n);
+  const norm = (v: Float64Array): number => {
+    let acc = 0;
+    for (let k = 0; k < n; k++) acc += (v[k] / scale[k]) ** 2;
+    return Math.sqrt(acc / n);
+  };
+
+  /** The stages with the current LU; null when Newton fails. */
+  function stages(t: number, y: Float64Array, f0: Float64Array, h: number, tEnd: number): { zs: Float64Array[]; Y: Float64Array; Yhat: Float64Array } | null {
+    const zs: Float64Array[] = [new Float64Array(n)];
+    for (let k = 0; k < n; k++) zs[0][k] = h * f0[k];
+    let Y = y;
+    let Yhat = y;
+    for (let i = 1; i < s; i++) {
+      const base = new Float64Array(y);
+      const ai = tab.a[i];
+      for (let j = 0; j < i; j++) if (ai[j] !== 0) for (let k = 0; k < n; k++) base[k] += ai[j] * zs[j][k];
+      const z = new Float64Array(n);
+      const pi = tab.predictors[i];
+      for (let j = 0; j < pi.length; j++) if (pi[j] !== 0) for (let k = 0; k < n; k++) z[k] += pi[j] * zs[j][k];
+      const ti = tab.c[i] === 1 ? tEnd : t + tab.c[i] * h;
+      const Yi = new Float64Array(n);
+      let prev = 0;
+      let converged = false;
+      for (let it = 0; it < NEWTON_MAX_ITER; it++) {
+        for (let k = 0; k < n; k++) Yi[k] = base[k] + tab.gamma * z[k];
+        const fY = p.f(ti, Yi);
+        stats.nNewton++;
+        const r = new Float64Array(n);
+        for (let k = 0; k < n; k++) r[k] = h * fY[k] - z[k];
+        const dz = luSolve(lu as LU, r);
+        stats.nsolve++;
+        const ndz = norm(dz);
+        if (!Number.isFinite(ndz)) return null;
+        for (let k = 0; k < n; k++) z[k] += dz[k];
+        if (it > 0) {
+          const rate = ndz / prev;
+          slowest = Math.max(slowest, rate);
+          if (rate >= 1 || (rate ** (NEWTON_MAX_ITER - it) / (1 - rate)) * ndz > newtonTol) return null;
+          eta = rate / (1 - rate);
+        } else eta = Math.max(eta, Number.EPSILON) ** 0.8;
+        if (ndz === 0 || eta * ndz < newtonTol) {
+          converged = true;
+          break;
+        }
+        prev = ndz;
+      }
+      if (!converged) return null;
+      for (let k = 0; k < n; k++) Yi[k] = base[k] + tab.gamma * z[k];
+      zs.push(z);
+      if (i === tab.embeddedStage) Yhat = new Float64Array(Yi);
+      if (i === s - 1) Y = new Float64Array(Yi);
+    }
+    return { zs, Y, Yhat };
+  }
+
+  return {
+    errorExponent: tab.embeddedOrder + 1,
+    hold: 1.2,
+    step(t, y, f0, h, tEnd): Attempt {
+      for (let k = 0; k < n; k++) scale[k] = p.atol[k] + p.rtol[k] * Math.abs(y[k]);
+      let fresh = t === jT && y === jY;
+      if (J === null || (refresh && !fresh)) {
+        J = p.jacobian(t, y, f0);
+        jT = t;
+        jY = y;
+        fresh = true;
+        refresh = false;
+        lu = null;
+      }
+      slowest = 0;
+      for (;;) {
+        if (lu === null || luH !== h) {
+          lu = luFactor(shiftedMatrix(J, n, 1, h * tab.gamma), n);
+          luH = h;
+          stats.nlu++;
+        }
+        const res = lu.singular ? null : stages(t, y, f0, h, tEnd);
+        if (res !== null) {
+          const { zs, Y, Yhat } = res;
+          // The plain difference of the two stiffly accurate solutions. (Filtering it by (I − hγJ)⁻¹ as RADAU5 does
+          // underestimated the error on Van der Pol's fast transitions: wrong phase at rtol 1e-4 and 1e-6.)
+          const err = new Float64Array(n);
+          for (let k = 0; k < n; k++) err[k] = Y[k] - Yhat[k];
+          const zLast = zs[s - 1];
+          return {
+            ok: true,
+            y1: Y,
+            ratio: p.weightedNorm(err, y, Y),
+            dense: (theta) => hermite(y, Y, f0, zLast, h, theta),
+          };
+        }
+        if (fresh) {
+          refresh = true;
+          return { ok: false };
+        }
+        J = p.jacobian(t, y, f0);
+        jT = t;
+        jY = y;
+        fresh = true;
+        lu = null;
+      }
+    },
+    accepted() {
+      if (slowest > SLOW_RATE) refresh = true;
+    },
+  };
+}
+
+/** The cubic Hermite interpolant through `y0`, `y1` with slopes `f0` and `zLast/h ≈ f(t1, y1)`. */
+function hermite(y0: Float64Array, y1: Float64Array, f0: Float64Array, zLast: Float64Array, h: number, x: number): Float64Array {
+  const x2 = x * x;
+  const x3 = x2 * x;
+  const h00 = 2 * x3 - 3 * x2 + 1;
+  const h01 = -2 * x3 + 3 * x2;
+  const h10 = x3 - 2 * x2 + x;
+  const h11 = x3 - x2;
+  const out = new Float64Array(y0.length);
+  for (let k = 0; k < y0.length; k++) out[k] = h00 * y0[k] + h01 * y1[k] + h10 * h * f0[k] + h11 * zLast[k];
+  return out;
+}

@@ -1,0 +1,141 @@
+import { createController } from '../controller';
+import { SolveError } from '../errors';
+import { initialStep } from '../initial-step';
+import type { ResolvedOdeintOptions } from '../options';
+import type { StiffProblem } from './problem';
+import { float64Algebra } from '../float64-algebra';
+import { between, leftOf } from '../integrate';
+
+/** What one attempted step of a one-step stiff method gives back. */
+export type Attempt =
+  | {
+      readonly ok: true;
+      readonly y1: Float64Array;
+      /** Error ratio (≤ 1 accepts); NaN when the step produced non-finite values. */
+      readonly ratio: number;
+      /** The step's dense output at `θ = (t − t0)/h ∈ [0, 1]`. */
+      dense(theta: number): Float64Array;
+      /** `f(t1, y1)` when the step computed it anyway (FSAL), to start the next one. */
+      readonly f1?: Float64Array;
+    }
+  /** The implicit stages did not converge: a rejection that shrinks the step. */
+  | { readonly ok: false };
+
+/**
+ * A one-step method on float64 states as the stiff driver uses it (Rosenbrock, ESDIRK, and the auto switch).
+ * `step` may keep state between calls (a Jacobian, an LU); `accepted` tells it which attempt was kept.
+ */
+export interface OneStepMethod {
+  /** Order of the error estimate plus one: the controller's exponent denominator. */
+  readonly errorExponent: number;
+  /** Step factors in `[1, hold]` leave `h` unchanged, so that an LU of `h`-dependent matrix stays valid. */
+  readonly hold?: number;
+  step(t: number, y: Float64Array, f0: Float64Array, h: number, tEnd: number): Attempt;
+  /** Called once per accepted step, after `step` returned it. */
+  accepted?(t1: number, y1: Float64Array, h: number): void;
+}
+
+/**
+ * The adaptive loop of the one-step stiff methods on float64 states: step-size control by the shared controller,
+ * steps that land exactly on jump/step times and the end, outputs by the method's dense output, convergence failures
+ * as rejections. Returns the state at every time in `ts`.
+ */
+export function integrateOneStep(
+  p: StiffProblem,
+  method: OneStepMethod,
+  y0: Float64Array,
+  ts: Float64Array,
+  direction: 1 | -1,
+  opts: ResolvedOdeintOptions,
+  onMaxSteps?: (t: number) => string,
+): Float64Array[] {
+  const { stats } = p;
+  const ys: Float64Array[] = [new Float64Array(y0)];
+  if (ts.length === 1) return ys;
+  const controller = createController(opts, method.errorExponent);
+  const tStart = ts[0];
+  const tEnd = ts[ts.length - 1];
+  const jumps = new Set(opts.jumpTimes);
+  const stops = [...between([...opts.jumpTimes, ...opts.stepTimes], tStart, tEnd, direction), tEnd];
+  let stop = 0;
+  let t = tStart;
+  let y = y0;
+  let f0 = p.f(t, y);
+  let hAbs =
+    opts.firstStep ??
+    initialStep(float64Algebra(p.n, p.atol, p.rtol, opts.norm), p.f, t, y, f0, direction, method.errorExponent, () => {});
+  let next = 1;
+  while (next < ts.length) {
+    if (stats.nSteps >= opts.maxSteps) {
+      throw new SolveError(
+        'max-steps',
+        t,
+        direction * hAbs,
+        `${p.fn}: reached options.maxSteps = ${opts.maxSteps} steps at t = ${t} (of ${tStart} → ${tEnd}; last h = ${stats.lastStep}). ` +
+          (onMaxSteps?.(t) ?? 'Fix: raise maxSteps or loosen rtol/atol.'),
+      );
+    }
+    hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep ?? Number.POSITIVE_INFINITY));
+    const atMinStep = opts.minStep > 0 && hAbs <= opts.minStep;
+    const target = stops[stop];
+    let landing = false;
+    if (Math.abs(target - t) <= hAbs * 1.01) {
+      hAbs = Math.abs(target - t);
+      landing = true;
+    }
+    const h = direction * hAbs;
+    if (!(hAbs > 4 * Number.EPSILON * Math.max(Math.abs(t), Number.MIN_VALUE))) {
+      throw new SolveError(
+        'step-underflow',
+        t,
+        h,
+        `${p.fn}: the step size underflowed at t = ${t} (h = ${h}). Fix: loosen rtol/atol, set minStep, or check f for a singularity near this time.`,
+      );
+    }
+    if (stats.nSteps === 0) stats.firstStep = h;
+    const t1 = landing ? target : t + h;
+    const tEval = landing && jumps.has(t1) ? leftOf(t1, direction) : t1;
+    const attempt = method.step(t, y, f0, h, tEval);
+    stats.nSteps++;
+    if (!attempt.ok) {
+      stats.nRejected++;
+      stats.nRejectedConvergence++;
+      controller.factor(Number.NaN, false);
+      hAbs *= 0.25;
+      continue;
+    }
+    const { ratio } = attempt;
+    const finite = Number.isFinite(ratio);
+    const accepted = finite && (ratio <= 1 || atMinStep || (opts.minStep > 0 && hAbs <= opts.minStep));
+    let factor = controller.factor(ratio, accepted);
+    if (!accepted) {
+      stats.nRejected++;
+      stats.nRejectedError++;
+      if (!finite && hAbs <= Math.max(opts.minStep, 1e-14 * Math.max(1, Math.abs(t)))) {
+        throw new SolveError(
+          'non-finite-state',
+          t,
+          h,
+          `${p.fn}: the state became NaN or Inf at t = ${t} (even with h = ${h}). Fix: check f for divisions by zero, logs of negatives or overflow near this time.`,
+        );
+      }
+      hAbs *= factor;
+      continue;
+    }
+    stats.nAccepted++;
+    stats.lastStep = h;
+    const y1 = attempt.y1;
+    while (next < ts.length && direction * (ts[next] - t1) <= 0) {
+      ys.push(ts[next] === t1 ? new Float64Array(y1) : attempt.dense((ts[next] - t) / h));
+      next++;
+    }
+    method.accepted?.(t1, y1, h);
+    if (landing) stop++;
+    t = t1;
+    y = y1;
+    if (next < ts.length) f0 = attempt.f1 && !jumps.has(t1) ? attempt.f1 : p.f(t, y);
+    if (method.hold !== undefined && factor >= 1 && factor <= method.hold) factor = 1;
+    hAbs *= factor;
+  }
+  return ys;
+}

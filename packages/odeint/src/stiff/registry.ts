@@ -1,0 +1,39 @@
+/**
+ * The stiff methods by name (float64 states): what `solver({ method })` accepts beside the explicit tableaus, and
+ * what the method table says about them.
+ */
+export const STIFF_METHOD_INFO = Object.freeze({
+  rodas5: {
+    family: 'rosenbrock',
+    description: 'Rodas5P Rosenbrock 5(4), stiffly accurate, L-stable, own dense output; one Jacobian and LU per step',
+    order: 5,
+    embeddedOrder: 4,
+    stages: 8,
+    evaluationsPerStep: 9,
+    stability: 'L-stable',
+    costPerStep: '8 f + 1 f (∂f/∂t) + 1 Jacobian + 1 LU + 8 solves',
+    interpolation: 'weights',
+  },
+  kvaerno5: {
+    family: 'esdirk',
+    description: 'Kværnø ESDIRK 5(4), L-stable, stiffly accurate; simplified Newton reusing the Jacobian and LU',
+    order: 5,
+    embeddedOrder: 4,
+    stages: 7,
+    evaluationsPerStep: 13,
+    stability: 'L-stable',
+    costPerStep: '1 f + 6 implicit stages × Newton iterations (f + solve each); Jacobian and LU reused across steps',
+    interpolation: 'hermite',
+  },
+} as const);
+
+/** Name of a stiff method (`'rodas5'`, `'kvaerno5'`, …). */
+export type StiffMethodName = keyof typeof STIFF_METHOD_INFO;
+
+/** Every stiff method name. */
+export const STIFF_METHODS = Object.freeze(Object.keys(STIFF_METHOD_INFO) as StiffMethodName[]) as readonly StiffMethodName[];
+
+/** Whether `method` names a stiff method (these take `jacobian` and run on float64 states only). */
+export function isStiffMethod(method: string): method is StiffMethodName {
+  return Object.prototype.hasOwnProperty.call(STIFF_METHOD_INFO, method);
+}

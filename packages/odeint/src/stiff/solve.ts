@@ -1,0 +1,30 @@
+import type { ResolvedOdeintOptions } from '../options';
+import { esdirkMethod } from './esdirk';
+import { kvaerno5 } from './kvaerno5';
+import { integrateOneStep, type OneStepMethod } from './one-step';
+import { stiffProblem, stiffStats, type Float64Jacobian, type StiffStats } from './problem';
+import type { StiffMethodName } from './registry';
+import { rodas5 } from './rodas5';
+import { rosenbrockMethod } from './rosenbrock';
+
+/**
+ * Solves a float64 problem with a stiff method. `f` returns fresh arrays of length `y0.length` and reports its own
+ * failures; `atol`/`rtol` are expanded per component.
+ */
+export function integrateStiff(
+  method: StiffMethodName,
+  f: (t: number, y: Float64Array) => Float64Array,
+  y0: Float64Array,
+  ts: Float64Array,
+  direction: 1 | -1,
+  opts: ResolvedOdeintOptions,
+  atol: Float64Array,
+  rtol: Float64Array,
+  fn: string,
+  stats: StiffStats = stiffStats(),
+): { ys: Float64Array[]; stats: StiffStats } {
+  const p = stiffProblem(fn, y0.length, f, opts.jacobian as Float64Jacobian | undefined, atol, rtol, opts.norm, stats);
+  const stepper: OneStepMethod = method === 'rodas5' ? rosenbrockMethod(rodas5, p) : esdirkMethod(kvaerno5, p);
+  const ys = integrateOneStep(p, stepper, y0, ts, direction, opts);
+  return { ys, stats };
+}
