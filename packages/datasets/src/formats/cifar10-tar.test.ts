@@ -47,4 +47,14 @@ describe('CIFAR-10 binary', () => {
     path = write(new TextEncoder().encode('not a tarball'));
     await expect(readCifar10Tar(path, 'test')).rejects.toThrow(/cifar-10-binary\.tar\.gz: not a readable \.tar\.gz/);
   });
+
+  it('names a truncated archive, cut inside a member or between members, with no stack dump', async () => {
+    const whole = await cifarFixture(40, 10, 0); // stored uncompressed-ish so a cut lands inside the tar
+    for (const keep of [0.3, 0.6, 0.95]) {
+      const path = write(whole.subarray(0, Math.floor(whole.length * keep)));
+      for (const split of ['train', 'test'] as const) {
+        await expect(readCifar10Tar(path, split)).rejects.toThrow(new RegExp(`^${path}: .*(truncated|not a readable)`));
+      }
+    }
+  });
 });

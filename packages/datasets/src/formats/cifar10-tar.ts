@@ -57,6 +57,9 @@ export async function readCifar10Tar(
   const found = new Map<string, { x: Uint8Array; y: Int32Array; count: number }>();
   const ex = extract();
   ex.on('entry', (header, stream, next) => {
+    // A member cut short (a truncated archive) errors on its own stream; without a listener that error would
+    // crash the process. The pipeline below reports it, naming the file.
+    stream.on('error', () => undefined);
     const base = header.name.split('/').pop() ?? '';
     if (header.type !== 'file' || !wanted.includes(base)) {
       stream.on('end', next);
@@ -79,7 +82,11 @@ export async function readCifar10Tar(
   } catch (err) {
     const msg = (err as Error).message;
     if (msg.startsWith(path)) throw err;
-    throw new Error(`${path}: not a readable .tar.gz (${msg}); delete it and fetch it again`);
+    const cut = /unexpected end|premature close|truncated/i.test(msg);
+    throw new Error(
+      `${path}: ${cut ? 'truncated' : 'not a readable .tar.gz'} (${msg}); delete it and fetch it again`,
+      { cause: err },
+    );
   }
   const missing = wanted.filter((m) => !found.has(m));
   if (missing.length) {

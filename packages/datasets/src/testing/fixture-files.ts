@@ -59,11 +59,11 @@ export async function tarGz(members: Record<string, Uint8Array>, level = 6): Pro
 }
 
 /** A CIFAR-10 archive with `train` records per data batch and `test` records in the test batch. */
-export async function cifarFixture(train: number, test: number): Promise<Uint8Array> {
+export async function cifarFixture(train: number, test: number, level = 6): Promise<Uint8Array> {
   const members: Record<string, Uint8Array> = { 'cifar-10-batches-bin/batches.meta.txt': new TextEncoder().encode('airplane\n') };
   for (let b = 1; b <= 5; b++) members[`cifar-10-batches-bin/data_batch_${b}.bin`] = cifarRecords(train, (i) => (i + b) % 10);
   members['cifar-10-batches-bin/test_batch.bin'] = cifarRecords(test);
-  return tarGz(members);
+  return tarGz(members, level);
 }
 
 /**
