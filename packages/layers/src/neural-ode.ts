@@ -204,8 +204,7 @@ export class NeuralOde extends DelegatingLayer {
     return {
       ...super.getConfig(),
       dynamics: { className: this.inner.getClassName(), config: this.inner.getConfig() },
-      // The solver's JSON: solver() reads it back to the same value.
-      solver: JSON.parse(JSON.stringify(this.solver)) as tf.serialization.ConfigDict,
+      solver: solverConfig(this.solver),
       gradient: this.gradient,
       t0: this.t0,
       ...(this.outputTimes === undefined ? { t1: this.t1 } : { outputTimes: this.outputTimes.slice() }),
@@ -217,7 +216,12 @@ export class NeuralOde extends DelegatingLayer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const { dynamics, ...rest } = config as { dynamics: { className: string; config: tf.serialization.ConfigDict } };
+    // tfjs's deserializer passes the custom objects in the config; they are the dynamics' to use.
+    const { dynamics, customObjects, ...rest } = config as {
+      dynamics: { className: string; config: tf.serialization.ConfigDict };
+      customObjects?: tf.serialization.ConfigDict;
+      solver: unknown;
+    };
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[dynamics.className];
     if (entry === undefined) {
       throw new Error(
@@ -226,12 +230,30 @@ export class NeuralOde extends DelegatingLayer {
       );
     }
     const [dynamicsClass, fromConfig] = entry;
+    rest.solver = solverFromConfig(rest.solver);
     // Models' fromConfig takes (customObjects, fastWeightInit) as well; layers' ignore them.
-    const layer = (fromConfig as unknown as (c: unknown, config: tf.serialization.ConfigDict, custom: object, fast: boolean) => tfl.layers.Layer)(dynamicsClass, dynamics.config, {}, false);
+    const layer = (fromConfig as unknown as (c: unknown, config: tf.serialization.ConfigDict, custom: object, fast: boolean) => tfl.layers.Layer)(dynamicsClass, dynamics.config, customObjects ?? {}, false);
     return new cls({ ...rest, dynamics: layer } as unknown as tf.serialization.ConfigDict);
   }
 }
 tf.serialization.registerClass(NeuralOde);
+
+/**
+ * The solver in a layer's config: its JSON, which `solver()` reads back to the same value, as the string under a
+ * `name` key. A saved model's topology has every string value snake-cased except those under `name` (`controller:
+ * 'PID'` would come back as `'pID'`), so the JSON travels there untouched.
+ */
+function solverConfig(s: Solver): tf.serialization.ConfigDict {
+  return { name: JSON.stringify(s) };
+}
+
+function solverFromConfig(config: unknown): Solver | SolverInput {
+  const json = (config as { name?: unknown } | null)?.name;
+  if (typeof json !== 'string') {
+    throw new Error(`NeuralOde.fromConfig: config.solver = ${JSON.stringify(config)} is not a saved solver ({ name: <the solver's JSON> }). Fix: pass a config written by NeuralOde.getConfig().`);
+  }
+  return JSON.parse(json) as SolverInput;
+}
 
 /** The layer's solver: a fixed-step method needs a step size or grid (else it would take one step from t0 to t1). */
 function layerSolver(input: Solver | SolverInput): Solver {
