@@ -19,7 +19,8 @@
             "native/conv_im2col.cc",
             "native/conv_dnnl.cc",
             "native/groupnorm.cc",
-            "native/elementwise.cc"
+            "native/elementwise.cc",
+            "native/ops.cc"
           ],
           "include_dirs": ["<(nn_include)"],
           "defines": ["NAPI_VERSION=8"],

@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <omp.h>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include "common.h"
 #ifdef NEURAL_ODE_DNNL
@@ -218,7 +219,7 @@ int arrayLength(napi_env env, napi_value arr) {
 napi_value Binary(napi_env env, napi_callback_info info) {
   return call(env, info, 7, [&](napi_value* a) {
     int op = i32(env, a[0]);
-    if (op < 0 || op > 4) throw ArgError{"unknown binary op"};
+    if (op < 0 || op > 6) throw ArgError{"unknown binary op"};
     int rank = arrayLength(env, a[6]);
     int as[kMaxRank], bs[kMaxRank], os[kMaxRank];
     if (arrayLength(env, a[2]) != rank || arrayLength(env, a[4]) != rank) throw ArgError{"shapes must have the output rank"};
@@ -256,14 +257,17 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     else if (kind == 2) absolute(x, y, lx);
     else if (kind == 3) square(x, y, lx);
     else if (kind == 4) negate(x, y, lx);
-    else throw ArgError{"unknown unary op"};
+    else if (!activation(kind, x, y, lx, float(f64(env, a[3])))) throw ArgError{"unknown unary op"};
     return undefined(env);
   });
 }
 
-// reduceSum(x, shape, reducedMask (array of 0/1), scale, out)
-napi_value ReduceSum(napi_env env, napi_callback_info info) {
-  return call(env, info, 5, [&](napi_value* a) {
+// reduce(kind, x, shape, reducedMask (array of 0/1), scale, out): kind 0 sum, 1 max, 2 min, 3 prod
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  return call(env, info, 6, [&](napi_value* argv) {
+    int kind = i32(env, argv[0]);
+    if (kind < 0 || kind > 3) throw ArgError{"unknown reduction"};
+    napi_value* a = argv + 1;
     int rank = arrayLength(env, a[1]);
     if (arrayLength(env, a[2]) != rank) throw ArgError{"reduced mask must have the input rank"};
     int shape[kMaxRank], mask[kMaxRank];
@@ -281,7 +285,7 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
     float* out = f32(env, a[4], &lo, "out");
     checkLen(lx, nx, "x");
     checkLen(lo, no, "out");
-    reduceSum(x, shape, red, rank, float(f64(env, a[3])), out);
+    reduce(kind, x, shape, red, rank, float(f64(env, a[3])), out);
     return undefined(env);
   });
 }
@@ -322,6 +326,327 @@ napi_value CopyRows(napi_env env, napi_callback_info info) {
     checkLen(ls, size_t(rows) * srcCols, "src");
     checkLen(ld, size_t(rows) * dstCols, "dst");
     copyRows(src, rows, srcCols, dst, dstCols, off);
+    return undefined(env);
+  });
+}
+
+template <typename T>
+T* typed(napi_env env, napi_value v, napi_typedarray_type want, size_t* length, const char* name, const char* what) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  napi_typedarray_type type = napi_float32_array;
+  size_t len = 0;
+  void* data = nullptr;
+  if (is) napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
+  if (!is || type != want) throw ArgError{std::string(name) + " must be " + what};
+  if (length) *length = len;
+  return static_cast<T*>(data);
+}
+int32_t* i32s(napi_env env, napi_value v, size_t* length, const char* name) {
+  return typed<int32_t>(env, v, napi_int32_array, length, name, "an Int32Array");
+}
+uint8_t* u8s(napi_env env, napi_value v, size_t* length, const char* name) {
+  return typed<uint8_t>(env, v, napi_uint8_array, length, name, "a Uint8Array");
+}
+size_t sizeOf(const int* shape, int rank) {
+  size_t n = 1;
+  for (int i = 0; i < rank; ++i) {
+    if (shape[i] < 0) throw ArgError{"shape has a negative dimension"};
+    n *= size_t(shape[i]);
+  }
+  return n;
+}
+
+// pad(x, shape, before, after, mode (0 constant, 1 reflect, 2 symmetric), value, out)
+napi_value Pad(napi_env env, napi_callback_info info) {
+  return call(env, info, 7, [&](napi_value* a) {
+    int rank = arrayLength(env, a[1]);
+    if (rank < 1 || arrayLength(env, a[2]) != rank || arrayLength(env, a[3]) != rank) throw ArgError{"pad: shape, before and after must have one rank"};
+    int shape[kMaxRank], before[kMaxRank], after[kMaxRank], os[kMaxRank];
+    readShape(env, a[1], shape, rank);
+    readShape(env, a[2], before, rank);
+    readShape(env, a[3], after, rank);
+    int mode = i32(env, a[4]);
+    if (mode < 0 || mode > 2) throw ArgError{"pad: mode must be 0 (constant), 1 (reflect) or 2 (symmetric)"};
+    for (int i = 0; i < rank; ++i) {
+      if (before[i] < 0 || after[i] < 0) throw ArgError{"pad: paddings must be >= 0"};
+      int limit = mode == 1 ? shape[i] - 1 : shape[i];
+      if (mode != 0 && (before[i] > limit || after[i] > limit)) throw ArgError{"pad: mirror paddings must be below the dimension (reflect) or at most it (symmetric)"};
+      os[i] = before[i] + shape[i] + after[i];
+    }
+    size_t lx, lo;
+    float* x = f32(env, a[0], &lx, "x");
+    float* out = f32(env, a[6], &lo, "out");
+    checkLen(lx, sizeOf(shape, rank), "x");
+    checkLen(lo, sizeOf(os, rank), "out");
+    pad(x, shape, rank, before, after, mode, float(f64(env, a[5])), out);
+    return undefined(env);
+  });
+}
+
+// transpose(x, shape, perm, out)
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  return call(env, info, 4, [&](napi_value* a) {
+    int rank = arrayLength(env, a[1]);
+    if (rank < 1 || arrayLength(env, a[2]) != rank) throw ArgError{"transpose: shape and perm must have one rank"};
+    int shape[kMaxRank], perm[kMaxRank];
+    readShape(env, a[1], shape, rank);
+    readShape(env, a[2], perm, rank);
+    bool seen[kMaxRank] = {};
+    for (int i = 0; i < rank; ++i) {
+      if (perm[i] < 0 || perm[i] >= rank || seen[perm[i]]) throw ArgError{"transpose: perm is not a permutation"};
+      seen[perm[i]] = true;
+    }
+    size_t lx, lo, n = sizeOf(shape, rank);
+    float* x = f32(env, a[0], &lx, "x");
+    float* out = f32(env, a[3], &lo, "out");
+    checkLen(lx, n, "x");
+    checkLen(lo, n, "out");
+    transpose(x, shape, perm, rank, out);
+    return undefined(env);
+  });
+}
+
+// tile(x, shape, reps, out)
+napi_value Tile(napi_env env, napi_callback_info info) {
+  return call(env, info, 4, [&](napi_value* a) {
+    int rank = arrayLength(env, a[1]);
+    if (rank < 1 || arrayLength(env, a[2]) != rank) throw ArgError{"tile: shape and reps must have one rank"};
+    int shape[kMaxRank], reps[kMaxRank], os[kMaxRank];
+    readShape(env, a[1], shape, rank);
+    readShape(env, a[2], reps, rank);
+    for (int i = 0; i < rank; ++i) {
+      if (reps[i] < 0) throw ArgError{"tile: reps must be >= 0"};
+      os[i] = shape[i] * reps[i];
+    }
+    size_t lx, lo;
+    float* x = f32(env, a[0], &lx, "x");
+    float* out = f32(env, a[3], &lo, "out");
+    checkLen(lx, sizeOf(shape, rank), "x");
+    checkLen(lo, sizeOf(os, rank), "out");
+    tile(x, shape, reps, rank, out);
+    return undefined(env);
+  });
+}
+
+// eluGrad(dy, y, dx)
+napi_value EluGrad(napi_env env, napi_callback_info info) {
+  return call(env, info, 3, [&](napi_value* a) {
+    size_t ld, ly, lx;
+    float* dy = f32(env, a[0], &ld, "dy");
+    float* y = f32(env, a[1], &ly, "y");
+    float* dx = f32(env, a[2], &lx, "dx");
+    checkLen(ly, ld, "y");
+    checkLen(lx, ld, "dx");
+    eluGrad(dy, y, dx, ld);
+    return undefined(env);
+  });
+}
+
+// compare(op, a, aShape, b, bShape, out: Uint8Array, outShape)
+napi_value Compare(napi_env env, napi_callback_info info) {
+  return call(env, info, 7, [&](napi_value* a) {
+    int op = i32(env, a[0]);
+    if (op < 0 || op > 5) throw ArgError{"unknown comparison"};
+    int rank = arrayLength(env, a[6]);
+    if (arrayLength(env, a[2]) != rank || arrayLength(env, a[4]) != rank) throw ArgError{"shapes must have the output rank"};
+    int as[kMaxRank], bs[kMaxRank], os[kMaxRank];
+    readShape(env, a[2], as, rank);
+    readShape(env, a[4], bs, rank);
+    readShape(env, a[6], os, rank);
+    for (int i = 0; i < rank; ++i)
+      if ((as[i] != os[i] && as[i] != 1) || (bs[i] != os[i] && bs[i] != 1)) throw ArgError{"shapes do not broadcast"};
+    size_t la, lb, lo;
+    float* pa = f32(env, a[1], &la, "a");
+    float* pb = f32(env, a[3], &lb, "b");
+    uint8_t* po = u8s(env, a[5], &lo, "out");
+    checkLen(la, sizeOf(as, rank), "a");
+    checkLen(lb, sizeOf(bs, rank), "b");
+    checkLen(lo, sizeOf(os, rank), "out");
+    compare(op, pa, as, pb, bs, po, os, rank);
+    return undefined(env);
+  });
+}
+
+// select(condition: Uint8Array, t, e, out): condition has out.length values or divides it (whole rows)
+napi_value Select(napi_env env, napi_callback_info info) {
+  return call(env, info, 4, [&](napi_value* a) {
+    size_t lc, lt, le, lo;
+    uint8_t* c = u8s(env, a[0], &lc, "condition");
+    float* t = f32(env, a[1], &lt, "t");
+    float* e = f32(env, a[2], &le, "e");
+    float* o = f32(env, a[3], &lo, "out");
+    checkLen(lt, lo, "t");
+    checkLen(le, lo, "e");
+    if (lo > 0 && (lc == 0 || lo % lc != 0)) throw ArgError{"select: the condition must have as many values as t, or one per row"};
+    if (lo > 0) select(c, long(lc), t, e, o, long(lo));
+    return undefined(env);
+  });
+}
+
+// softmax(x, y, rows, n)
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return call(env, info, 4, [&](napi_value* a) {
+    long rows = i32(env, a[2]), n = i32(env, a[3]);
+    if (rows < 0 || n < 0) throw ArgError{"softmax: rows and n must be >= 0"};
+    size_t lx, ly;
+    float* x = f32(env, a[0], &lx, "x");
+    float* y = f32(env, a[1], &ly, "y");
+    checkLen(lx, size_t(rows) * n, "x");
+    checkLen(ly, size_t(rows) * n, "y");
+    softmax(x, y, rows, n);
+    return undefined(env);
+  });
+}
+
+// batchMatMul(a, b, c, batchA, batchB, m, n, k, transA, transB)
+napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  return call(env, info, 10, [&](napi_value* a) {
+    long batchA = i32(env, a[3]), batchB = i32(env, a[4]);
+    int m = i32(env, a[5]), n = i32(env, a[6]), k = i32(env, a[7]);
+    bool ta = boolean(env, a[8]), tb = boolean(env, a[9]);
+    if (batchA < 1 || batchB < 1 || (batchA != batchB && batchA != 1 && batchB != 1)) throw ArgError{"batchMatMul: batch sizes do not broadcast"};
+    if (m < 0 || n < 0 || k < 0) throw ArgError{"batchMatMul: m, n, k must be >= 0"};
+    size_t la, lb, lc;
+    float* pa = f32(env, a[0], &la, "a");
+    float* pb = f32(env, a[1], &lb, "b");
+    float* pc = f32(env, a[2], &lc, "c");
+    checkLen(la, size_t(batchA) * m * k, "a");
+    checkLen(lb, size_t(batchB) * k * n, "b");
+    checkLen(lc, size_t(std::max(batchA, batchB)) * m * n, "c");
+    if (k == 0) {
+      std::fill(pc, pc + size_t(std::max(batchA, batchB)) * m * n, 0.f);
+      return undefined(env);
+    }
+    batchMatMul(pa, pb, pc, batchA, batchB, m, n, k, ta, tb);
+    return undefined(env);
+  });
+}
+
+// batchNorm(x, mean, variance, offset | null, scale | null, eps, y)
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  return call(env, info, 7, [&](napi_value* a) {
+    size_t lx, lm, lv, lo = 0, ls = 0, ly;
+    float* x = f32(env, a[0], &lx, "x");
+    float* mean = f32(env, a[1], &lm, "mean");
+    float* var = f32(env, a[2], &lv, "variance");
+    napi_valuetype t;
+    napi_typeof(env, a[3], &t);
+    float* off = t == napi_null ? nullptr : f32(env, a[3], &lo, "offset");
+    napi_typeof(env, a[4], &t);
+    float* sc = t == napi_null ? nullptr : f32(env, a[4], &ls, "scale");
+    float* y = f32(env, a[6], &ly, "y");
+    checkLen(ly, lx, "y");
+    if (lx > 0 && (lm == 0 || lv == 0 || (off && lo == 0) || (sc && ls == 0))) throw ArgError{"batchNorm: empty mean, variance, offset or scale"};
+    if (lx > 0) batchNorm(x, long(lx), mean, long(lm), var, long(lv), off, long(lo), sc, long(ls), float(f64(env, a[5])), y);
+    return undefined(env);
+  });
+}
+
+PoolGeom poolGeom(napi_env env, napi_value* a) {
+  PoolGeom g;
+  int* f[] = {&g.n, &g.h, &g.w, &g.c, &g.kh, &g.kw, &g.oh, &g.ow, &g.sh, &g.sw, &g.dh, &g.dw, &g.pt, &g.pl};
+  for (int i = 0; i < 14; ++i) *f[i] = i32(env, a[i]);
+  for (int i = 0; i < 14; ++i)
+    if (*f[i] < 0 || (i >= 8 && i < 12 && *f[i] < 1)) throw ArgError{"pool: bad geometry"};
+  return g;
+}
+
+// pool2d(kind 0 max | 1 avg, x, y, ...geom) and pool2dGrad(kind, dy, x, dx, ...geom)
+napi_value Pool2d(napi_env env, napi_callback_info info) {
+  return call(env, info, 17, [&](napi_value* a) {
+    int kind = i32(env, a[0]);
+    if (kind < 0 || kind > 1) throw ArgError{"pool: kind must be 0 (max) or 1 (avg)"};
+    PoolGeom g = poolGeom(env, a + 3);
+    size_t lx, ly;
+    float* x = f32(env, a[1], &lx, "x");
+    float* y = f32(env, a[2], &ly, "y");
+    checkLen(lx, size_t(g.n) * g.h * g.w * g.c, "x");
+    checkLen(ly, size_t(g.n) * g.oh * g.ow * g.c, "y");
+    pool2d(kind, g, x, y);
+    return undefined(env);
+  });
+}
+napi_value Pool2dGrad(napi_env env, napi_callback_info info) {
+  return call(env, info, 18, [&](napi_value* a) {
+    int kind = i32(env, a[0]);
+    if (kind < 0 || kind > 1) throw ArgError{"pool: kind must be 0 (max) or 1 (avg)"};
+    PoolGeom g = poolGeom(env, a + 4);
+    size_t ld, lx, ldx;
+    float* dy = f32(env, a[1], &ld, "dy");
+    float* x = f32(env, a[2], &lx, "x");
+    float* dx = f32(env, a[3], &ldx, "dx");
+    checkLen(ld, size_t(g.n) * g.oh * g.ow * g.c, "dy");
+    if (kind == 0) checkLen(lx, size_t(g.n) * g.h * g.w * g.c, "x");
+    checkLen(ldx, size_t(g.n) * g.h * g.w * g.c, "dx");
+    pool2dGrad(kind, g, dy, x, dx);
+    return undefined(env);
+  });
+}
+
+// gather(x, outer, axisN, inner, indices: Int32Array, out)
+napi_value Gather(napi_env env, napi_callback_info info) {
+  return call(env, info, 6, [&](napi_value* a) {
+    long outer = i32(env, a[1]), axisN = i32(env, a[2]), inner = i32(env, a[3]);
+    if (outer < 0 || axisN < 0 || inner < 0) throw ArgError{"gather: sizes must be >= 0"};
+    size_t lx, li, lo;
+    float* x = f32(env, a[0], &lx, "x");
+    int32_t* idx = i32s(env, a[4], &li, "indices");
+    float* out = f32(env, a[5], &lo, "out");
+    checkLen(lx, size_t(outer) * axisN * inner, "x");
+    checkLen(lo, size_t(outer) * li * inner, "out");
+    if (!gather(x, outer, axisN, inner, idx, long(li), out)) {
+      throw ArgError{"gather: an index is outside [0, " + std::to_string(axisN) + ")"};
+    }
+    return undefined(env);
+  });
+}
+
+// unsortedSegmentSum(x, rows, inner, ids: Int32Array, segments, out)
+napi_value UnsortedSegmentSum(napi_env env, napi_callback_info info) {
+  return call(env, info, 6, [&](napi_value* a) {
+    long rows = i32(env, a[1]), inner = i32(env, a[2]), segments = i32(env, a[4]);
+    if (rows < 0 || inner < 0 || segments < 0) throw ArgError{"unsortedSegmentSum: sizes must be >= 0"};
+    size_t lx, li, lo;
+    float* x = f32(env, a[0], &lx, "x");
+    int32_t* ids = i32s(env, a[3], &li, "segmentIds");
+    float* out = f32(env, a[5], &lo, "out");
+    checkLen(lx, size_t(rows) * inner, "x");
+    checkLen(li, size_t(rows), "segmentIds");
+    checkLen(lo, size_t(segments) * inner, "out");
+    unsortedSegmentSum(x, rows, inner, ids, segments, out);
+    return undefined(env);
+  });
+}
+
+// topk(x, rows, n, k, values, indices: Int32Array)
+napi_value TopK(napi_env env, napi_callback_info info) {
+  return call(env, info, 6, [&](napi_value* a) {
+    long rows = i32(env, a[1]), n = i32(env, a[2]);
+    int k = i32(env, a[3]);
+    if (rows < 0 || n < 0 || k < 0 || k > n) throw ArgError{"topk: k must be in [0, n]"};
+    size_t lx, lv, li;
+    float* x = f32(env, a[0], &lx, "x");
+    float* v = f32(env, a[4], &lv, "values");
+    int32_t* idx = i32s(env, a[5], &li, "indices");
+    checkLen(lx, size_t(rows) * n, "x");
+    checkLen(lv, size_t(rows) * k, "values");
+    checkLen(li, size_t(rows) * k, "indices");
+    if (k > 0) topk(x, rows, n, k, v, idx);
+    return undefined(env);
+  });
+}
+
+// oneHot(indices: Int32Array, depth, on, off, out)
+napi_value OneHot(napi_env env, napi_callback_info info) {
+  return call(env, info, 5, [&](napi_value* a) {
+    int depth = i32(env, a[1]);
+    if (depth < 0) throw ArgError{"oneHot: depth must be >= 0"};
+    size_t li, lo;
+    int32_t* idx = i32s(env, a[0], &li, "indices");
+    float* out = f32(env, a[4], &lo, "out");
+    checkLen(lo, li * size_t(depth), "out");
+    oneHot(idx, long(li), depth, float(f64(env, a[2])), float(f64(env, a[3])), out);
     return undefined(env);
   });
 }
@@ -368,7 +693,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "threads", v);
   napi_create_int32(env, NAPI_VERSION, &v);
   napi_set_named_property(env, obj, "napiVersion", v);
-  const char* abi = "neural-ode-native/2";
+  const char* abi = "neural-ode-native/3";
   napi_create_string_utf8(env, abi, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "abi", v);
   return obj;
@@ -390,7 +715,22 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"slice", nullptr, Slice, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copyRows", nullptr, CopyRows, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pad", nullptr, Pad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tile", nullptr, Tile, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"eluGrad", nullptr, EluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"compare", nullptr, Compare, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pool2d", nullptr, Pool2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pool2dGrad", nullptr, Pool2dGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, Gather, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unsortedSegmentSum", nullptr, UnsortedSegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"topk", nullptr, TopK, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"oneHot", nullptr, OneHot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvImpl", nullptr, SetConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

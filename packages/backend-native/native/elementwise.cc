@@ -19,6 +19,8 @@ inline float apply(float a, float b) {
   if constexpr (Op == kSub) return a - b;
   if constexpr (Op == kMul) return a * b;
   if constexpr (Op == kMax) return a != a ? a : (b != b ? b : (a > b ? a : b));  // NaN wins, as Math.max
+  if constexpr (Op == kMin) return a != a ? a : (b != b ? b : (a < b ? a : b));
+  if constexpr (Op == kSqDiff) return (a - b) * (a - b);
   return a / b;
 }
 
@@ -139,6 +141,8 @@ void binaryBroadcast(int op, const float* a, const int* ashape, const float* b, 
     case kSub: run<kSub>(a, b, out, dims, sa, sb); break;
     case kMul: run<kMul>(a, b, out, dims, sa, sb); break;
     case kMax: run<kMax>(a, b, out, dims, sa, sb); break;
+    case kMin: run<kMin>(a, b, out, dims, sa, sb); break;
+    case kSqDiff: run<kSqDiff>(a, b, out, dims, sa, sb); break;
     default: run<kDiv>(a, b, out, dims, sa, sb); break;
   }
 }
@@ -168,7 +172,25 @@ void negate(const float* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] = -x[i];
 }
 
-void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out) {
+// Accumulators of the reductions (in float64): 0 sum, 1 max, 2 min, 3 prod. Max and min let NaN win, as
+// tfjs's cpu kernels.
+template <int Kind>
+struct Reducer {
+  static constexpr double init() {
+    return Kind == 0 ? 0.0 : Kind == 1 ? -__builtin_huge_val() : Kind == 2 ? __builtin_huge_val() : 1.0;
+  }
+  static double comb(double a, double b) {
+    if constexpr (Kind == 0) return a + b;
+    if constexpr (Kind == 1) return a != a ? a : (b != b || b > a ? b : a);
+    if constexpr (Kind == 2) return a != a ? a : (b != b || b < a ? b : a);
+    return a * b;
+  }
+};
+
+template <int Kind>
+void reduceImpl(const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out) {
+  constexpr double init = Reducer<Kind>::init();
+  auto comb = [](double a, double b) { return Reducer<Kind>::comb(a, b); };
   // Collapse adjacent axes with the same role; drop size-1 axes.
   std::vector<long> dims;
   std::vector<uint8_t> red;
@@ -186,12 +208,12 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
   }
   if (outN == 0) return;
   if (total == 0) {
-    std::memset(out, 0, sizeof(float) * outN);
+    for (size_t i = 0; i < outN; ++i) out[i] = float(init);  // empty reductions: the identity
     return;
   }
   const int r = int(dims.size());
   if (r == 0 || (r == 1 && !red[0])) {  // nothing to reduce
-    for (size_t i = 0; i < outN; ++i) out[i] = x[i] * scale;
+    for (size_t i = 0; i < outN; ++i) out[i] = float(comb(init, x[i]) * scale);
     return;
   }
   std::vector<long> stride(r);
@@ -216,14 +238,14 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
       }
 #pragma omp parallel for num_threads(nt) schedule(static) if (par)
     for (long s0 = 0; s0 < slabs; ++s0) {
-      std::vector<double> acc(perSlabOut, 0.0);
+      std::vector<double> acc(perSlabOut, init);
       std::vector<long> idx(r, 0);
       const float* p = x + s0 * slabSize;
       long o = 0;
       for (long run = 0; run < runs; ++run, p += innerN) {
-        double v = 0;
-        for (long j = 0; j < innerN; ++j) v += p[j];
-        acc[o] += v;
+        double v = init;
+        for (long j = 0; j < innerN; ++j) v = comb(v, p[j]);
+        acc[o] = comb(acc[o], v);
         for (int i = r - 2; i >= 1; --i) {
           if (++idx[i] < dims[i]) {
             o += ostride[i];
@@ -252,7 +274,7 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
           base += (rem % dims[i]) * stride[i];
           rem /= dims[i];
         }
-      double acc = 0;
+      double acc = init;
       for (long run = runFrom; run < runTo; ++run) {
         long off = base, rr = run;
         for (int i = r - 2; i >= 0; --i)
@@ -261,9 +283,9 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
             rr /= dims[i];
           }
         const float* p = x + off;
-        double runAcc = 0;
-        for (long j = 0; j < innerN; ++j) runAcc += p[j];
-        acc += runAcc;
+        double runAcc = init;
+        for (long j = 0; j < innerN; ++j) runAcc = comb(runAcc, p[j]);
+        acc = comb(acc, runAcc);
       }
       return acc;
     };
@@ -272,10 +294,12 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
       for (long o = 0; o < long(outN); ++o) out[o] = float(sumOutput(o, 0, reducedRuns) * scale);
     } else {
       for (long o = 0; o < long(outN); ++o) {
-        double acc = 0;
+        double acc = init;
         if (reducedRuns >= nt) {
-#pragma omp parallel for num_threads(nt) reduction(+ : acc) schedule(static)
-          for (int t = 0; t < nt; ++t) acc += sumOutput(o, reducedRuns * t / nt, reducedRuns * (t + 1) / nt);
+          std::vector<double> part(nt, init);
+#pragma omp parallel for num_threads(nt) schedule(static)
+          for (int t = 0; t < nt; ++t) part[t] = sumOutput(o, reducedRuns * t / nt, reducedRuns * (t + 1) / nt);
+          for (int t = 0; t < nt; ++t) acc = comb(acc, part[t]);
         } else {
           acc = sumOutput(o, 0, reducedRuns);
         }
@@ -306,13 +330,13 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
   if (prefixOut >= 2 * nt || !par) {
 #pragma omp parallel num_threads(nt) if (par)
     {
-      std::vector<double> acc(k);
+      std::vector<double> acc(k, init);
 #pragma omp for schedule(static)
       for (long o = 0; o < prefixOut; ++o) {
-        std::fill(acc.begin(), acc.end(), 0.0);
+        std::fill(acc.begin(), acc.end(), init);
         for (long ri = 0; ri < reducedCount; ++ri) {
           const float* p = x + offsetOf(o, ri);
-          for (long j = 0; j < k; ++j) acc[j] += p[j];
+          for (long j = 0; j < k; ++j) acc[j] = comb(acc[j], p[j]);
         }
         for (long j = 0; j < k; ++j) out[o * k + j] = float(acc[j] * scale);
       }
@@ -320,7 +344,7 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
     return;
   }
   // Few outputs (e.g. a bias gradient: [n·h·w, c] → [c]): split the reduced range across threads.
-  std::vector<double> partial(size_t(nt) * prefixOut * k, 0.0);
+  std::vector<double> partial(size_t(nt) * prefixOut * k, init);
 #pragma omp parallel num_threads(nt)
   {
     const int t = omp_get_thread_num();
@@ -330,13 +354,23 @@ void reduceSum(const float* x, const int* shape, const uint8_t* reduced, int ran
       for (long ri = from; ri < to; ++ri) {
         const float* p = x + offsetOf(o, ri);
         double* a = acc + o * k;
-        for (long j = 0; j < k; ++j) a[j] += p[j];
+        for (long j = 0; j < k; ++j) a[j] = comb(a[j], p[j]);
       }
   }
   for (long i = 0; i < prefixOut * k; ++i) {
-    double s = 0;
-    for (int t = 0; t < nt; ++t) s += partial[size_t(t) * prefixOut * k + i];
+    double s = init;
+    for (int t = 0; t < nt; ++t) s = comb(s, partial[size_t(t) * prefixOut * k + i]);
     out[i] = float(s * scale);
+  }
+}
+
+
+void reduce(int kind, const float* x, const int* shape, const uint8_t* reduced, int rank, float scale, float* out) {
+  switch (kind) {
+    case 1: reduceImpl<1>(x, shape, reduced, rank, scale, out); break;
+    case 2: reduceImpl<2>(x, shape, reduced, rank, scale, out); break;
+    case 3: reduceImpl<3>(x, shape, reduced, rank, scale, out); break;
+    default: reduceImpl<0>(x, shape, reduced, rank, scale, out); break;
   }
 }
 

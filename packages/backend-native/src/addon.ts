@@ -20,7 +20,32 @@ export interface NativeAddon {
   unary(kind: number, x: Float32Array, y: Float32Array, alpha: number): void;
   slice(x: Float32Array, shape: number[], begin: number[], size: number[], out: Float32Array): void;
   copyRows(src: Float32Array, rows: number, srcCols: number, dst: Float32Array, dstCols: number, colOffset: number): void;
-  reduceSum(x: Float32Array, shape: number[], reduced: number[], scale: number, out: Float32Array): void;
+  /** kind 0 sum, 1 max, 2 min, 3 prod over the axes marked 1 in `reduced`, times `scale`. */
+  reduce(kind: number, x: Float32Array, shape: number[], reduced: number[], scale: number, out: Float32Array): void;
+  /** mode 0 constant (`value`), 1 reflect, 2 symmetric. */
+  pad(x: Float32Array, shape: number[], before: number[], after: number[], mode: number, value: number, out: Float32Array): void;
+  transpose(x: Float32Array, shape: number[], perm: number[], out: Float32Array): void;
+  tile(x: Float32Array, shape: number[], reps: number[], out: Float32Array): void;
+  eluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
+  /** op 0 >, 1 >=, 2 <, 3 <=, 4 ==, 5 != (shapes of the output rank, 1 where broadcast). */
+  compare(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: Uint8Array, outShape: number[]): void;
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
+  softmax(x: Float32Array, y: Float32Array, rows: number, n: number): void;
+  batchMatMul(
+    a: Float32Array, b: Float32Array, c: Float32Array, batchA: number, batchB: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean,
+  ): void;
+  batchNorm(
+    x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null,
+    eps: number, y: Float32Array,
+  ): void;
+  /** kind 0 max, 1 avg; geometry n, h, w, c, kh, kw, oh, ow, sh, sw, dh, dw, padTop, padLeft. */
+  pool2d(kind: number, x: Float32Array, y: Float32Array, ...geometry: number[]): void;
+  pool2dGrad(kind: number, dy: Float32Array, x: Float32Array, dx: Float32Array, ...geometry: number[]): void;
+  gather(x: Float32Array, outer: number, axisN: number, inner: number, indices: Int32Array, out: Float32Array): void;
+  unsortedSegmentSum(x: Float32Array, rows: number, inner: number, segmentIds: Int32Array, segments: number, out: Float32Array): void;
+  topk(x: Float32Array, rows: number, n: number, k: number, values: Float32Array, indices: Int32Array): void;
+  oneHot(indices: Int32Array, depth: number, on: number, off: number, out: Float32Array): void;
   setThreads(n: number): void;
   setConvImpl(impl: 0 | 1 | 2 | 3): void;
   info(): NativeAddonInfo;
@@ -41,11 +66,13 @@ export interface NativeAddonInfo {
 }
 
 /** Interface version the JS side expects from the addon; bumped whenever `native/addon.cc` changes its exports. */
-export const ADDON_ABI = 'neural-ode-native/2';
+export const ADDON_ABI = 'neural-ode-native/3';
 
 const ADDON_FUNCTIONS = [
   'conv2dForward', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'groupNormForward', 'groupNormBackward',
-  'binary', 'unary', 'slice', 'copyRows', 'reduceSum', 'setThreads', 'setConvImpl', 'info',
+  'binary', 'unary', 'slice', 'copyRows', 'reduce', 'pad', 'transpose', 'tile', 'eluGrad', 'compare', 'select', 'softmax',
+  'batchMatMul', 'batchNorm', 'pool2d', 'pool2dGrad', 'gather', 'unsortedSegmentSum', 'topk', 'oneHot',
+  'setThreads', 'setConvImpl', 'info',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 /** Environment variable that disables the addon (`1`): the package then reports itself unavailable. */

@@ -6,7 +6,11 @@ import { NativeCpuBackend } from './native-cpu-backend';
 import type { NativeAddon } from './addon';
 import { binaryKernels } from './kernels/binary';
 import { convKernels } from './kernels/conv2d';
+import { gatherKernels } from './kernels/gather';
 import { groupNormKernels } from './kernels/group-norm';
+import { layoutKernels } from './kernels/layout';
+import { matmulKernels } from './kernels/matmul';
+import { poolKernels } from './kernels/pool';
 import { reduceKernels } from './kernels/reduce';
 import { sliceKernels } from './kernels/slice';
 import { unaryKernels } from './kernels/unary';
@@ -20,7 +24,14 @@ export const TFJS_VERSION = '4.22.0';
 /** cpu kernels the native kernels fall back to for layouts and dtypes they do not take. */
 const FALLBACK_KERNELS = [
   'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'FusedConv2D',
-  'Add', 'AddN', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Sum', 'Mean', 'Relu', 'Step', 'Abs', 'Square', 'Neg', 'Slice', 'SplitV', 'Concat',
+  'Add', 'AddN', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'SquaredDifference',
+  'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'Select',
+  'Sum', 'Mean', 'Max', 'Min', 'Prod',
+  'Relu', 'Step', 'Abs', 'Square', 'Neg', 'Sigmoid', 'Tanh', 'Elu', 'EluGrad', 'Selu', 'Relu6', 'LeakyRelu', 'Softplus',
+  'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Reciprocal',
+  'Slice', 'SplitV', 'Concat', 'PadV2', 'MirrorPad', 'Transpose', 'Tile',
+  'BatchMatMul', '_FusedMatMul', 'Softmax', 'FusedBatchNorm', 'MaxPool', 'AvgPool', 'MaxPoolGrad', 'AvgPoolGrad',
+  'GatherV2', 'UnsortedSegmentSum', 'TopK', 'OneHot',
 ] as const;
 
 /** Whether the native backend can be used here, and if not, why and how to fix it. */
@@ -54,6 +65,7 @@ function missingInternals(): string[] {
   need(typeof tf.backend_util?.convertConv2DDataFormat === 'function', 'backend_util.convertConv2DDataFormat');
   need(typeof tf.backend_util?.prepareSplitSize === 'function', 'backend_util.prepareSplitSize');
   need(typeof tf.backend_util?.computeOutShape === 'function', 'backend_util.computeOutShape');
+  need(typeof tf.backend_util?.computePool2DInfo === 'function', 'backend_util.computePool2DInfo');
   need(typeof tf.slice_util?.parseSliceParams === 'function', 'slice_util.parseSliceParams');
   for (const k of FALLBACK_KERNELS) need(tf.getKernel(k, 'cpu') !== undefined, `cpu kernel ${k}`);
   return missing;
@@ -135,14 +147,19 @@ function nativeKernels(addon: NativeAddon): KernelConfig[] {
     ...reduceKernels(addon, fallback),
     ...unaryKernels(addon, fallback),
     ...sliceKernels(addon, fallback),
+    ...layoutKernels(addon, fallback),
+    ...matmulKernels(addon, fallback),
+    ...poolKernels(addon, fallback),
+    ...gatherKernels(addon, fallback),
     ...groupNormKernels(addon),
   ];
 }
 
 /**
  * Registers the tfjs backend `'native'`: a `MathBackendCPU` (tfjs-backend-cpu 4.22.0) with every cpu kernel
- * re-registered for it and the hot ones (conv2d and its gradients, fused conv2d, broadcast add/sub/mul/div,
- * sum/mean, relu/step, slice/splitV/concat) replaced by the addon, plus the GroupNorm kernels {@link GROUP_NORM_KERNEL} and
+ * re-registered for it and the hot ones (conv2d and its gradients, fused conv2d, broadcast arithmetic and
+ * comparisons, reductions, activations, slice/concat/pad/transpose/tile, matmul, softmax, batch norm, pooling,
+ * gather/segment sum, top-k) replaced by the addon, plus the GroupNorm kernels {@link GROUP_NORM_KERNEL} and
  * {@link GROUP_NORM_GRAD_KERNEL}. Idempotent (a second call only sets the threads). Does not activate the
  * backend: call `tf.setBackend('native')`. Rejects with the reason and the fix when {@link nativeStatus} says
  * unavailable.

@@ -1,11 +1,17 @@
-import { Add, AddN, backend_util, Maximum, Multiply, RealDiv, Sub, util } from '@tensorflow/tfjs-core';
+import {
+  Add, AddN, backend_util, Equal, Greater, GreaterEqual, Less, LessEqual, Maximum, Minimum, Multiply, NotEqual, RealDiv, Select,
+  SquaredDifference, Sub, util,
+} from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
 import { float32Values, output, outputBuffer } from './tensor-data';
 
 /** Opcodes of the addon's `binary` entry point. */
-const OPS = { [Add]: 0, [Sub]: 1, [Multiply]: 2, [RealDiv]: 3, [Maximum]: 4 } as const;
+const OPS = { [Add]: 0, [Sub]: 1, [Multiply]: 2, [RealDiv]: 3, [Maximum]: 4, [Minimum]: 5, [SquaredDifference]: 6 } as const;
+
+/** Opcodes of the addon's `compare` entry point (boolean outputs). */
+const COMPARISONS = { [Greater]: 0, [GreaterEqual]: 1, [Less]: 2, [LessEqual]: 3, [Equal]: 4, [NotEqual]: 5 } as const;
 
 /** a ∘ b with numpy broadcasting on the addon, or null when an input is not float32 (the caller falls back). */
 export function binaryBroadcast(
@@ -22,7 +28,11 @@ export function binaryBroadcast(
   return output(backend, outShape, out);
 }
 
-/** Add, Sub, Multiply, RealDiv and Maximum (NaN wins, as tfjs's cpu kernel) for float32 tensors of any broadcastable shapes, and AddN. */
+/**
+ * Add, Sub, Multiply, RealDiv, Maximum and Minimum (NaN wins, as tfjs's cpu kernels) and SquaredDifference for
+ * float32 tensors of any broadcastable shapes; AddN; the comparisons Greater, GreaterEqual, Less, LessEqual, Equal
+ * and NotEqual (bool outputs) and Select (the masks of activation gradients).
+ */
 export function binaryKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
   // AddN (same shapes): the first sum into a fresh buffer, then the rest added in place.
   const addN: KernelFunc = (args) => {
@@ -50,5 +60,33 @@ export function binaryKernels(addon: NativeAddon, fallback: (name: string) => Ke
       return binaryBroadcast(addon, args.backend as MathBackendCPU, OPS[name], a, b) ?? fallback(name)(args);
     }) as KernelFunc,
   }));
-  return [...binaries, { kernelName: AddN, backendName: 'native', kernelFunc: addN }];
+  const comparisons = (Object.keys(COMPARISONS) as (keyof typeof COMPARISONS)[]).map((name) => ({
+    kernelName: name,
+    backendName: 'native',
+    kernelFunc: ((args) => {
+      const backend = args.backend as MathBackendCPU;
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const av = float32Values(backend, a), bv = float32Values(backend, b);
+      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      if (!av || !bv || outShape.length > 8) return fallback(name)(args);
+      const rank = outShape.length;
+      const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
+      const out = new Uint8Array(util.sizeFromShape(outShape));
+      if (out.length > 0) addon.compare(COMPARISONS[name], av, pad(a.shape), bv, pad(b.shape), out, outShape);
+      return backend.makeTensorInfo(outShape, 'bool', out);
+    }) as KernelFunc,
+  }));
+  const select: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { condition, t, e } = args.inputs as { condition: TensorInfo; t: TensorInfo; e: TensorInfo };
+    const cv = backend.data.get(condition.dataId)?.values;
+    const tv = float32Values(backend, t), ev = float32Values(backend, e);
+    if (!(cv instanceof Uint8Array) || condition.dtype !== 'bool' || !tv || !ev || !util.arraysEqual(t.shape, e.shape)) {
+      return fallback(Select)(args);
+    }
+    const out = outputBuffer(backend, tv.length);
+    addon.select(cv, tv, ev, out);
+    return output(backend, t.shape, out);
+  };
+  return [...binaries, ...comparisons, { kernelName: Select, backendName: 'native', kernelFunc: select }, { kernelName: AddN, backendName: 'native', kernelFunc: addN }];
 }

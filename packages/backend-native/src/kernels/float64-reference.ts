@@ -138,3 +138,25 @@ export function numericGradient(f: (v: Float64Array) => Float64Array, v: Float64
   }
   return grad;
 }
+
+/** Number of elements of a shape. */
+export function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Row-major coordinates of flat index `i` in `shape`. */
+export function coordsOf(i: number, shape: number[]): number[] {
+  const c = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; --k) {
+    c[k] = i % shape[k]!;
+    i = Math.floor(i / shape[k]!);
+  }
+  return c;
+}
+
+/** Flat row-major index of coordinates `c` in `shape`. */
+export function flatOf(c: number[], shape: number[]): number {
+  let i = 0;
+  for (let k = 0; k < shape.length; ++k) i = i * shape[k]! + c[k]!;
+  return i;
+}
