@@ -150,12 +150,13 @@ describe('gradients: tape, adjoint and finite differences agree', () => {
     expect(solution?.adjointStats?.nfe).toBeGreaterThan(0);
   });
 
-  it('seminorm: same gradients with no more backward evaluations than the mixed norm', () => {
-    const opts = { rtol: 1e-5, atol: 1e-6 };
+  it('seminorm: same gradients with fewer backward evaluations than the mixed norm (where the parameters limit the step)', () => {
+    // At 1e-6 the parameter-gradient components decide the mixed norm's steps (measured: 52 against 40 evaluations).
+    const opts = { rtol: 1e-6, atol: 1e-7 };
     const mixed = gradients('adjoint', opts);
     const semi = gradients('adjoint', { ...opts, adjointNorm: 'seminorm' });
     for (const k of keys) expect(relative(semi.grads[k], mixed.grads[k])).toBeLessThan(1e-3);
-    expect(semi.solution!.adjointStats!.nfe).toBeLessThanOrEqual(mixed.solution!.adjointStats!.nfe);
+    expect(semi.solution!.adjointStats!.nfe).toBeLessThan(mixed.solution!.adjointStats!.nfe);
   });
 
   it('tf.grad w.r.t. y0 works for both (no variables involved), forward and backward in time', () => {
