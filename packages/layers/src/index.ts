@@ -12,3 +12,5 @@ export { concatConv1d, ConcatConv1D } from './concat-conv1d';
 export { concatConv2d, ConcatConv2D } from './concat-conv2d';
 export { ConcatTimeLayer } from './concat-time-layer';
 export { DelegatingLayer } from './delegating-layer';
+export { nfeLogger, NfeLogger, neuralOdeLayers } from './nfe-logger';
+export type { NfeLoggerOptions } from './nfe-logger';
