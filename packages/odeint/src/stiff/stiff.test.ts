@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { odeintFloat64 as odeint } from '../odeint-float64';
+import { expm, rng } from '../problems.test-fixtures';
+import { thrownOdeintError } from '../errors.test-fixtures';
+import { solver } from '../solver';
+import { finiteDifferenceJacobian } from './problem';
+import { luFactor, luSolve } from './linalg';
+
+const STIFF = ['rodas5', 'kvaerno5'] as const;
+
+/** Least-squares slope of log(err) against log(h). */
+function slope(hs: number[], errs: number[]): number {
+  const x = hs.map(Math.log);
+  const y = errs.map(Math.log);
+  const mx = x.reduce((a, b) => a + b) / x.length;
+  const my = y.reduce((a, b) => a + b) / y.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < x.length; i++) {
+    num += (x[i] - mx) * (y[i] - my);
+    den += (x[i] - mx) ** 2;
+  }
+  return num / den;
+}
+
+/** Steps of exactly `h` (minStep = maxStep = firstStep accepts every step); tight tolerances keep Newton exact. */
+const fixed = (method: (typeof STIFF)[number], h: number) => ({ method, rtol: 1e-13, atol: 1e-13, firstStep: h, minStep: h, maxStep: h });
+
+const robertson = (_t: number, y: Float64Array) => [-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] * y[1], 3e7 * y[1] * y[1]];
+const robertsonJacobian = (_t: number, y: Float64Array) => [
+  [-0.04, 1e4 * y[2], 1e4 * y[1]],
+  [0.04, -1e4 * y[2] - 6e7 * y[1], -1e4 * y[1]],
+  [0, 6e7 * y[1], 0],
+];
+
+describe('stiff methods: empirical order', () => {
+  // A forced pendulum: non-linear and non-autonomous (so the Rosenbrock ∂f/∂t term is exercised).
+  const f = (t: number, y: Float64Array) => [y[1], -Math.sin(y[0]) + 0.1 * Math.cos(t)];
+  const ref = odeint(f, [1, 0], [0, 2], { method: 'dopri8', rtol: 1e-14, atol: 1e-14 }).ys[1];
+  const hs = [0.2, 0.1, 0.05, 0.025];
+  it.each(STIFF)('%s is order 5 on a smooth non-stiff problem', (method) => {
+    const errs = hs.map((h) => {
+      const y = odeint(f, [1, 0], [0, 2], fixed(method, h)).ys[1];
+      return Math.hypot(y[0] - ref[0], y[1] - ref[1]);
+    });
+    expect(slope(hs, errs)).toBeGreaterThan(4.6);
+    expect(slope(hs, errs)).toBeLessThan(5.6);
+  });
+
+  // Prothero–Robinson y' = λ (y − φ(t)) + φ'(t), φ = sin, λ = −1e6: the stiff order (hλ ≫ 1), where methods of low
+  // stage order lose order. Rodas5P keeps 3 here, an ESDIRK of stage order 2 keeps 2; both stay tiny.
+  const lambda = -1e6;
+  const pr = (t: number, y: Float64Array) => [lambda * (y[0] - Math.sin(t)) + Math.cos(t)];
+  it.each([
+    ['rodas5', 2.7, 1e-10],
+    ['kvaerno5', 1.7, 1e-9],
+  ] as const)('%s on Prothero–Robinson (λ = −1e6): order ≥ %s, error < %s', (method, order, bound) => {
+    const errs = hs.map((h) => Math.abs(odeint(pr, [0], [0, 2], fixed(method, h)).ys[1][0] - Math.sin(2)));
+    expect(slope(hs, errs)).toBeGreaterThan(order);
+    expect(Math.max(...errs)).toBeLessThan(bound);
+  });
+});
+
+describe('stiff methods: solutions', () => {
+  // y' = A y with eigenvalues −1, −1e3, −1e5 (A = V D V⁻¹, V a seeded well-conditioned matrix): exact by expm.
+  const r = rng(7);
+  const V = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? 1 : 0) + 0.3 * (r() - 0.5)));
+  const lu = luFactor(Float64Array.from(V.flat()), 3);
+  const Vinv = [0, 1, 2].map((j) => Array.from(luSolve(lu, [0, 1, 2].map((i) => (i === j ? 1 : 0)))));
+  const D = [-1, -1e3, -1e5];
+  const A = V.map((row, i) => Vinv[0].map((_, j) => row.reduce((s, v, k) => s + v * D[k] * Vinv[k][j], 0)));
+  const Vinvt = [0, 1, 2].map((i) => [0, 1, 2].map((j) => Vinv[j][i]));
+  const lin = (_t: number, y: Float64Array) => A.map((row) => row[0] * y[0] + row[1] * y[1] + row[2] * y[2]);
+  const y0 = [1, 2, -1];
+  const ts = [0, 0.01, 0.5, 3];
+  it.each(STIFF)('%s: a linear system with eigenvalues −1, −1e3, −1e5 matches expm(tA) y0', (method) => {
+    expect(Vinvt).toHaveLength(3);
+    for (const jacobian of [undefined, () => A]) {
+      const sol = odeint(lin, y0, ts, { method, rtol: 1e-8, atol: 1e-10, ...(jacobian ? { jacobian } : {}) });
+      ts.forEach((t, i) => {
+        const E = expm(A.map((row) => row.map((v) => v * t)));
+        const want = E.map((row) => row.reduce((s, v, k) => s + v * y0[k], 0));
+        want.forEach((w, k) => expect(Math.abs(sol.ys[i][k] - w)).toBeLessThan(1e-6 * (1 + Math.abs(w))));
+      });
+      // An explicit method would need |h| < ~3e-5 for all 3 time units: 1e5 steps. These take few.
+      expect(sol.stats.nAccepted).toBeLessThan(300);
+    }
+  });
+
+  it.each(STIFF)('%s: Robertson to t = 1e5 conserves y1 + y2 + y3 = 1 and matches the reference', (method) => {
+    const ts = [0, 1e-3, 1, 1e2, 1e4, 1e5];
+    const sol = odeint(robertson, [1, 0, 0], ts, { method, rtol: 1e-6, atol: 1e-12 });
+    for (const y of sol.ys) expect(Math.abs(y[0] + y[1] + y[2] - 1)).toBeLessThan(1e-6);
+    // Reference at t = 1e5: rodas5 at rtol 1e-13 (bench/stiff.ts stores the same values).
+    expect(Math.abs(sol.ys[5][0] - 0.017865918)).toBeLessThan(2e-7);
+    expect(Math.abs(sol.ys[5][1] - 7.2747503e-8) / 7.27e-8).toBeLessThan(1e-4);
+    expect(sol.stats.nAccepted).toBeLessThan(400);
+  });
+});
+
+describe('stiff methods: Jacobians', () => {
+  it('finite differences agree with the analytic Robertson Jacobian', () => {
+    const y = Float64Array.of(0.7, 2e-5, 0.3);
+    const fd = finiteDifferenceJacobian((t, v) => Float64Array.from(robertson(t, v)), 0, y, Float64Array.from(robertson(0, y)));
+    const exact = robertsonJacobian(0, y).flat();
+    exact.forEach((v, k) => expect(Math.abs(fd[k] - v)).toBeLessThan(1e-5 * Math.max(1, Math.abs(v))));
+  });
+
+  it.each(STIFF)('%s: the user Jacobian and finite differences give the same solution; each finite-difference Jacobian costs n = 3 evaluations', (method) => {
+    const o = { method, rtol: 1e-6, atol: 1e-12 } as const;
+    const a = odeint(robertson, [1, 0, 0], [0, 40], o);
+    const b = odeint(robertson, [1, 0, 0], [0, 40], { ...o, jacobian: robertsonJacobian });
+    // A flat row-major Jacobian is read the same way.
+    const c = odeint(robertson, [1, 0, 0], [0, 40], { ...o, jacobian: (t, y) => robertsonJacobian(t, y).flat() });
+    expect(Array.from(c.ys[1])).toEqual(Array.from(b.ys[1]));
+    a.ys[1].forEach((v, k) => expect(Math.abs(v - b.ys[1][k])).toBeLessThan(1e-6 * Math.abs(v) + 1e-11));
+    expect(a.stats.njev).toBeGreaterThan(0);
+    expect(b.stats.njev).toBeGreaterThan(0);
+    // Same steps (to rounding) means the difference in f evaluations is the finite differences'.
+    if (a.stats.nSteps === b.stats.nSteps && a.stats.njev === b.stats.njev) expect(a.stats.nfe - b.stats.nfe).toBe(3 * a.stats.njev!);
+  });
+
+  it('a Jacobian of the wrong shape, or a non-finite entry, is an OdeintError naming options.jacobian', () => {
+    const e1 = thrownOdeintError(() => odeint(robertson, [1, 0, 0], [0, 1], { method: 'rodas5', jacobian: () => [[1, 2]] }));
+    expect(e1.argument).toBe('options.jacobian');
+    expect(e1.message).toMatch(/3 rows of 3 numbers/);
+    const e2 = thrownOdeintError(() => odeint(robertson, [1, 0, 0], [0, 1], { method: 'kvaerno5', jacobian: () => [NaN, 0, 0, 0, 0, 0, 0, 0, 0] }));
+    expect(e2.message).toMatch(/entry \[0\]\[0\] = NaN/);
+  });
+});
+
+describe('stiff methods: settings and counters', () => {
+  it('jacobian is a setting of the stiff methods only', () => {
+    const e = thrownOdeintError(() => solver({ method: 'dopri5', jacobian: () => [[0]] }));
+    expect(e.argument).toBe('options.jacobian');
+    expect(e.message).toMatch(/rodas5/);
+    expect(solver({ method: 'rodas5', rtol: 1e-6 }).stepping).toBe('adaptive');
+    expect(thrownOdeintError(() => solver({ method: 'kvaerno5', stepSize: 0.1 })).argument).toBe('options.stepSize');
+    expect(thrownOdeintError(() => solver({ method: 'rodas5', jacobian: 3 as never })).argument).toBe('options.jacobian');
+  });
+
+  it('rodas5: one LU per attempted step, 8 solves per LU, one Jacobian per accepted point', () => {
+    const s = odeint(robertson, [1, 0, 0], [0, 1e3], { method: 'rodas5', rtol: 1e-5, atol: 1e-11 }).stats;
+    expect(s.nlu).toBe(s.nSteps);
+    expect(s.nsolve).toBe(8 * s.nSteps);
+    expect(s.njev).toBe(s.nAccepted);
+    expect(s.nRejected).toBe(s.nRejectedError! + s.nRejectedConvergence!);
+    expect(s.nNewton).toBe(0);
+  });
+
+  it('kvaerno5 reuses the Jacobian across steps and the LU across stages and iterations, and counts Newton failures as rejections', () => {
+    const vdp = (_t: number, y: Float64Array) => [y[1], 1000 * (1 - y[0] * y[0]) * y[1] - y[0]];
+    const s = odeint(vdp, [2, 0], [0, 1000], { method: 'kvaerno5', rtol: 1e-5, atol: 1e-5 }).stats;
+    expect(s.njev!).toBeLessThan(s.nAccepted);
+    expect(s.nlu!).toBeLessThan(s.nsolve! / 10);
+    expect(s.nNewton!).toBeGreaterThan(6 * s.nAccepted);
+    expect(s.nRejectedConvergence!).toBeGreaterThan(0);
+    expect(s.nRejected).toBe(s.nRejectedError! + s.nRejectedConvergence!);
+  });
+});
+
+describe('dense LU', () => {
+  it('solves a seeded random system and flags a singular one', () => {
+    const r = rng(3);
+    const n = 6;
+    const a = Float64Array.from({ length: n * n }, () => r() - 0.5);
+    const x = Float64Array.from({ length: n }, () => r());
+    const b = Array.from({ length: n }, (_, i) => x.reduce((s, v, j) => s + a[i * n + j] * v, 0));
+    const got = luSolve(luFactor(a, n), b);
+    got.forEach((v, i) => expect(Math.abs(v - x[i])).toBeLessThan(1e-12));
+    expect(luFactor(Float64Array.of(1, 2, 2, 4), 2).singular).toBe(true);
+  });
+});
