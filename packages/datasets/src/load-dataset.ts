@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { datasetRegistry } from './datasets/registry';
@@ -7,7 +8,7 @@ import { CHAR_SEQUENCE_LENGTH } from './formats/char-quantization';
 import { assertDatasetName, type DatasetName, type SplitName } from './names';
 import { parseOptions } from './parse-options';
 import { defaultCacheRoot } from './sources/cache-dir';
-import type { DownloadProgress } from './sources/download';
+import { DEFAULT_DEADLINE_MS, type DownloadProgress } from './sources/download';
 import { fileSourceOverrideSchema, resolveFileSource } from './sources/file-source';
 import { locateFiles, type LocatedFile } from './sources/locate';
 import { findUnpacked, unpackedFiles } from './sources/unpacked';
@@ -42,6 +43,8 @@ export const loadDatasetOptionsSchema = z
     retryDelayMs: z.number().min(0).max(600_000).default(1000),
     /** A download attempt that receives nothing for this long (ms) is abandoned and retried. */
     timeoutMs: z.number().int().positive().default(60_000),
+    /** A file's whole download (all attempts and retries) is abandoned after this long (ms), however slow. */
+    deadlineMs: z.number().int().positive().default(DEFAULT_DEADLINE_MS),
     /**
      * AG-News only: which fields form the text, joined by a space. Default: the description alone, as the
      * reference experiments used.
@@ -140,17 +143,23 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
         retries: opts.retries,
         retryDelayMs: opts.retryDelayMs,
         timeoutMs: opts.timeoutMs,
+        deadlineMs: opts.deadlineMs,
         onProgress: opts.onProgress,
       },
     });
-    raw = await def.read({
-      split: opts.split,
-      paths: new Map(files.map((f) => [f.file, f.path])),
-      textFields: opts.textFields,
-      sequenceLength: opts.sequenceLength,
-    });
+    try {
+      raw = await def.read({
+        split: opts.split,
+        paths: new Map(files.map((f) => [f.file, f.path])),
+        textFields: opts.textFields,
+        sequenceLength: opts.sequenceLength,
+      });
+      checkStructureCounts(def, opts.split, files, raw.count);
+    } catch (err) {
+      throw await dropRejectedCopies(files, err as Error);
+    }
   }
-  checkStructureCounts(def, opts.split, files, raw.count);
+  if (unpacked) checkStructureCounts(def, opts.split, files, raw.count);
   const base = { name, split: opts.split, classes: def.classes, count: raw.count, y: raw.y, files };
   if (def.kind === 'image') {
     const [h, w, c] = def.exampleShape;
@@ -164,6 +173,17 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
     };
   }
   return { ...base, kind: 'text', x: raw.x as Uint8Array, shape: [raw.count, opts.sequenceLength], textFields: opts.textFields };
+}
+
+/**
+ * A file in the cache that was not verified by checksum and does not parse to the published split is deleted, so
+ * that it is never read (or labelled verified) again; the error says so.
+ */
+async function dropRejectedCopies(files: readonly LocatedFile[], err: Error): Promise<Error> {
+  const rejected = files.filter((f) => (f.origin === 'download' || f.origin === 'cache') && f.verified === 'structure');
+  if (rejected.length === 0) return err;
+  for (const f of rejected) await rm(f.path, { force: true });
+  return new Error(`${err.message}\n(deleted from the cache: ${rejected.map((f) => f.path).join(', ')})`, { cause: err });
 }
 
 /** Files that could not be verified by checksum must at least hold exactly the published number of examples. */

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -51,6 +52,23 @@ beforeAll(async () => {
       // A server that labels a .gz file as gzip-encoded: the client must save the bytes as sent.
       res.writeHead(200, { 'Content-Length': String(payload.length), 'Content-Encoding': 'gzip' });
       res.end(payload);
+    } else if (parts[1] === 'endless') {
+      // Chunked, never ends: the client must stop at the expected size.
+      res.writeHead(200);
+      const more = () => {
+        if (res.destroyed) return;
+        res.write(payload, () => setImmediate(more));
+      };
+      more();
+    } else if (parts[1] === 'huge') {
+      res.writeHead(200, { 'Content-Length': String(10 ** 12) });
+      res.write(payload.subarray(0, 100));
+      setTimeout(() => res.socket?.destroy(), 2000);
+    } else if (parts[1] === 'drip') {
+      // A byte every 20 ms: never idle long enough for timeoutMs, so only a deadline ends it.
+      res.writeHead(200, { 'Content-Length': String(payload.length) });
+      let i = 0;
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(payload.subarray(i, ++i))), 20);
     } else if (parts[1] === 'redirect') {
       res.writeHead(302, { Location: '/ok/redirected' }).end();
     } else if (parts[1] === '500') res.writeHead(500).end('oops');
@@ -155,5 +173,46 @@ describe('downloadFile (local HTTP server)', () => {
     const before = requests.length;
     await downloadFile(source([`${base}/404`, `${base}/ok/c`]), join(dir, 'data.bin'), settings);
     expect(requests.slice(before)).toEqual(['/404', '/ok/c']);
+  });
+
+  it('stops reading at the published size when a server sends an endless body, and keeps nothing', async () => {
+    const dir = tempDir();
+    const err = await downloadFile(source([`${base}/endless`]), join(dir, 'data.bin'), { ...settings, retries: 0 }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/the server sent more than 262144 bytes \(the published size\); stopped reading/);
+    expect(readdirSync(dir)).toEqual([]);
+    // Without a published size, the cap is maxBytes.
+    const capped = await downloadFile(source([`${base}/endless`], { size: undefined }), join(dir, 'data.bin'), { ...settings, retries: 0, maxBytes: 1_000_000 }).catch((e: Error) => e);
+    expect((capped as Error).message).toMatch(/more than 1000000 bytes \(the most accepted for a file of unpublished size\)/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('rejects a Content-Length that does not match the published size before reading the body', async () => {
+    const dir = tempDir();
+    const t = performance.now();
+    const err = await downloadFile(source([`${base}/huge`]), join(dir, 'data.bin'), settings).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/the server announces 1000000000000 bytes \(Content-Length\), but the published file has 262144/);
+    expect(performance.now() - t).toBeLessThan(1500);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('gives up on a server that drips bytes once the overall deadline has passed', async () => {
+    const dir = tempDir();
+    const t = performance.now();
+    const err = await downloadFile(source([`${base}/drip`]), join(dir, 'data.bin'), { ...settings, timeoutMs: 2000, deadlineMs: 400 }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/attempt 1 .*\/drip: transfer broke off after \d+ bytes: the download took longer than its deadline of 400 ms/);
+    expect((err as Error).message).toMatch(/gave up: the download took longer than its deadline/);
+    expect(performance.now() - t).toBeLessThan(1500);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reports connecting before each request, and deletes .part files that killed downloads left', async () => {
+    const dir = tempDir();
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    writeFileSync(join(dir, `.data.bin.${gone}.0123abcd.part`), 'half');
+    writeFileSync(join(dir, `.other.bin.${process.pid}.0123abcd.part`), 'in use by a live process');
+    const reports: DownloadProgress[] = [];
+    await downloadFile(source([`${base}/ok/d`]), join(dir, 'data.bin'), { ...settings, onProgress: (p) => reports.push(p) });
+    expect(reports[0]).toMatchObject({ connecting: true, bytes: 0, url: `${base}/ok/d`, attempt: 1 });
+    expect(readdirSync(dir).sort()).toEqual([`.other.bin.${process.pid}.0123abcd.part`, 'data.bin']);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { basename, dirname, join } from 'node:path';
@@ -26,6 +26,8 @@ export interface DownloadProgress {
   attempt: number;
   /** `true` on the last report of a file that downloaded and verified. */
   done: boolean;
+  /** `true` on the report sent before each request, while connecting to `url` (`bytes` is 0). */
+  connecting?: boolean;
 }
 
 /** How {@link downloadFile} retries and reports. */
@@ -38,11 +40,54 @@ export interface DownloadSettings {
   retryDelayMs: number;
   /** An attempt that receives nothing for this long is abandoned. */
   timeoutMs: number;
+  /**
+   * The whole download (every attempt and retry together) is abandoned after this long, however slowly bytes
+   * trickle in. Default {@link DEFAULT_DEADLINE_MS}.
+   */
+  deadlineMs?: number;
+  /** Most bytes accepted for a file whose size is not published. Default {@link DEFAULT_MAX_UNKNOWN_BYTES}. */
+  maxBytes?: number;
   /** Progress callback (throttled to ~10 calls per second, plus the last). */
   onProgress?: (p: DownloadProgress) => void;
 }
 
 class PermanentError extends Error {}
+
+/** A download's overall deadline by default: one hour (CIFAR-10's 170 MB at 50 KB/s takes about that). */
+export const DEFAULT_DEADLINE_MS = 3_600_000;
+
+/** Bytes accepted by default for a file without a published size (the largest published file is 170 MB). */
+export const DEFAULT_MAX_UNKNOWN_BYTES = 1 << 30;
+
+/** Temporary names of downloads in progress: `.<file>.<pid>.<8 hex>.part`. */
+const PART_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.part$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Deletes the `.part` files that killed downloads left in `dir` (those of live processes are in use). */
+export async function removeStaleParts(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = PART_FILE.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    await rm(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  return removed;
+}
 
 /**
  * Downloads `source` to `dest` atomically: bytes go to a temporary name in the same folder, are checked against
@@ -52,14 +97,22 @@ class PermanentError extends Error {}
  */
 export async function downloadFile(source: FileSource, dest: string, settings: DownloadSettings): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
+  await removeStaleParts(dirname(dest));
   const failures: string[] = [];
   const dead = new Set<string>();
+  const deadlineMs = settings.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const deadline = performance.now() + deadlineMs;
   for (let round = 0; round <= settings.retries; round++) {
-    if (round > 0) await sleep(settings.retryDelayMs * 2 ** (round - 1));
+    if (round > 0) await sleep(Math.min(settings.retryDelayMs * 2 ** (round - 1), Math.max(0, deadline - performance.now())));
     for (const url of source.urls) {
       if (dead.has(url)) continue;
+      if (performance.now() >= deadline) {
+        failures.push(`gave up: the download took longer than its deadline of ${deadlineMs} ms`);
+        round = settings.retries;
+        break;
+      }
       try {
-        await fetchOnce(source, url, dest, settings, round + 1);
+        await fetchOnce(source, url, dest, settings, round + 1, deadline);
         return;
       } catch (err) {
         const msg = (err as Error).message;
@@ -112,11 +165,18 @@ async function fetchOnce(
   dest: string,
   settings: DownloadSettings,
   attempt: number,
+  deadline: number,
 ): Promise<void> {
   const temp = join(dirname(dest), `.${basename(dest)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
+  let pastDeadline = false;
+  const deadlineMs = settings.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const overall = setTimeout(() => {
+    pastDeadline = true;
+    controller.abort();
+  }, Math.max(0, deadline - performance.now()));
   const arm = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -124,7 +184,25 @@ async function fetchOnce(
       controller.abort();
     }, settings.timeoutMs);
   };
-  const why = (err: unknown) => (timedOut ? `no data for ${settings.timeoutMs} ms` : describeError(err));
+  const why = (err: unknown) =>
+    pastDeadline
+      ? `the download took longer than its deadline of ${deadlineMs} ms`
+      : timedOut
+        ? `no data for ${settings.timeoutMs} ms`
+        : describeError(err);
+  const limit = source.size ?? settings.maxBytes ?? DEFAULT_MAX_UNKNOWN_BYTES;
+  settings.onProgress?.({
+    dataset: settings.dataset,
+    file: source.file,
+    url,
+    bytes: 0,
+    total: source.size ?? null,
+    rate: 0,
+    etaSeconds: null,
+    attempt,
+    done: false,
+    connecting: true,
+  });
   arm();
   const handle = await open(temp, 'wx');
   let closed = false;
@@ -144,6 +222,14 @@ async function fetchOnce(
       throw new Error(text);
     }
     const header = Number(res.headers['content-length']);
+    if (res.headers['content-length'] !== undefined && Number.isFinite(header) && header > limit) {
+      res.resume();
+      throw new PermanentError(
+        source.size !== undefined
+          ? `the server announces ${header} bytes (Content-Length), but the published file has ${source.size}`
+          : `the server announces ${header} bytes (Content-Length), more than the ${limit} accepted for a file of unpublished size`,
+      );
+    }
     const total = Number.isFinite(header) && header > 0 ? header : (source.size ?? null);
     const digest = new ContentDigest();
     const start = performance.now();
@@ -167,6 +253,11 @@ async function fetchOnce(
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
         arm();
+        if (digest.size + chunk.length > limit) {
+          throw new PermanentError(
+            `the server sent more than ${limit} bytes (${source.size !== undefined ? 'the published size' : 'the most accepted for a file of unpublished size'}); stopped reading`,
+          );
+        }
         digest.update(chunk);
         await handle.write(chunk);
         const now = performance.now();
@@ -176,9 +267,10 @@ async function fetchOnce(
         }
       }
     } catch (err) {
+      if (err instanceof PermanentError) throw err;
       throw new Error(`transfer broke off after ${digest.size} bytes: ${why(err)}`);
     }
-    if (timedOut) throw new Error(`transfer broke off after ${digest.size} bytes: no data for ${settings.timeoutMs} ms`);
+    if (timedOut || pastDeadline) throw new Error(`transfer broke off after ${digest.size} bytes: ${why(null)}`);
     if (Number.isFinite(header) && header > 0 && digest.size !== header) {
       throw new Error(`transfer broke off: received ${digest.size} of ${header} bytes`);
     }
@@ -191,6 +283,7 @@ async function fetchOnce(
     report(true);
   } finally {
     clearTimeout(timer);
+    clearTimeout(overall);
     res?.destroy();
     if (!closed) await handle.close().catch(() => undefined);
     await rm(temp, { force: true });

@@ -79,7 +79,9 @@ async function findLocal(source: FileSource, ctx: LocateContext, looked: string[
   if (await isFile(cached)) {
     // Only verified downloads are renamed into the cache; re-checking catches disk damage and hand-placed files.
     const bad = checksumMismatch(source, await digestFileFor(cached, source));
-    if (!bad) return { file: source.file, path: cached, origin: 'cache', verified: 'checksum' };
+    if (!bad && hasChecksum(source)) return { file: source.file, path: cached, origin: 'cache', verified: 'checksum' };
+    // A size alone (or nothing) does not identify a file: the copy must still parse to the published counts.
+    if (!bad) return { file: source.file, path: cached, origin: 'cache', verified: 'structure', note: 'has no checksum given' };
     if (!ctx.download) {
       throw new Error(
         `${ctx.where}: the cached ${cached} is not the published file (${bad}); delete it, or put a good copy there`,
