@@ -25,6 +25,17 @@ export const STIFF_METHOD_INFO = Object.freeze({
     costPerStep: '1 f + 6 implicit stages × Newton iterations (f + solve each); Jacobian and LU reused across steps',
     interpolation: 'hermite',
   },
+  auto: {
+    family: 'auto',
+    description: 'tsit5 with a stiffness test, switching to rodas5 while the problem is stiff and back when it is not',
+    order: 5,
+    embeddedOrder: 4,
+    stages: 7,
+    evaluationsPerStep: 6,
+    stability: 'tsit5 while non-stiff, rodas5 (L-stable) while stiff',
+    costPerStep: 'tsit5: 6 f (FSAL); rodas5: 9 f + 1 Jacobian + 1 LU + 8 solves',
+    interpolation: 'weights',
+  },
 } as const);
 
 /** Name of a stiff method (`'rodas5'`, `'kvaerno5'`, …). */

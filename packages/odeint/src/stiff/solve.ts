@@ -1,5 +1,7 @@
 import type { ResolvedOdeintOptions } from '../options';
+import { autoMethod } from './auto';
 import { esdirkMethod } from './esdirk';
+import { tsit5 } from '../tableaus/tsit5';
 import { kvaerno5 } from './kvaerno5';
 import { integrateOneStep, type OneStepMethod } from './one-step';
 import { stiffProblem, stiffStats, type Float64Jacobian, type StiffStats } from './problem';
@@ -24,7 +26,13 @@ export function integrateStiff(
   stats: StiffStats = stiffStats(),
 ): { ys: Float64Array[]; stats: StiffStats } {
   const p = stiffProblem(fn, y0.length, f, opts.jacobian as Float64Jacobian | undefined, atol, rtol, opts.norm, stats);
-  const stepper: OneStepMethod = method === 'rodas5' ? rosenbrockMethod(rodas5, p) : esdirkMethod(kvaerno5, p);
-  const ys = integrateOneStep(p, stepper, y0, ts, direction, opts);
-  return { ys, stats };
+  let stepper: OneStepMethod;
+  if (method === 'rodas5') stepper = rosenbrockMethod(rodas5, p);
+  else if (method === 'kvaerno5') stepper = esdirkMethod(kvaerno5, p);
+  else {
+    stats.nStiffSteps = 0;
+    stats.nSwitches = 0;
+    stepper = autoMethod(tsit5, rosenbrockMethod(rodas5, p), p);
+  }
+  return { ys: integrateOneStep(p, stepper, y0, ts, direction, opts), stats };
 }

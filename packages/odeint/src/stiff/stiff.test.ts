@@ -3,6 +3,7 @@ import { odeintFloat64 as odeint } from '../odeint-float64';
 import { expm, rng } from '../problems.test-fixtures';
 import { thrownOdeintError } from '../errors.test-fixtures';
 import { solver } from '../solver';
+import { SolveError } from '../errors';
 import { finiteDifferenceJacobian } from './problem';
 import { luFactor, luSolve } from './linalg';
 
@@ -169,5 +170,49 @@ describe('dense LU', () => {
     const got = luSolve(luFactor(a, n), b);
     got.forEach((v, i) => expect(Math.abs(v - x[i])).toBeLessThan(1e-12));
     expect(luFactor(Float64Array.of(1, 2, 2, 4), 2).singular).toBe(true);
+  });
+});
+
+describe("method: 'auto' and the advice of a failed explicit solve", () => {
+  const vdp = (_t: number, y: Float64Array) => [y[1], 1000 * (1 - y[0] * y[0]) * y[1] - y[0]];
+  const oscillator = (_t: number, y: Float64Array) => [y[1], -y[0]];
+
+  it('switches to rodas5 on Robertson, and stays on tsit5 (no Jacobian) on a non-stiff oscillator', () => {
+    const r = odeint(robertson, [1, 0, 0], [0, 1e5], { method: 'auto', rtol: 1e-6, atol: 1e-12 });
+    expect(Math.abs(r.ys[1][0] - 0.017865918)).toBeLessThan(2e-7);
+    expect(r.stats.nSwitches).toBeGreaterThanOrEqual(1);
+    expect(r.stats.nStiffSteps!).toBeGreaterThan(0.5 * r.stats.nAccepted);
+    const o = odeint(oscillator, [1, 0], [0, 1, 10], { method: 'auto', rtol: 1e-8, atol: 1e-8 });
+    expect(o.stats.nSwitches).toBe(0);
+    expect(o.stats.njev).toBe(0);
+    const t = odeint(oscillator, [1, 0], [0, 1, 10], { method: 'tsit5', rtol: 1e-8, atol: 1e-8 });
+    expect(o.stats.nAccepted).toBe(t.stats.nAccepted);
+    o.ys.forEach((y, i) => y.forEach((v, k) => expect(Math.abs(v - t.ys[i][k])).toBeLessThan(1e-12)));
+  });
+
+  it('switches back and forth on Van der Pol (μ = 1000): stiff on the slow branches, explicit through the jumps', () => {
+    const v = odeint(vdp, [2, 0], [0, 3000], { method: 'auto', rtol: 1e-6, atol: 1e-6 });
+    expect(v.stats.nSwitches!).toBeGreaterThanOrEqual(3);
+    expect(Math.abs(v.ys[1][0] - -1.5106)).toBeLessThan(1e-3);
+  });
+
+  it('dopri5 stopped by maxSteps on a stiff problem says so and names rodas5 and auto; on a long non-stiff one it does not', () => {
+    let e: unknown;
+    try {
+      odeint(vdp, [2, 0], [0, 3000], { method: 'dopri5', maxSteps: 3000 });
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(SolveError);
+    expect((e as SolveError).reason).toBe('max-steps');
+    expect((e as SolveError).message).toMatch(/looks stiff.*'rodas5'.*'auto'/);
+    try {
+      odeint(oscillator, [1, 0], [0, 1e4], { method: 'dopri5', maxSteps: 3000 });
+    } catch (err) {
+      e = err;
+    }
+    expect((e as SolveError).reason).toBe('max-steps');
+    expect((e as SolveError).message).not.toMatch(/stiff/);
+    expect((e as SolveError).message).toMatch(/Fix: raise maxSteps/);
   });
 });
