@@ -3,6 +3,7 @@ import { createController } from './controller';
 import { denseWeights } from './dense-output';
 import { OdeintError, SolveError } from './errors';
 import { initialStep } from './initial-step';
+import { STIFF_THRESHOLD, stiffAdvice, stiffnessIndicator } from './stiffness';
 import type { ResolvedOdeintOptions } from './options';
 import type { Tableau } from './tableau';
 
@@ -32,6 +33,10 @@ export interface SolveStats {
   nRejectedError?: number;
   /** Implicit methods: rejections because the Newton iteration did not converge. */
   nRejectedConvergence?: number;
+  /** `auto`: accepted steps taken by the stiff method (the others by tsit5). */
+  nStiffSteps?: number;
+  /** `auto`: switches between tsit5 and rodas5. */
+  nSwitches?: number;
 }
 
 /** What the generic stepper returns: the state at each requested time and the counters. */
@@ -290,12 +295,19 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
   let next = 1;
   while (next < ts.length) {
     if (stats.nSteps >= opts.maxSteps) {
+      // Worth a few evaluations of f on the way out: a stiff problem needs another method, not more steps.
+      let hRho = Number.NaN;
+      try {
+        hRho = stiffnessIndicator(alg, f, p.t, p.y, p.k0, stats.lastStep);
+      } catch {
+        // the message goes out without the diagnosis
+      }
       throw new SolveError(
         'max-steps',
         p.t,
         direction * hAbs,
         `${run.fn}: reached options.maxSteps = ${opts.maxSteps} steps at t = ${p.t} (of ${tStart} → ${tEnd}; last h = ${stats.lastStep}). ` +
-          'Fix: raise maxSteps, loosen rtol/atol, or use a stiff-aware formulation if the problem is stiff.',
+          (hRho > STIFF_THRESHOLD ? stiffAdvice(hRho) : 'Fix: raise maxSteps or loosen rtol/atol.'),
       );
     }
     hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep ?? Number.POSITIVE_INFINITY));
