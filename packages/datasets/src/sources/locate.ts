@@ -34,6 +34,10 @@ export interface LocateContext {
   acceptUncompressed: boolean;
   download: boolean;
   settings: DownloadSettings;
+  /** Every file of the dataset (both splits), listed in the offline help so that one trip fetches them all. */
+  allSources?: readonly FileSource[];
+  /** Ways to train without these files (other datasets already on this machine), appended to the help. */
+  alternatives?: string;
 }
 
 /** Whether `path` is a regular file (false when it does not exist). */
@@ -101,8 +105,8 @@ function describeSource(s: FileSource): string {
 
 function whereToPut(ctx: LocateContext): string {
   const lines = [
-    `  ${ctx.cacheDir}   (the download cache; set NEURAL_ODE_DATA or cacheDir to move it)`,
-    `  a folder of your own, passed as dataDir (the files directly in it, or in a subfolder '${ctx.dataset}')`,
+    `  a folder of your own, passed as --data-dir DIR (dataDir in code): the files directly in it, or in DIR/${ctx.dataset}/`,
+    `  ${ctx.cacheDir}   (the download cache; set NEURAL_ODE_DATA to move it)`,
   ];
   for (const d of ctx.systemDirs) lines.push(`  ${d}   (where an OS package installs them)`);
   return lines.join('\n');
@@ -132,13 +136,16 @@ export async function locateFiles(sources: readonly FileSource[], ctx: LocateCon
   for (const s of sources) found.push(await findLocal(s, ctx, looked));
   const missing = sources.filter((_, i) => !found[i]);
   if (missing.length === 0) return found as LocatedFile[];
+  const all = ctx.allSources?.length ? ctx.allSources : missing;
+  const one = all.length === 1;
   const help =
-    `Get ${missing.length === 1 ? 'this file' : 'these files'}:\n${missing.map(describeSource).join('\n')}\n` +
-    `and put ${missing.length === 1 ? 'it' : 'them'}, with ${missing.length === 1 ? 'its' : 'their'} published name, in one of:\n${whereToPut(ctx)}\n` +
+    `${ctx.dataset} needs ${one ? 'this file' : `these ${all.length} files`}${ctx.allSources ? ' (train and test splits)' : ''}:\n${all.map(describeSource).join('\n')}\n` +
+    `Put ${one ? 'it' : 'them'}, with ${one ? 'its' : 'their'} published name, in one of:\n${whereToPut(ctx)}\n` +
+    (ctx.alternatives ? `${ctx.alternatives}\n` : '') +
     `Looked in: ${looked.join(', ')}`;
   if (!ctx.download) {
     throw new Error(
-      `${ctx.where}: ${missing.map((m) => m.file).join(', ')} not found locally and downloads are off (download: false).\n${help}`,
+      `${ctx.where}: ${missing.map((m) => m.file).join(', ')} not found locally and downloads are off.\n${help}`,
     );
   }
   for (let i = 0; i < sources.length; i++) {
