@@ -14,7 +14,10 @@ import { findUnpacked, unpackedFiles } from './sources/unpacked';
 export const infoOptionsSchema = z
   .object({
     ...sourceOptionsShape,
-    /** Count examples per class by reading the labels of local files (never downloads). */
+    /**
+     * Count examples per class from the local files (never downloads): the labels of files that match their
+     * published checksum; other copies are parsed whole, so a damaged file is an error naming it.
+     */
     countClasses: z.boolean().default(true),
   })
   .strict();
@@ -106,7 +109,10 @@ export async function info(name: DatasetName, options: InfoOptions = {}): Promis
         checkStructureCounts(def, split, unpackedFiles(def, split, unpackedDir), y.length);
       } else {
         const ctx = { split, paths: new Map(located!.map((f) => [f.file, f.path])), textFields: DEFAULT_TEXT_FIELDS, sequenceLength: CHAR_SEQUENCE_LENGTH };
-        y = def.readLabels ? await def.readLabels(ctx) : (await def.read(ctx)).y;
+        // Reading labels alone is enough for files that match their published checksum; any other copy is parsed
+        // whole, so that a truncated or damaged image file is an error, not the label file's count.
+        const published = located!.every((f) => f.verified === 'checksum');
+        y = def.readLabels && published ? await def.readLabels(ctx) : (await def.read(ctx)).y;
         checkStructureCounts(def, split, located!, y.length);
       }
       perClass = new Array(def.classes.length).fill(0);

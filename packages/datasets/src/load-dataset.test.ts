@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistPackageDigitFile } from './datasets/mnist-sample';
 import { info } from './info';
 import { loadDataset } from './load-dataset';
-import { agNewsCsv, cifarFixture, cifarRecords, digests, mnistFixture, tempDir } from './testing/fixture-files';
+import { gzipSync } from 'node:zlib';
+import { agNewsCsv, cifarFixture, cifarRecords, digests, idxBytes, mnistFixture, tempDir } from './testing/fixture-files';
 
 const trainFiles = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'];
 
@@ -319,6 +320,19 @@ describe.skipIf(!existsSync(debianFashion) && process.env.CI !== 'true')("fashio
     expect(i.splits.test.perClass).toEqual(new Array(10).fill(1000));
     expect(i.splits.train.perClass).toEqual(new Array(10).fill(6000));
     expect(i.splits.test.files[0].local?.path).toBe('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz');
+  });
+});
+
+describe('info checks structure', () => {
+  it('parses copies that are not the published files whole: a truncated images .gz is an error, not "60000 examples"', async () => {
+    const dir = tempDir();
+    const labels = idxBytes(2049, [60000], Uint8Array.from({ length: 60000 }, (_, i) => i % 10));
+    const images = gzipSync(idxBytes(2051, [60000, 28, 28], new Uint8Array(60000 * 784)));
+    writeFileSync(join(dir, trainFiles[1]), gzipSync(labels));
+    writeFileSync(join(dir, trainFiles[0]), images.subarray(0, images.length >> 1));
+    await expect(info('mnist', { dataDir: dir, cacheDir: tempDir() })).rejects.toThrow(
+      `${join(dir, trainFiles[0])}: not a valid gzip stream`,
+    );
   });
 });
 
