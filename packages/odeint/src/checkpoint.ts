@@ -19,14 +19,17 @@ export interface CheckpointStats {
   stride: number;
   /** Segments replayed under the tape (`checkpoints + 1`, or fewer when the last checkpoint is the final state). */
   segments: number;
-  /** Steps replayed under the tape: every accepted forward step once (rejected steps are never replayed). */
+  /**
+   * Steps recomputed in the backward pass: every accepted forward step once under the tape (rejected steps are never
+   * replayed) and, with `replay: 'step'`, once more off the tape to restore a segment's states.
+   */
   recomputedSteps: number;
-  /** Evaluations of `f` in the replays. */
+  /** Evaluations of `f` in those recomputations. */
   recomputedNfe: number;
   /**
    * Bytes held at the peak of the backward pass: the checkpoint states (`y0` included) plus the largest growth of
-   * `tf.memory().numBytes` during a segment's replay and backpropagation (sampled when the segment's tape is
-   * complete and after its backpropagation).
+   * `tf.memory().numBytes` during a replay and its backpropagation (sampled when a replay's tape is complete, after
+   * its backpropagation and after a segment's states are restored).
    */
   peakBytes: number;
 }
@@ -125,7 +128,7 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
       value: fwd.ys,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const stats: CheckpointStats = { checkpoints: starts.length - 1, stride, segments: 0, recomputedSteps: 0, recomputedNfe: 0, peakBytes: 0 };
-        const grads = backward(fn, f, dy as tf.Tensor, saved, starts, stepTimes, times, direction, shape, n, params, tab, opts, stats);
+        const grads = backward(fn, f, dy as tf.Tensor, saved, starts, stepTimes, times, direction, shape, n, params, tab, opts, gradient.replay, stats);
         solution.checkpointStats = stats;
         return grads;
       },
@@ -135,7 +138,11 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
   return solution;
 }
 
-/** The backward pass: segments from last to first, each replayed under a nested tape; returns grads for `[y0, ...params]`. */
+/**
+ * The backward pass: segments from last to first. With `replay: 'segment'` each is replayed under a nested tape at
+ * once; with `'step'` its states are first recomputed off the tape and then each step is replayed under the tape alone.
+ * Returns the gradients for `[y0, ...params]`.
+ */
 function backward(
   fn: string,
   f: TensorField,
@@ -150,6 +157,7 @@ function backward(
   params: readonly tf.Variable[],
   tab: Tableau,
   opts: ResolvedOdeintOptions,
+  replay: 'segment' | 'step',
   stats: CheckpointStats,
 ): tf.Tensor[] {
   const N = times.length;
@@ -163,62 +171,89 @@ function backward(
   const row = (i: number) => tf.slice(dyRows, [i, 0], [1, n]) as tf.Tensor2D;
   const field = rowField(fn, f, shape, n);
   const alg = tensorAlgebra({ atol: [1], rtol: [1], norm: 'rms' });
+  const ctx = { fn: `${fn} (checkpoint replay)` };
   const last = stepTimes.length - 1;
-  let adjoint: tf.Tensor2D | null = null; // cotangent of the state at the current segment's end
+  let adjoint: tf.Tensor2D | null = null; // cotangent of the state at the end of the span being replayed
   let paramGrads: (tf.Tensor | null)[] = params.map(() => null);
+  // Exactly the recorded steps a → b, as a fixed-step solve on their grid.
+  const stepsOf = (a: number, b: number): ResolvedOdeintOptions => ({ ...opts, grid: stepTimes.slice(a, b + 1), stepSize: undefined, maxSteps: b - a + 1 });
+
+  /** Backpropagates through the steps a → b from `yStart` (the state after step a), replayed under a nested tape. */
+  const backpropagate = (yStart: tf.Tensor2D, a: number, b: number): void => {
+    const tA = stepTimes[a];
+    const tB = stepTimes[b];
+    // Outputs in (tA, tB]: those strictly inside are the replay's outputs, one at tB adds to the end's cotangent.
+    const inside: number[] = [];
+    let atEnd = -1;
+    for (let i = 1; i < N; i++) {
+      if (direction * (times[i] - tA) > 0 && direction * (times[i] - tB) < 0) inside.push(i);
+      else if (times[i] === tB) atEnd = i;
+    }
+    const cotangent = tf.tidy(() => {
+      const end = adjoint && atEnd >= 0 ? tf.add(adjoint, row(atEnd)) : (adjoint ?? (atEnd >= 0 ? row(atEnd) : tf.zeros([1, n])));
+      return tf.concat([...inside.map(row), end as tf.Tensor2D], 0);
+    });
+    const spanTimes = Float64Array.from([tA, ...inside.map((i) => times[i]), tB]);
+    let spanStats: SolveStats | null = null;
+    const { value, grads } = nestedGradients(
+      () => {
+        const res = integrate(alg, field, [yStart], spanTimes, direction, tab, stepsOf(a, b), ctx);
+        spanStats = res.stats;
+        const out = tf.concat(res.ys.slice(1).map((y) => y[0]), 0);
+        sample(); // the span's tape is complete
+        return out;
+      },
+      [yStart, ...params],
+      cotangent,
+    );
+    sample();
+    tf.dispose([value, cotangent]);
+    adjoint?.dispose();
+    adjoint = grads[0] as tf.Tensor2D;
+    paramGrads = paramGrads.map((g, i) => {
+      const add = grads[i + 1];
+      if (!add) return g;
+      if (!g) return add;
+      const sum = tf.add(g, add);
+      tf.dispose([g, add]);
+      return sum;
+    });
+    stats.recomputedSteps += spanStats!.nAccepted;
+    stats.recomputedNfe += spanStats!.nfe;
+  };
+
+  /** The states after steps a+1 … b−1, recomputed off the tape (the backward pass records nothing). */
+  const restore = (yStart: tf.Tensor2D, a: number, b: number): tf.Tensor2D[] => {
+    const states: tf.Tensor2D[] = [];
+    const res = integrate(alg, field, [yStart], Float64Array.of(stepTimes[a], stepTimes[b - 1]), direction, tab, stepsOf(a, b - 1), {
+      ...ctx,
+      onAccept: (_t0, _t1, y1) => states.push(tf.clone(y1[0])),
+    });
+    for (const y of res.ys) alg.dispose(y);
+    stats.recomputedSteps += res.stats.nAccepted;
+    stats.recomputedNfe += res.stats.nfe;
+    sample();
+    return states;
+  };
+
   try {
     for (let j = starts.length - 1; j >= 0; j--) {
       const a = starts[j];
       const b = j + 1 < starts.length ? starts[j + 1] : last;
       if (b === a) continue;
-      const tA = stepTimes[a];
-      const tB = stepTimes[b];
-      // Outputs in (tA, tB]: those strictly inside are the replay's outputs, one at tB adds to the end's cotangent.
-      const inside: number[] = [];
-      let atEnd = -1;
-      for (let i = 1; i < N; i++) {
-        if (direction * (times[i] - tA) > 0 && direction * (times[i] - tB) < 0) inside.push(i);
-        else if (times[i] === tB) atEnd = i;
-      }
-      const cotangent = tf.tidy(() => {
-        const endRow = adjoint && atEnd >= 0 ? tf.add(adjoint, row(atEnd)) : (adjoint ?? (atEnd >= 0 ? row(atEnd) : tf.zeros([1, n])));
-        return tf.concat([...inside.map(row), endRow as tf.Tensor2D], 0);
-      });
-      const segmentTimes = Float64Array.from([tA, ...inside.map((i) => times[i]), tB]);
-      const replayOpts: ResolvedOdeintOptions = { ...opts, grid: stepTimes.slice(a, b + 1), stepSize: undefined, maxSteps: b - a + 1 };
       const yStart = tf.reshape(saved[j], [1, n]) as tf.Tensor2D;
-      let segmentStats: SolveStats | null = null;
-      const { value, grads } = nestedGradients(
-        () => {
-          const res = integrate(alg, field, [yStart], segmentTimes, direction, tab, replayOpts, { fn: `${fn} (checkpoint replay)` });
-          segmentStats = res.stats;
-          const out = tf.concat(res.ys.slice(1).map((y) => y[0]), 0);
-          sample();
-          return out;
-        },
-        [yStart, ...params],
-        cotangent,
-      );
-      sample();
-      value.dispose();
-      cotangent.dispose();
+      if (replay === 'segment' || b - a === 1) backpropagate(yStart, a, b);
+      else {
+        const states = [yStart, ...restore(yStart, a, b)];
+        for (let k = b - 1; k >= a; k--) {
+          backpropagate(states[k - a], k, k + 1);
+          if (k > a) states[k - a].dispose();
+        }
+      }
       yStart.dispose();
       // The checkpoint is no longer needed (the engine's later dispose of it is a no-op).
       if (j > 0) saved[j].dispose();
-      adjoint?.dispose();
-      adjoint = grads[0] as tf.Tensor2D;
-      paramGrads = paramGrads.map((g, i) => {
-        const add = grads[i + 1];
-        if (!add) return g;
-        if (!g) return add;
-        const sum = tf.add(g, add);
-        g.dispose();
-        add.dispose();
-        return sum;
-      });
       stats.segments++;
-      stats.recomputedSteps += segmentStats!.nAccepted;
-      stats.recomputedNfe += segmentStats!.nfe;
     }
     stats.peakBytes = held + growth;
     const y0Grad = tf.tidy(() => tf.reshape(adjoint ? tf.add(adjoint, row(0)) : row(0), shape));

@@ -34,6 +34,14 @@ export interface CheckpointGradient {
    * segment is `stride` steps long. Fewer checkpoints: less memory, longer segments (more tape per segment).
    */
   readonly checkpoints: number | 'auto';
+  /**
+   * How a segment is replayed in the backward pass. `step` (default): its states are first recomputed off the tape,
+   * then each step is replayed under the tape alone: peak memory is the checkpoints, one segment's states and one
+   * step's tape (nearly constant in the number of steps when a step's tape outweighs a state, as in neural ODEs), at
+   * the cost of a second recomputation of the steps. `segment`: the whole segment under the tape at once: one
+   * recomputation less, peak memory the checkpoints plus one segment's tape (growing like √n).
+   */
+  readonly replay: 'step' | 'segment';
 }
 
 /** The adjoint method with a backward solve, and a check of its reconstruction of the forward states. */
@@ -66,7 +74,7 @@ export interface BacksolveGradient {
 export type GradientInput =
   | Gradient['mode']
   | { mode: 'tape' }
-  | { mode: 'checkpoint'; checkpoints?: number | 'auto' }
+  | { mode: 'checkpoint'; checkpoints?: number | 'auto'; replay?: 'step' | 'segment' }
   | {
       mode: 'backsolve';
       /** A {@link Solver} or its settings; must not have a gradient mode of its own. */
@@ -83,6 +91,7 @@ const checkpointSchema = z
   .object({
     mode: z.literal('checkpoint'),
     checkpoints: z.union([z.literal('auto'), z.number().int().min(1)]).default('auto'),
+    replay: z.enum(['step', 'segment']).default('step'),
   })
   .strict();
 const backsolveSchema = z
@@ -102,6 +111,7 @@ const backsolveSchema = z
 const FIXES: Record<string, string> = {
   mode: `use one of: ${GRADIENT_MODES.join(', ')}`,
   checkpoints: "use a positive integer such as 8, or 'auto' (about √n for n steps)",
+  replay: "use 'step' or 'segment'",
   backward: "pass solver({...}) or settings such as { method: 'dopri5', rtol: 1e-6 }",
   norm: "use 'mixed' or 'seminorm'",
   check: "use 'warn', 'throw' or 'off'",
