@@ -148,7 +148,7 @@ describe('train options', () => {
     ]);
     expect(config).toMatchObject({
       data: 'fashion-mnist', dataDir: cwd, download: false, model: 'odenet', blocks: 2,
-      solver: { stepping: 'adaptive', method: 'tsit5', rtol: 1e-4, atol: 1e-5 }, gradient: 'backsolve', optimizer: 'adam', lr: 0.001, momentum: 0.5,
+      solver: { stepping: 'adaptive', method: 'tsit5', rtol: 1e-4, atol: 1e-5, gradient: { mode: 'backsolve' } }, optimizer: 'adam', lr: 0.001, momentum: 0.5,
       weightDecay: 0.0001, lrSchedule: { type: 'step', every: 10, gamma: 0.5 }, epochs: 3, batchSize: 32,
       testBatchSize: 100, augment: false, seed: 7, backend: 'cpu', threads: 2, save: resolve(cwd, 'out'), saveEvery: 2,
       logEvery: 3, limitTrain: 100, limitTest: 50,
@@ -198,9 +198,8 @@ describe('the solver from the flags (one value, parsed once by the trainer)', ()
     const { config } = await dryRun(['train', '--model', 'odenet', '--method', 'dopri5']);
     expect(config.solver).toMatchObject({
       stepping: 'adaptive', method: 'dopri5', rtol: 1e-2, atol: 1e-2, maxSteps: 100_000, jumpTimes: [], stepTimes: [],
-      minStep: 0, safety: 0.9, ifactor: 10, dfactor: 0.2, controller: 'I', norm: 'rms',
+      minStep: 0, safety: 0.9, ifactor: 10, dfactor: 0.2, controller: 'I', norm: 'rms', gradient: { mode: 'checkpoint' },
     });
-    expect(config.gradient).toBe('tape');
   });
 
   it.each([
@@ -209,11 +208,18 @@ describe('the solver from the flags (one value, parsed once by the trainer)', ()
     [['--method', 'rk4'], /'rk4' is fixed-step: give its step size/],
     [['--blocks', '2', '--num_res', '3'], /--blocks and --num_res both set blocks \(to 2 and 3\)/],
     [['--adjoint', '--gradient', 'tape'], /--adjoint means --gradient backsolve, but --gradient tape was given/],
-    [['--gradient', 'adjoint'], /--gradient: value "adjoint" is not valid; valid values: tape, backsolve/],
+    [['--gradient', 'adjoint'], /--gradient.*options\.gradient = "adjoint" is not a gradient mode.*'tape', 'checkpoint', 'backsolve'/],
   ])('train %j is a usage error (exit 2) that names the flag', async (argv, message) => {
     const r = await runCli(['train', '--model', 'odenet', ...argv, '--dry-run'], { cwd: mkdtempSync(join(tmpdir(), 'cli-bad-')) });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('--gradient sets the gradient mode (default checkpoint); --adjoint is --gradient backsolve', async () => {
+    expect((await dryRun(['train', '--model', 'odenet', '--gradient', 'tape'])).config.solver.gradient).toEqual({ mode: 'tape' });
+    expect((await dryRun(['train', '--model', 'odenet', '--adjoint'])).config.solver.gradient).toMatchObject({ mode: 'backsolve', check: 'warn' });
+    expect((await dryRun(['train', '--model', 'odenet'])).config.solver.gradient).toMatchObject({ mode: 'checkpoint' });
+    expect(trainFlags().find((f) => f.flag === '--gradient')?.choices).toEqual(['tape', 'checkpoint', 'backsolve']);
   });
 
   it('the same flag twice with the same value is not a conflict', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { METHODS } from '@neural-ode/odeint';
+import { GRADIENT_MODES, METHODS } from '@neural-ode/odeint';
 import { EXPERIMENT_SOLVER, trainConfigSchema, upgradeStoredConfig, type TrainConfig } from '@neural-ode/trainer';
 import { CliUsageError } from './errors';
 import { attributeName, bindFlags, convertFlagValue, flagsFromSchema, type FlagSpec } from './flags';
@@ -20,7 +20,7 @@ const NATIVE: FlagSpec[] = [
   { flag: '--step-size', value: '<h>', path: ['solver', 'stepSize'], type: 'number', exclusiveMinimum: 0, group: 'options', description: 'Step size of a fixed-step method on the integration interval [0, 1] (required for those methods).' },
   { flag: '--rtol', value: '<x>', path: ['solver', 'rtol'], type: 'number', exclusiveMinimum: 0, default: EXPERIMENT_SOLVER.rtol, group: 'options', description: 'Relative tolerance of an adaptive method.' },
   { flag: '--atol', value: '<x>', path: ['solver', 'atol'], type: 'number', exclusiveMinimum: 0, default: EXPERIMENT_SOLVER.atol, group: 'options', description: 'Absolute tolerance of an adaptive method.' },
-  { flag: '--gradient', value: '<mode>', path: ['gradient'], group: 'options' },
+  { flag: '--gradient', value: '<mode>', path: ['solver', 'gradient'], type: 'string', choices: [...GRADIENT_MODES], default: EXPERIMENT_SOLVER.gradient, group: 'options', description: "How an ODE model takes gradients: checkpoint (exact, memory ~√steps), tape (exact, memory grows with the steps) or backsolve (the adjoint ODE: constant memory, checked, can be inaccurate)." },
   { flag: '--adjoint', negatable: true, group: 'options', description: 'The same as --gradient backsolve (--no-adjoint: --gradient tape).' },
   { flag: '--optimizer', value: '<name>', path: ['optimizer'], group: 'options', description: 'Optimizer (sgd uses --momentum).' },
   { flag: '--lr', value: '<x>', path: ['lr'], group: 'options', description: 'Initial learning rate.' },
@@ -168,11 +168,12 @@ function newRunInvocation(
   }
   if (read.isGiven('--adjoint')) {
     const mode = read.value('--adjoint') === false ? 'tape' : 'backsolve';
-    if (origin.has('gradient') && fromFlags.gradient !== mode) {
-      throw new CliUsageError(`--adjoint means --gradient ${mode}, but --gradient ${String(fromFlags.gradient)} was given; give one of them`, '--adjoint');
+    const chosen = getPath(fromFlags, ['solver', 'gradient']);
+    if (origin.has('solver.gradient') && chosen !== mode) {
+      throw new CliUsageError(`--adjoint means --gradient ${mode}, but --gradient ${String(chosen)} was given; give one of them`, '--adjoint');
     }
-    fromFlags.gradient = mode;
-    origin.set('gradient', '--adjoint');
+    setPath(fromFlags, ['solver', 'gradient'], mode);
+    origin.set('solver.gradient', '--adjoint');
   }
   if (typeof input.data === 'string') input.data = referenceDataName(input.data);
   let merged = deepMerge(input, fromFlags);

@@ -20,8 +20,8 @@ export type { ImageFeature } from './models/image-classifier';
 export { TextClassifier, TEXT_ALPHABET, TEXT_EMBEDDING_SIZE, TEXT_WIDTH } from './models/text-classifier';
 export type { TextFeature } from './models/text-classifier';
 
-export { odeBlockOptionsShape, odeBlockOptionsSchema, odeBlockSolver } from './solver';
-export type { OdeBlockOptions, OdeBlockOptionsInput } from './solver';
+export { odeBlockOptionsShape, odeBlockOptionsSchema, odeBlockSolver, ODE_BLOCK_GRADIENT } from './solver';
+export type { OdeBlockOptions } from './solver';
 
 export { Conv2d } from './layers/conv2d';
 export type { Conv2dOptions } from './layers/conv2d';

@@ -6,7 +6,7 @@ const IMAGE_MODELS = new Set(['resnet', 'odenet']);
 
 /** Builds `config.model` for data shaped like `split`, initialised from `seed`. Errors say which option to change. */
 export function buildModel(
-  config: Pick<TrainConfig, 'model' | 'blocks' | 'solver' | 'gradient' | 'data' | 'embeddingSize'>,
+  config: Pick<TrainConfig, 'model' | 'blocks' | 'solver' | 'data' | 'embeddingSize'>,
   split: DatasetSplit,
   seed: number,
 ): Model {
@@ -16,7 +16,7 @@ export function buildModel(
     throw new Error(`train: option 'model' is '${config.model}' but data '${split.name}' is ${split.kind} data: use model ${fit}`);
   }
   // The run's solver was validated once by the config schema: it goes to the model as it is.
-  const solver = { solver: config.solver, adjoint: config.gradient === 'backsolve' };
+  const solver = { solver: config.solver };
   const inChannels = split.kind === 'image' ? split.shape[3] : 1;
   const options: ModelOptions =
     config.model === 'resnet'

@@ -15,15 +15,14 @@ describe('trainConfigSchema', () => {
       weightDecay: 0,
       lrSchedule: { type: 'step', every: 40, gamma: 0.1 },
       batchSize: 128,
-      solver: { stepping: 'adaptive', method: 'bosh3', rtol: 1e-2, atol: 1e-2 },
-      gradient: 'tape',
+      solver: { stepping: 'adaptive', method: 'bosh3', rtol: 1e-2, atol: 1e-2, gradient: { mode: 'checkpoint', checkpoints: 'auto' } },
       download: true,
       backend: 'auto',
       embeddingSize: 16,
       seqLen: 1014,
     });
     expect(trainConfigSchema.parse({ lrSchedule: { type: 'step' } }).lrSchedule).toEqual({ type: 'step', every: 40, gamma: 0.1 });
-    expect(trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 } }).solver).toMatchObject({ stepping: 'fixed', method: 'rk4', stepSize: 0.04, maxSteps: 100_000, jumpTimes: [], stepTimes: [] });
+    expect(trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 } }).solver).toMatchObject({ stepping: 'fixed', method: 'rk4', stepSize: 0.04, maxSteps: 100_000, jumpTimes: [], stepTimes: [], gradient: { mode: 'checkpoint', checkpoints: 'auto' } });
   });
 
   it('is strict and its errors name the option, the value and what is valid', () => {
@@ -45,7 +44,7 @@ describe('the run solver (one parse, the experiments\' defaults stated once)', (
   it('is an odeint Solver, completed with the experiments\' defaults only where a setting is missing', () => {
     const c = trainConfigSchema.parse({});
     expect(isSolver(c.solver)).toBe(true);
-    expect(c.solver).toMatchObject(EXPERIMENT_SOLVER);
+    expect(c.solver).toMatchObject({ ...EXPERIMENT_SOLVER, gradient: { mode: 'checkpoint' } });
     // An adaptive method without tolerances gets the experiments' 1e-2, not odeint's 1e-7 / 1e-9.
     expect(trainConfigSchema.parse({ solver: { method: 'dopri5' } }).solver).toMatchObject({ method: 'dopri5', rtol: 1e-2, atol: 1e-2 });
     // Tolerances alone keep the experiments' method.
@@ -65,20 +64,18 @@ describe('the run solver (one parse, the experiments\' defaults stated once)', (
   });
 
   it('reads back the resolved solver it records in config.json', () => {
-    const c = trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04 }, gradient: 'backsolve' });
+    const c = trainConfigSchema.parse({ solver: { method: 'rk4', stepSize: 0.04, gradient: { mode: 'backsolve', norm: 'seminorm' } } });
     const again = trainConfigSchema.parse(JSON.parse(JSON.stringify(c)));
     expect(again.solver).toEqual(c.solver);
-    expect(again.gradient).toBe('backsolve');
+    expect(again.solver.gradient).toMatchObject({ mode: 'backsolve', norm: 'seminorm' });
   });
 
   it("upgrades a trainer 0.1 config.json (solver.adjoint, the other mode's defaults filled in)", () => {
     const old = { model: 'odenet', solver: { method: 'rk4', stepSize: 0.04, rtol: 0.01, atol: 0.01, adjoint: true } };
     const c = trainConfigSchema.parse(upgradeStoredConfig(old));
-    expect(c.solver).toMatchObject({ stepping: 'fixed', method: 'rk4', stepSize: 0.04 });
-    expect(c.gradient).toBe('backsolve');
+    expect(c.solver).toMatchObject({ stepping: 'fixed', method: 'rk4', stepSize: 0.04, gradient: { mode: 'backsolve' } });
     const adaptive = trainConfigSchema.parse(upgradeStoredConfig({ solver: { method: 'bosh3', rtol: 0.01, atol: 0.01, adjoint: false } }));
-    expect(adaptive.solver).toMatchObject({ stepping: 'adaptive', method: 'bosh3', rtol: 0.01 });
-    expect(adaptive.gradient).toBe('tape');
+    expect(adaptive.solver).toMatchObject({ stepping: 'adaptive', method: 'bosh3', rtol: 0.01, gradient: { mode: 'tape' } });
   });
 });
 

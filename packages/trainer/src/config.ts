@@ -11,7 +11,8 @@ export const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop'] as const;
 /**
  * The experiments' ODE solver: what an ODE model of `train` integrates with when the run names no solver setting.
  *
- * `bosh3` (Bogacki–Shampine 3(2), adaptive) at `rtol = atol = 1e-2`. Chosen so that an ODE-Net epoch costs a few
+ * `bosh3` (Bogacki–Shampine 3(2), adaptive) at `rtol = atol = 1e-2`, gradients by `checkpoint` (exact, as backprop
+ * through the solver, at about √n of its memory for n steps). Chosen so that an ODE-Net epoch costs a few
  * ResNet(6) epochs rather than the reference's 19× (RK4 at step 0.04): ~17 function evaluations per forward pass at
  * initialisation and 11–14 while training, against 26 for dopri5 at 1e-2 and 32 for dopri5 at 1e-3; a full
  * Fashion-MNIST epoch measured 2.32× ResNet(6)'s at higher accuracy (`pnpm bench:train`, trainer README).
@@ -20,12 +21,13 @@ export const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop'] as const;
  * defaults (dopri5, 1e-7 / 1e-9) are for general ODEs, not for training classifiers. See {@link experimentSolver}
  * for how a partial setting is completed.
  */
-export const EXPERIMENT_SOLVER = Object.freeze({ method: 'bosh3', rtol: 1e-2, atol: 1e-2 } as const satisfies SolverInput);
+export const EXPERIMENT_SOLVER = Object.freeze({ method: 'bosh3', rtol: 1e-2, atol: 1e-2, gradient: 'checkpoint' } as const satisfies SolverInput);
 
 /**
  * Completes a run's solver settings with the experiments' defaults and validates them once with odeint's
  * `solver()`: a missing `method` is {@link EXPERIMENT_SOLVER}'s; an adaptive method without `rtol` / `atol` gets the
- * experiments' `1e-2`; a fixed-step method must say its `stepSize` (or `grid`). A `Solver` value is used as it is.
+ * experiments' `1e-2`; a fixed-step method must say its `stepSize` (or `grid`); a missing `gradient` is `checkpoint`.
+ * A `Solver` value is used as it is.
  */
 export function experimentSolver(input: Solver | SolverInput = {}): Solver {
   if (isSolver(input)) return input;
@@ -34,9 +36,9 @@ export function experimentSolver(input: Solver | SolverInput = {}): Solver {
     if (input.stepSize === undefined && input.grid === undefined) {
       throw new Error(`solver.method '${method}' is fixed-step: give its step size (solver.stepSize, --step-size, or the reference's --tol)`);
     }
-    return solver({ ...input, method }, 'solver');
+    return solver({ gradient: EXPERIMENT_SOLVER.gradient, ...input, method }, 'solver');
   }
-  return solver({ rtol: EXPERIMENT_SOLVER.rtol, atol: EXPERIMENT_SOLVER.atol, ...input, method }, 'solver');
+  return solver({ rtol: EXPERIMENT_SOLVER.rtol, atol: EXPERIMENT_SOLVER.atol, gradient: EXPERIMENT_SOLVER.gradient, ...input, method }, 'solver');
 }
 
 /** Zod schema of a run's solver: settings (or a `Solver`) in, the validated {@link Solver} out. */
@@ -54,12 +56,9 @@ const solverSetting = z
     }
   });
 
-/** Gradient modes of an ODE block: `tape` (backprop through the solver's steps) or `backsolve` (the adjoint ODE). */
-export const GRADIENT_MODES = ['tape', 'backsolve'] as const;
-
 /**
- * The options of a `config.json` written by trainer 0.1 in today's shape: `solver.adjoint` becomes `gradient`
- * (`backsolve` / `tape`), and the settings 0.1 filled in for the other stepping mode (`rtol` / `atol` of a fixed-step
+ * The options of a `config.json` written by trainer 0.1 in today's shape: `solver.adjoint` becomes `solver.gradient`
+ * (`backsolve` / `tape`, what 0.1 trained with), and the settings 0.1 filled in for the other stepping mode (`rtol` / `atol` of a fixed-step
  * method, `stepSize` of an adaptive one), which odeint now refuses, are dropped. Anything else is returned as it is.
  */
 export function upgradeStoredConfig(stored: unknown): unknown {
@@ -69,8 +68,9 @@ export function upgradeStoredConfig(stored: unknown): unknown {
   if (typeof s !== 'object' || s === null || typeof s.adjoint !== 'boolean' || 'stepping' in s) return stored;
   const { adjoint, rtol, atol, stepSize, ...rest } = s;
   const fixed = typeof rest.method === 'string' && (METHODS as readonly string[]).includes(rest.method) && !isAdaptive(rest.method as MethodName);
-  const solverNow = fixed ? { ...rest, ...(stepSize !== undefined ? { stepSize } : {}) } : { ...rest, ...(rtol !== undefined ? { rtol } : {}), ...(atol !== undefined ? { atol } : {}) };
-  return { ...config, solver: solverNow, gradient: adjoint ? 'backsolve' : 'tape' };
+  const gradient = adjoint ? 'backsolve' : 'tape';
+  const solverNow = fixed ? { ...rest, gradient, ...(stepSize !== undefined ? { stepSize } : {}) } : { ...rest, gradient, ...(rtol !== undefined ? { rtol } : {}), ...(atol !== undefined ? { atol } : {}) };
+  return { ...config, solver: solverNow };
 }
 
 /** Step learning-rate schedule: multiply the LR by `gamma` every `every` epochs (the reference: 40, ×0.1). */
@@ -112,12 +112,11 @@ export const trainConfigSchema = z
     /** Characters each ag-news text is truncated or padded to (the reference's `--seq_len`; ignored by image data). */
     seqLen: z.number().int().min(1).default(1014),
     /**
-     * ODE solver of `odenet` / `vdcnn-ode`: settings of `@neural-ode/odeint`'s `solver()` (those that apply to the
-     * method), completed by {@link experimentSolver}; `config.json` records the resolved solver, every setting.
+     * ODE solver of `odenet` / `vdcnn-ode`, gradient mode included: settings of `@neural-ode/odeint`'s `solver()`
+     * (those that apply to the method), completed by {@link experimentSolver}; `config.json` records the resolved
+     * solver, every setting.
      */
     solver: solverSetting.prefault({}),
-    /** How an ODE model takes gradients: `tape` (backprop through the solver, exact, memory grows with the steps) or `backsolve` (the adjoint ODE, constant memory). */
-    gradient: z.enum(GRADIENT_MODES).default('tape'),
     /** Optimizer. */
     optimizer: z.enum(OPTIMIZER_NAMES).default('sgd'),
     /** Initial learning rate. */

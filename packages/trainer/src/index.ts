@@ -11,7 +11,6 @@ export {
   noLrScheduleSchema,
   spiralConfigSchema,
   OPTIMIZER_NAMES,
-  GRADIENT_MODES,
   EXPERIMENT_SOLVER,
   experimentSolver,
   upgradeStoredConfig,

@@ -178,7 +178,8 @@ export function modelLabel(config: TrainConfig): string {
     s.stepping === 'fixed'
       ? `${s.method}${s.stepSize !== undefined ? `, h ${s.stepSize}` : ''}`
       : `${s.method}, tol ${Array.isArray(s.rtol) ? s.rtol.join('/') : s.rtol}`;
-  const gradient = config.gradient === 'tape' ? '' : `, ${config.gradient}`;
+  // The trainer's gradient mode (checkpoint) goes unsaid; the others are named.
+  const gradient = s.gradient.mode === 'checkpoint' ? '' : `, ${s.gradient.mode}`;
   switch (config.model) {
     case 'resnet':
       return `ResNet(${config.blocks})`;

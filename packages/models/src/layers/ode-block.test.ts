@@ -12,7 +12,7 @@ beforeAll(async () => {
 
 // A narrow image ODE function (8 channels, 8 groups) on a 4×4 state: the block's logic at a fraction of the cost.
 const func = () => new OdeFunc({ channels: 8, kind: 'image' }, createInitializer(2));
-const block = (f: OdeFunc, { adjoint = false, ...solver }: SolverInput & { adjoint?: boolean }) => new OdeBlock(f, { solver, adjoint });
+const block = (f: OdeFunc, solver: SolverInput) => new OdeBlock(f, { solver });
 const state = () => tf.randomNormal([2, 4, 4, 8], 0, 1, 'float32', 3);
 
 describe('OdeBlock', () => {
@@ -25,18 +25,35 @@ describe('OdeBlock', () => {
     expect(tf.max(tf.abs(tf.sub(y, h))).dataSync()[0]).toBeLessThan(1e-5);
   });
 
-  it('reports the NFE of the forward and of the backward pass, for backprop and adjoint', () => {
+  it('reports the NFE of the forward and of the backward pass, in every gradient mode', () => {
     const x = state();
-    for (const adjoint of [false, true]) {
+    for (const gradient of ['tape', 'checkpoint', 'backsolve'] as const) {
       const f = func();
-      const b = block(f, { method: 'euler', stepSize: 0.25, adjoint });
+      const b = block(f, { method: 'euler', stepSize: 0.25, gradient });
       const loss = () => tf.sum(b.apply(x, { training: true })) as tf.Scalar;
       loss();
       expect(b.nfe).toEqual({ forward: 4, backward: 0 });
       tf.variableGrads(loss, f.namedWeights().map((w) => w.variable));
       expect(b.nfe).toEqual({ forward: 4, backward: 4 });
       expect(b.stats).toMatchObject({ nfe: 4, nAccepted: 4, nRejected: 0 });
+      expect(b.gradientStats?.mode ?? 'tape').toBe(gradient);
     }
+  });
+
+  it('settings without a gradient mode take checkpointed gradients, equal to the tape\'s', () => {
+    const f = func();
+    const x = state();
+    const params = f.namedWeights().map((w) => w.variable);
+    const byDefault = block(f, { method: 'rk4', stepSize: 0.125 });
+    expect(byDefault.solver.gradient.mode).toBe('checkpoint');
+    const grads = (b: OdeBlock) => {
+      const { grads: g } = tf.variableGrads(() => tf.sum(tf.square(b.apply(x, { training: true }))) as tf.Scalar, params);
+      return tf.concat(params.map((v) => tf.reshape(g[v.name], [-1])));
+    };
+    const [checkpoint, tape] = [grads(byDefault), grads(block(f, { method: 'rk4', stepSize: 0.125, gradient: 'tape' }))];
+    expect(byDefault.gradientStats).toMatchObject({ mode: 'checkpoint' });
+    expect(byDefault.gradientStats).toHaveProperty('recomputedSteps', expect.any(Number));
+    expect(tf.div(tf.norm(tf.sub(checkpoint, tape)), tf.norm(tape)).dataSync()[0]).toBeLessThan(1e-5);
   });
 
   it('adjoint gradients agree with backprop through the solver', () => {
@@ -45,8 +62,8 @@ describe('OdeBlock', () => {
     const f = func();
     const x = state();
     const params = f.namedWeights().map((w) => w.variable);
-    const [tape, adjoint] = [false, true].map((useAdjoint) => {
-      const b = block(f, { method: 'rk4', stepSize: 1 / 32, adjoint: useAdjoint });
+    const [tape, adjoint] = (['tape', 'backsolve'] as const).map((gradient) => {
+      const b = block(f, { method: 'rk4', stepSize: 1 / 32, gradient });
       const { grads } = tf.variableGrads(() => tf.sum(tf.square(b.apply(x, { training: false }))) as tf.Scalar, params);
       return tf.concat(params.map((v) => tf.reshape(grads[v.name], [-1])));
     });
@@ -59,7 +76,7 @@ describe('OdeBlock', () => {
     const f = func();
     const x = state();
     const params = f.namedWeights().map((w) => w.variable);
-    const b = block(f, { method: 'euler', stepSize: 0.25 });
+    const b = block(f, { method: 'euler', stepSize: 0.25, gradient: 'tape' });
     const byBlock = () => tf.sum(tf.square(b.apply(x, { training: true }))) as tf.Scalar;
     const byHand = () => {
       let h: tf.Tensor = x;

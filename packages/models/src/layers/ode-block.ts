@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { odeint, odeintAdjoint, solver, type Solver } from '@neural-ode/odeint';
+import { odeint, type GradientStats, type OdeintTensorSolution, type Solver } from '@neural-ode/odeint';
 import { odeBlockSolver, type OdeBlockOptions } from '../solver';
 import { withPrefix, type NamedWeight } from '../weights';
 import type { OdeDynamics, OdeFunc } from './ode-func';
@@ -12,44 +12,34 @@ export interface NfeCounts {
   /** Evaluations of the dynamics during the last forward pass (`apply`). */
   forward: number;
   /**
-   * Vector–Jacobian products of the dynamics computed since the last forward pass ended, i.e. by its
-   * backward pass: one per augmented-dynamics evaluation with `adjoint`, one per recorded evaluation when
-   * backpropagating through the solver. 0 until a gradient is taken.
+   * Vector–Jacobian products of the dynamics computed since the last forward pass ended, i.e. by its backward
+   * pass: one per recorded evaluation with `tape` and `checkpoint` (whose replays also re-evaluate the dynamics, as
+   * {@link OdeBlock.gradientStats} counts), one per augmented-dynamics evaluation with `backsolve`. 0 until a gradient
+   * is taken.
    */
   backward: number;
 }
 
 /**
- * An ODE block: the state at t = 1 of dx/dt = func(t, x), x(0) = input, integrated with
- * `@neural-ode/odeint` (`odeint`, or `odeintAdjoint` with the function's trainable weights as parameters).
- * PyTorch names: `func.*`.
+ * An ODE block: the state at t = 1 of dx/dt = func(t, x), x(0) = input, integrated with `@neural-ode/odeint`'s
+ * `odeint` in the solver's gradient mode (`tape`, `checkpoint` or `backsolve`, with the function's trainable weights as
+ * parameters). PyTorch names: `func.*`.
  */
 export class OdeBlock {
   /** The dynamics. */
   readonly func: OdeFunc;
-  /** The forward solver, validated once here and passed to every solve unchanged. */
+  /** The solver (gradient mode included), validated once here and passed to every solve unchanged. */
   readonly solver: Solver;
-  /** Gradients by the adjoint method instead of backprop through the solver. */
-  readonly adjoint: boolean;
-  /** The adjoint's backward solver (`undefined`: odeint derives it from the forward one). */
-  readonly backward: Solver | undefined;
-  private readonly adjointNorm: 'mixed' | 'seminorm' | undefined;
   private forwardCalls = 0;
   private backwardCalls = 0;
   private lastForward = 0;
   private lastStats: { nfe: number; nAccepted: number; nRejected: number } | null = null;
+  private lastSolution: OdeintTensorSolution | null = null;
 
   /** `who` names the owner in errors, e.g. `odenet`. */
   constructor(func: OdeFunc, options: OdeBlockOptions, who = 'OdeBlock') {
     this.func = func;
     this.solver = odeBlockSolver(options.solver, `${who} (solver)`);
-    this.adjoint = options.adjoint;
-    if (!options.adjoint && (options.backward !== undefined || options.adjointNorm !== undefined)) {
-      const key = options.backward !== undefined ? 'backward' : 'adjointNorm';
-      throw new Error(`${who}: option '${key}' applies to the adjoint's backward solve, but adjoint is false. Fix: set adjoint: true, or remove ${key}.`);
-    }
-    this.backward = options.backward === undefined ? undefined : solver(options.backward, `${who} (backward)`);
-    this.adjointNorm = options.adjointNorm;
   }
 
   /** NFE of the last forward pass and of the backward pass that followed it. */
@@ -60,6 +50,15 @@ export class OdeBlock {
   /** The solver's statistics of the last forward pass (accepted and rejected steps), or `null` before one. */
   get stats(): { nfe: number; nAccepted: number; nRejected: number } | null {
     return this.lastStats;
+  }
+
+  /**
+   * The gradient mode's counters of the backward pass that followed the last forward pass (`checkpoint`: checkpoints,
+   * replayed steps and evaluations, peak bytes; `backsolve`: the backward solve's steps and its reconstruction error),
+   * or `null` (mode `tape`, or no gradient taken yet).
+   */
+  get gradientStats(): GradientStats | null {
+    return this.lastSolution?.gradientStats ?? null;
   }
 
   /** `x`: the state at t = 0 → the state at t = 1, same shape. */
@@ -73,28 +72,23 @@ export class OdeBlock {
         return [dy];
       },
     })) as unknown as CustomGradient);
-    const { adjoint, backward, adjointNorm, solver: forward } = this;
+    const s = this.solver;
     const result = tf.tidy(() => {
-      // Backprop through the solver: the dynamics are bound once per solve (weights split, time maps computed)
-      // and every stage records only its own work. The adjoint re-evaluates f against the variables themselves.
-      const dynamics: OdeDynamics = adjoint ? (t, y, mode) => this.func.apply(t, y, mode) : this.func.bind(x.shape);
+      // With the tape, the dynamics are bound once per solve (weights split, time maps computed) and every stage
+      // records only its own work. Checkpoint replays and the backsolve differentiate each evaluation of f against
+      // the variables themselves, so there f reads them directly.
+      const dynamics: OdeDynamics = s.gradient.mode === 'tape' ? this.func.bind(x.shape) : (t, y, mode) => this.func.apply(t, y, mode);
       const f = (t: tf.Scalar, y: tf.Tensor): tf.Tensor => {
         this.forwardCalls++;
         return tf.tidy(() => countVjp(dynamics(t, y, { training })));
       };
-      const ts = [0, 1];
       const params = this.func
         .namedWeights()
         .filter((w) => w.trainable)
         .map((w) => w.variable);
-      const { ys, stats } = adjoint
-        ? odeintAdjoint(f, x, ts, {
-            solver: forward,
-            params,
-            ...(backward !== undefined ? { backward } : {}),
-            ...(adjointNorm !== undefined ? { adjointNorm } : {}),
-          })
-        : odeint(f, x, ts, forward);
+      const solution = odeint(f, x, [0, 1], s, { params });
+      this.lastSolution = solution;
+      const { ys, stats } = solution;
       this.lastStats = { nfe: stats.nfe, nAccepted: stats.nAccepted, nRejected: stats.nRejected };
       // unstack, not slice: its gradient is a stack, a slice's a pad (slow on the CPU backends).
       return tf.unstack(ys)[1] as T;

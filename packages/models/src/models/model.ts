@@ -1,3 +1,4 @@
+import type { GradientStats } from '@neural-ode/odeint';
 import type { z } from 'zod';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { NfeCounts } from '../layers/ode-block';
@@ -36,6 +37,8 @@ export interface Model {
 export interface OdeModel extends Model {
   /** NFE of the last forward pass and of the backward pass that followed it. */
   readonly nfe: NfeCounts;
+  /** The ODE block's gradient counters of the last backward pass (see `OdeBlock.gradientStats`), or `null`. */
+  readonly gradientStats: GradientStats | null;
 }
 
 /** Shared `trainableVariables`/`countParams`/`dispose` of the models, from their `namedWeights`. */

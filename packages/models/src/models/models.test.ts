@@ -181,9 +181,10 @@ describe('gradients', () => {
   it.each([
     ['resnet', () => resnet({ blocks: 2 })],
     ['odenet (backprop)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 } })],
-    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 }, adjoint: true })],
+    ['odenet (backsolve)', () => odenet({ solver: { method: 'euler', stepSize: 0.5, gradient: 'backsolve' } })],
+    ['odenet (tape)', () => odenet({ solver: { method: 'euler', stepSize: 0.5, gradient: 'tape' } })],
     ['vdcnn', () => vdcnn({ blocks: 2 })],
-    ['vdcnn-ode (adjoint)', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5 }, adjoint: true })],
+    ['vdcnn-ode (backsolve)', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5, gradient: 'backsolve' } })],
   ] as const)('reach every weight of %s', (_name, make) => {
     const model = make();
     const x = model.inputKind === 'image' ? image() : ids();
@@ -204,7 +205,8 @@ describe('gradients', () => {
 
 describe('memory', () => {
   it.each([
-    ['odenet (adjoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 }, adjoint: true }), () => tf.randomNormal([1, 10, 10, 1])],
+    ['odenet (backsolve)', () => odenet({ solver: { method: 'euler', stepSize: 0.5, gradient: 'backsolve' } }), () => tf.randomNormal([1, 10, 10, 1])],
+    ['odenet (checkpoint)', () => odenet({ solver: { method: 'euler', stepSize: 0.5 } }), () => tf.randomNormal([1, 10, 10, 1])],
     ['vdcnn-ode', () => vdcnnOde({ solver: { method: 'euler', stepSize: 0.5 } }), () => tf.tensor2d([[1, 5, 9, 2, 60, 3, 7, 8]], [1, 8], 'int32')],
   ] as const)('a training step of %s leaves no tensors behind', (_name, make, input) => {
     const model = make();
@@ -263,16 +265,17 @@ describe('registry', () => {
     expect(() => vdcnnOde({} as never)).toThrow(/vdcnnOde: .*solver must be a Solver/);
     expect(() => odenet({ solver: { method: 'rk4' } })).toThrow(/fixed-step but no solver.stepSize/);
     expect(() => odenet({ solver: { method: 'rk4', stepSize: 0.25, rtol: 1e-3 } as never })).toThrow(/options.rtol does not apply to 'rk4'/);
-    expect(() => odenet({ solver: RK4, backward: { method: 'euler', stepSize: 0.5 } })).toThrow(/'backward' applies to the adjoint's backward solve, but adjoint is false/);
+    expect(() => odenet({ solver: RK4, adjoint: true } as never)).toThrow(/odenet: option 'adjoint' \(got true\): unknown option/);
   });
 
   it('a Solver value is used as it is; the backward solver nests as a solver of its own', () => {
-    const forward = solver({ method: 'rk4', stepSize: 0.5 });
-    const model = odenet({ inChannels: 1, solver: forward, adjoint: true, backward: { method: 'euler', stepSize: 0.25 } });
+    const given = solver({ method: 'rk4', stepSize: 0.5, gradient: { mode: 'backsolve', backward: { method: 'euler', stepSize: 0.25 } } });
+    const model = odenet({ inChannels: 1, solver: given });
     const x = tf.randomNormal([1, 10, 10, 1], 0, 1, 'float32', 1);
     tf.variableGrads(() => tf.sum(model.apply(x, { training: true })) as tf.Scalar, model.trainableVariables());
     // rk4 at 0.5: 2 steps × 4 stages forward; euler at 0.25 backward: 4 augmented evaluations.
     expect(model.nfe).toEqual({ forward: 8, backward: 4 });
+    expect(model.gradientStats).toMatchObject({ mode: 'backsolve', nfe: 4 });
     model.dispose();
   });
 });

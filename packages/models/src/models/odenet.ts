@@ -11,7 +11,7 @@ export const odenetOptionsSchema = z
   .object({
     /** Input channels: 1 for MNIST, 3 for CIFAR-10. */
     inChannels: z.number().int().min(1).default(1),
-    /** The ODE block's solver (required: the models have no solver defaults), gradient mode and backward solver. */
+    /** The ODE block's solver, gradient mode included (required: the models have no solver defaults). */
     ...odeBlockOptionsShape,
     /** Seed of the weight initialisation. */
     seed: z.number().int().default(0),
@@ -31,5 +31,8 @@ export function odenet(options: OdenetOptions): OdeModel {
     (init) => (block = new OdeBlock(new OdeFunc({ channels: IMAGE_WIDTH, kind: 'image' }, init), o as OdeBlockOptions, 'odenet')),
     createInitializer(o.seed),
   );
-  return Object.defineProperty(model, 'nfe', { get: () => block!.nfe, enumerable: true }) as ImageClassifier & OdeModel;
+  return Object.defineProperties(model, {
+    nfe: { get: () => block!.nfe, enumerable: true },
+    gradientStats: { get: () => block!.gradientStats, enumerable: true },
+  }) as ImageClassifier & OdeModel;
 }

@@ -9,7 +9,7 @@ import { TEXT_EMBEDDING_SIZE, TEXT_WIDTH, TextClassifier } from './text-classifi
 /** Options of {@link vdcnnOde}. */
 export const vdcnnOdeOptionsSchema = z
   .object({
-    /** The ODE block's solver (required: the models have no solver defaults), gradient mode and backward solver. */
+    /** The ODE block's solver, gradient mode included (required: the models have no solver defaults). */
     ...odeBlockOptionsShape,
     /** Width of the character embedding (the reference's `--embd_size`); `embed.weight` is `[69, embeddingSize]`. */
     embeddingSize: z.number().int().min(1).default(TEXT_EMBEDDING_SIZE),
@@ -31,5 +31,8 @@ export function vdcnnOde(options: VdcnnOdeOptions): OdeModel {
     createInitializer(o.seed),
     o.embeddingSize,
   );
-  return Object.defineProperty(model, 'nfe', { get: () => block!.nfe, enumerable: true }) as TextClassifier & OdeModel;
+  return Object.defineProperties(model, {
+    nfe: { get: () => block!.nfe, enumerable: true },
+    gradientStats: { get: () => block!.gradientStats, enumerable: true },
+  }) as TextClassifier & OdeModel;
 }
