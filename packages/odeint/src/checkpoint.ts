@@ -173,7 +173,8 @@ function backward(
   const alg = tensorAlgebra({ atol: [1], rtol: [1], norm: 'rms' });
   const ctx = { fn: `${fn} (checkpoint replay)` };
   const last = stepTimes.length - 1;
-  let adjoint: tf.Tensor2D | null = null; // cotangent of the state at the end of the span being replayed
+  // Cotangent of the state at the end of the span being replayed (typed wide: it is assigned in the closures below).
+  let adjoint = null as tf.Tensor2D | null;
   let paramGrads: (tf.Tensor | null)[] = params.map(() => null);
   // Exactly the recorded steps a → b, as a fixed-step solve on their grid.
   const stepsOf = (a: number, b: number): ResolvedOdeintOptions => ({ ...opts, grid: stepTimes.slice(a, b + 1), stepSize: undefined, maxSteps: b - a + 1 });
