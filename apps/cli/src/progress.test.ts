@@ -46,11 +46,53 @@ describe('TrainProgress', () => {
       p.onEvent({ type: 'step', epoch: 1, step, steps: 4, loss: 1 / step, imagesPerSec: 100, nfeForward: 26, nfeBackward: 32 });
     }
     expect(io.err).toContain('\r\x1b[2Kepoch 1/3 [');
-    expect(io.err).toContain('] 2/4  loss 0.5000  100 img/s  ETA 0:02  NFE 26/32');
+    // 1 s per step, 4 steps per epoch, 3 epochs: at step 2 of epoch 1, 2 s left in the epoch and 2 + 2·4 in the run.
+    expect(io.err).toContain('] 2/4  loss 0.5000  100 img/s  ETA epoch 0:02  run 0:10  NFE fwd 26 bwd 32');
     expect(io.err).toContain('4/4  loss 0.2500');
     expect(io.err).not.toContain('\n');
     p.onEvent({ type: 'log', line: 'epoch 1/3  train loss 0.3' });
     expect(io.err.endsWith('\r\x1b[2Kepoch 1/3  train loss 0.3\n')).toBe(true);
+  });
+
+  // The study's ODE-Net command (`train --data mnist ... --solver runge_kutta --tol 1e-2 --use_ode`, 160 epochs of
+  // 469 steps) deep into its run: the widest numbers the bar shows.
+  const odeNetRun = (columns: number, nfe = true) => {
+    const io = fakeIO(true);
+    io.columns = columns;
+    const p = new TrainProgress(io);
+    p.onEvent({ ...start(469), config: { epochs: 160 } as TrainConfig, epoch: 100 });
+    const lines: string[] = [];
+    for (let step = 1; step <= 469; step += 39) {
+      io.tick(2345);
+      const before = io.err.length;
+      p.onEvent({
+        type: 'step', epoch: 100, step, steps: 469, loss: 0.012345, imagesPerSec: 54.6,
+        ...(nfe ? { nfeForward: 26.4, nfeBackward: 32.7 } : {}),
+      });
+      lines.push(...io.err.slice(before).split('\r\x1b[2K').filter(Boolean));
+    }
+    return lines;
+  };
+
+  it.each([60, 70, 80, 120])('fits a %i-column terminal with the study ODE-Net command (no wrap, no newline)', (columns) => {
+    for (const lines of [odeNetRun(columns), odeNetRun(columns, false)]) {
+      expect(lines.length).toBeGreaterThan(5);
+      for (const line of lines) {
+        expect(line.length, line).toBeLessThan(columns);
+        expect(line).not.toContain('\n');
+        expect(line).toMatch(/^epoch 100\/160 .*\d+\/469 {2}loss 0\.0123 .*ETA epoch \d/);
+      }
+    }
+  });
+
+  it('shows the whole run ETA and NFE forward/backward when there is room', () => {
+    const wide = odeNetRun(120);
+    expect(wide[1]).toMatch(/\] 40\/469 {2}loss 0\.0123 {2}55 img\/s {2}ETA epoch \d+:\d+ {2}run \d+:\d{2} {2}NFE fwd 26\.4 bwd 32\.7$/);
+    // Step 40 after 2 × 2.345 s: 429 steps left in this epoch, and 60 more epochs of 469 steps at the same pace.
+    const perStep = (2 * 2.345) / 40;
+    expect(wide[1]).toContain(`ETA epoch ${formatDuration(perStep * 429)}  run ${formatDuration(perStep * (429 + 60 * 469))}`);
+    // Narrow terminals keep the epoch's ETA and drop the rest first.
+    expect(odeNetRun(60)[1]).toBe(`epoch 100/160  40/469  loss 0.0123  ETA epoch ${formatDuration(perStep * 429)}`);
   });
 
   it('throttles terminal redraws', () => {
@@ -83,10 +125,22 @@ describe('DownloadProgress', () => {
     const io = fakeIO(true);
     const d = new DownloadProgress(io);
     d.onProgress({ dataset: 'mnist', file: 'a.gz', url: 'u', bytes: 512, total: 1024, rate: 256, etaSeconds: 2, attempt: 1, done: false });
-    expect(io.err).toContain('mnist a.gz [###############...............] 512 B / 1.0 KB  256 B/s  ETA 0:02');
+    expect(io.err).toMatch(/mnist a\.gz \[#+\.+\] 512 B \/ 1\.0 KB {2}256 B\/s {2}ETA 0:02/);
     io.tick(1000);
     d.onProgress({ dataset: 'mnist', file: 'a.gz', url: 'u', bytes: 1024, total: 1024, rate: 256, etaSeconds: 0, attempt: 2, done: true });
     expect(io.err).toContain('retry 1  verified\n');
+  });
+
+  it('says it is connecting before the first byte, and fits a narrow terminal', () => {
+    const io = fakeIO(true);
+    io.columns = 60;
+    const d = new DownloadProgress(io);
+    d.onProgress({ dataset: 'cifar10', file: 'cifar-10-binary.tar.gz', url: 'https://www.cs.toronto.edu/~kriz/c.tar.gz', bytes: 0, total: null, connecting: true });
+    expect(io.err).toBe('cifar10 cifar-10-binary.tar.gz: connecting to www.cs.toronto.edu…\n');
+    d.onProgress({ dataset: 'cifar10', file: 'cifar-10-binary.tar.gz', bytes: 5e7, total: 170052171, rate: 3e6, etaSeconds: 40, attempt: 1, done: false });
+    const line = io.err.split('\r\x1b[2K').pop()!;
+    expect(line.length).toBeLessThan(60);
+    expect(line).toMatch(/^cifar10 cifar-10-binary\.tar\.gz {2}47\.7 MB \/ 162\.2 MB/);
   });
 
   it('prints a line about every 10% elsewhere', () => {
@@ -104,7 +158,7 @@ describe('SpiralProgress', () => {
     p.onEvent({ type: 'start', dir: '/s' });
     io.tick(1000);
     p.onEvent({ type: 'iteration', iteration: 10, iterations: 20, loss: 0.5, nfeForward: 30, nfeBackward: 60 });
-    expect(io.err).toContain('spiral -> /s\n\r\x1b[2Kspiral [###############...............] 10/20  loss 5.000e-1  ETA 0:01  NFE 30/60');
+    expect(io.err).toMatch(/spiral -> \/s\n\r\x1b\[2Kspiral \[#+\.+\] 10\/20 {2}loss 5\.000e-1 {2}ETA 0:01 {2}NFE fwd 30 bwd 60/);
     p.onEvent({ type: 'log', line: 'iter 10/20' });
     expect(io.err.endsWith('\r\x1b[2Kiter 10/20\n')).toBe(true);
   });

@@ -33,10 +33,42 @@ export function bar(fraction: number, width: number): string {
   return `[${'#'.repeat(full)}${'.'.repeat(width - full)}]`;
 }
 
-function nfe(forward?: number, backward?: number): string {
+/** `NFE fwd 26 bwd 32`: function evaluations of the ODE block in a forward and a backward pass; '' for none. */
+export function formatNfe(forward?: number, backward?: number): string {
   if (forward === undefined && backward === undefined) return '';
   const fmt = (x?: number) => (x === undefined ? '-' : Number.isInteger(x) ? String(x) : x.toFixed(1));
-  return `  NFE ${fmt(forward)}/${fmt(backward)}`;
+  return `NFE fwd ${fmt(forward)} bwd ${fmt(backward)}`;
+}
+
+/** One piece of a status line; when the line is too wide, pieces of the lowest `priority` (largest number) go first. */
+export interface StatusPiece {
+  text: string;
+  priority: number;
+}
+
+/**
+ * Lays out a status line in under `columns` characters (a line as wide as the terminal wraps, and every redraw
+ * would then start a new line): `head`, a bar filled to `fraction` (between 10 and 40 cells, dropped first when
+ * there is no room), then the pieces in order, dropping the least important until the line fits; what still does
+ * not fit is cut.
+ */
+export function fitStatusLine(head: string, fraction: number | null, pieces: readonly StatusPiece[], columns: number): string {
+  const width = Math.max(1, Math.floor(columns) - 1);
+  const kept = pieces.filter((p) => p.text !== '');
+  for (;;) {
+    const text = kept.map((p) => p.text).join('  ');
+    const plain = [head, text].filter(Boolean).join('  ');
+    if (fraction !== null) {
+      const room = width - head.length - text.length - (text ? 4 : 3); // spaces around the bar, and its brackets
+      if (room >= 10) return `${head} ${bar(fraction, Math.min(40, room))}${text ? ` ${text}` : ''}`;
+    }
+    if (plain.length <= width || kept.length === 0) return plain.length <= width ? plain : plain.slice(0, width);
+    let drop = 0;
+    kept.forEach((p, i) => {
+      if (p.priority >= kept[drop].priority) drop = i;
+    });
+    kept.splice(drop, 1);
+  }
 }
 
 /**
@@ -82,8 +114,8 @@ class StatusLine {
 }
 
 /**
- * Turns a training run's events into progress on stderr: on a terminal a bar per epoch redrawn in place (step,
- * loss, images/s, ETA, NFE); otherwise plain lines about every tenth of an epoch. The trainer's log lines (the run,
+ * Turns a training run's events into progress on stderr: on a terminal a bar per epoch redrawn in place, fitted to
+ * the terminal's width (step, loss, images/s, the epoch's ETA and the whole run's, NFE forward/backward); otherwise plain lines about every tenth of an epoch. The trainer's log lines (the run,
  * each epoch's results) and checkpoints are printed as lines in both cases.
  */
 export class TrainProgress {
@@ -91,6 +123,13 @@ export class TrainProgress {
   private epochStart = 0;
   private firstStep = 0;
   private lastPlainStep = 0;
+  /** Training seconds and steps of the epochs this process completed, for the run's ETA. */
+  private trainSeconds = 0;
+  private trainSteps = 0;
+  /** Seconds of the last evaluation on the test split (each epoch ends with one). */
+  private evalSeconds = 0;
+  /** The last step seen in the current epoch. */
+  private lastSteps = 0;
   private readonly status: StatusLine;
 
   constructor(private readonly io: CliIO) {
@@ -112,6 +151,9 @@ export class TrainProgress {
       case 'epoch':
         // The epoch's summary arrives as the trainer's log line (every `logEvery` epochs, as the reference).
         this.status.clear();
+        this.trainSeconds += event.metrics.epochSeconds;
+        this.trainSteps += Math.max(0, this.lastSteps - this.firstStep);
+        this.evalSeconds = event.metrics.evalSeconds;
         this.epochStart = this.io.now();
         this.firstStep = 0;
         this.lastPlainStep = 0;
@@ -133,21 +175,32 @@ export class TrainProgress {
   private step(e: Extract<TrainEvent, { type: 'step' }>): void {
     // A resumed run starts mid-epoch: rates and ETA count from the first step this process ran.
     if (e.step <= this.firstStep) this.firstStep = e.step - 1;
+    this.lastSteps = e.step;
     const elapsed = (this.io.now() - this.epochStart) / 1000;
     const done = e.step - this.firstStep;
-    const eta = done > 0 ? (elapsed / done) * (e.steps - e.step) : NaN;
+    const perStep = done > 0 ? elapsed / done : NaN;
+    const eta = perStep * (e.steps - e.step);
+    // The run: this epoch's rest, then each epoch left at the mean step time so far, plus its evaluation.
+    const meanStep = (this.trainSeconds + elapsed) / (this.trainSteps + done);
+    const epochsLeft = this.epochs !== undefined ? Math.max(0, this.epochs - e.epoch) : NaN;
+    const runEta = eta + epochsLeft * (meanStep * e.steps + this.evalSeconds) + this.evalSeconds;
     const of = this.epochs ? `/${this.epochs}` : '';
-    const stats = `loss ${e.loss.toFixed(4)}  ${Math.round(e.imagesPerSec)} img/s  ETA ${formatDuration(eta)}${nfe(e.nfeForward, e.nfeBackward)}`;
+    const pieces: StatusPiece[] = [
+      { text: `${e.step}/${e.steps}`, priority: 1 },
+      { text: `loss ${e.loss.toFixed(4)}`, priority: 2 },
+      { text: `${Math.round(e.imagesPerSec)} img/s`, priority: 6 },
+      { text: `ETA epoch ${formatDuration(eta)}`, priority: 3 },
+      { text: Number.isFinite(runEta) ? `run ${formatDuration(runEta)}` : '', priority: 4 },
+      { text: formatNfe(e.nfeForward, e.nfeBackward), priority: 5 },
+    ];
     if (this.io.isTTY) {
-      const head = `epoch ${e.epoch}${of} `;
-      const tail = ` ${e.step}/${e.steps}  ${stats}`;
-      const width = Math.max(10, Math.min(40, this.io.columns - head.length - tail.length - 1));
-      this.status.draw(`${head}${bar(e.step / e.steps, width)}${tail}`, e.step === e.steps);
+      this.status.draw(fitStatusLine(`epoch ${e.epoch}${of}`, e.step / e.steps, pieces, this.io.columns), e.step === e.steps);
       return;
     }
     const every = Math.max(1, Math.ceil(e.steps / 10));
     if (e.step - this.lastPlainStep >= every || e.step === e.steps) {
       this.lastPlainStep = e.step;
+      const stats = pieces.slice(1).map((p) => p.text).filter(Boolean).join('  ');
       this.io.stderr(`epoch ${e.epoch}${of} step ${e.step}/${e.steps}  ${stats}\n`);
     }
   }
@@ -165,6 +218,8 @@ export interface DownloadProgressLike {
   etaSeconds?: number | null;
   attempt?: number;
   done?: boolean;
+  /** Sent before each request, while connecting to `url`. */
+  connecting?: boolean;
 }
 
 /** Turns download progress callbacks into a bar (terminal) or a line about every 10% (otherwise). */
@@ -179,6 +234,16 @@ export class DownloadProgress {
   /** The `onProgress` callback to hand to the datasets package. */
   readonly onProgress = (p: DownloadProgressLike): void => {
     const name = [p.dataset, p.file ?? p.url].filter(Boolean).join(' ') || 'download';
+    if (p.connecting) {
+      let host = p.url ?? '';
+      try {
+        host = new URL(host).host;
+      } catch {
+        // not a URL: show it as given
+      }
+      this.status.line(`${name}: connecting to ${host || 'the server'}…${p.attempt !== undefined && p.attempt > 1 ? ` (retry ${p.attempt - 1})` : ''}`);
+      return;
+    }
     const got = p.bytes ?? 0;
     const total = p.total ?? undefined;
     const rate = p.rate;
@@ -190,8 +255,8 @@ export class DownloadProgress {
     if (p.done) pieces.push('verified');
     const complete = p.done === true || (total !== undefined && got >= total);
     if (this.io.isTTY) {
-      const b = total ? `${bar(got / total, 30)} ` : '';
-      this.status.draw(`${name} ${b}${pieces.join('  ')}`, complete);
+      const fitted = fitStatusLine(name, total ? got / total : null, pieces.map((text, i) => ({ text, priority: i === 0 ? 1 : 2 + i })), this.io.columns);
+      this.status.draw(fitted, complete);
       if (complete) this.status.end();
       return;
     }
@@ -233,11 +298,13 @@ export class SpiralProgress {
     } else if (this.io.isTTY) {
       const elapsed = (this.io.now() - this.started) / 1000;
       const eta = (elapsed / e.iteration) * (e.iterations - e.iteration);
-      this.status.draw(
-        `spiral ${bar(e.iteration / e.iterations, 30)} ${e.iteration}/${e.iterations}  loss ${e.loss.toExponential(3)}  ` +
-          `ETA ${formatDuration(eta)}${nfe(e.nfeForward, e.nfeBackward)}`,
-        e.iteration === e.iterations,
-      );
+      const pieces: StatusPiece[] = [
+        { text: `${e.iteration}/${e.iterations}`, priority: 1 },
+        { text: `loss ${e.loss.toExponential(3)}`, priority: 2 },
+        { text: `ETA ${formatDuration(eta)}`, priority: 3 },
+        { text: formatNfe(e.nfeForward, e.nfeBackward), priority: 4 },
+      ];
+      this.status.draw(fitStatusLine('spiral', e.iteration / e.iterations, pieces, this.io.columns), e.iteration === e.iterations);
     }
   };
 
