@@ -1,16 +1,17 @@
 // pnpm bench:models [--batch 128] [--reps 2] [--warmup 1] [--models resnet6,resnet1,odenet,vdcnn6,vdcnn1,vdcnn-ode] [--backend auto]
-//                   [--length 1014] [--cifar] [--adjoint] [--method dopri5]
+//                   [--length 1014] [--cifar] [--gradient checkpoint|tape|backsolve] [--method dopri5]
 //
 // Forward (evaluation mode) and training (forward + backward + one SGD step) throughput of every model of
 // @neural-ode/models at batch 128 on the active backend (initBackend auto unless --backend), with the NFE per
 // pass of the ODE models (dopri5, rtol = atol = 1e-3, the experiments' settings). Inputs are random (seeded):
 // NFE at initialisation, not after training. Images: MNIST-shaped (CIFAR-shaped with --cifar); text: 1014 ids.
-// --adjoint trains the ODE models with adjoint gradients: backprop through dopri5 keeps every stage of every step,
-// which for vdcnn-ode at batch 128 × 1014 is more memory than a 23 GB machine has (killed by the OOM killer).
+// --gradient chooses how the ODE models take gradients (default checkpoint, the trainer's): `tape` keeps every stage of
+// every step, which for vdcnn-ode at batch 128 × 1014 is more memory than a 23 GB machine has (killed by the OOM
+// killer). `pnpm bench:gradients` compares the modes side by side with torchdiffeq.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
 import { odenet, resnet, vdcnn, vdcnnOde, type Model, type OdeModel } from '@neural-ode/models';
-import type { MethodName } from '@neural-ode/odeint';
+import { isAdaptive, type MethodName, type SolverInput } from '@neural-ode/odeint';
 
 const argv = process.argv.slice(2);
 const get = (name: string, dflt: string) => {
@@ -23,8 +24,10 @@ const warmup = Number(get('warmup', '1'));
 const length = Number(get('length', '1014'));
 const cifar = argv.includes('--cifar');
 const wanted = get('models', 'resnet6,resnet1,odenet,vdcnn6,vdcnn1,vdcnn-ode').split(',');
-const adjoint = argv.includes('--adjoint');
+const gradient = get('gradient', 'checkpoint') as 'tape' | 'checkpoint' | 'backsolve';
 const method = get('method', 'dopri5') as MethodName;
+// The experiments' tolerance for adaptive methods; fixed-step ones take 4 steps on [0, 1].
+const solver: SolverInput = isAdaptive(method) ? { method, rtol: 1e-3, atol: 1e-3, gradient } : { method, stepSize: 0.25, gradient };
 const backend = get('backend', 'auto') as 'auto' | 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 const inChannels = cifar ? 3 : 1;
@@ -32,10 +35,10 @@ const side = cifar ? 32 : 28;
 const makers: Record<string, () => Model> = {
   resnet6: () => resnet({ inChannels, blocks: 6 }),
   resnet1: () => resnet({ inChannels, blocks: 1 }),
-  odenet: () => odenet({ inChannels, solver: { method, adjoint } }),
+  odenet: () => odenet({ inChannels, solver }),
   vdcnn6: () => vdcnn({ blocks: 6 }),
   vdcnn1: () => vdcnn({ blocks: 1 }),
-  'vdcnn-ode': () => vdcnnOde({ solver: { method, adjoint } }),
+  'vdcnn-ode': () => vdcnnOde({ solver }),
 };
 for (const name of wanted) {
   if (!makers[name]) throw new Error(`--models: unknown model '${name}'; use some of ${Object.keys(makers).join(',')}`);
@@ -49,7 +52,7 @@ function time(fn: () => void): number {
 
 async function main() {
   const choice = await initBackend({ backend, log: false });
-  console.log(`backend: ${choice.backend} (tfjs '${choice.tfjsBackend}', ${choice.threads} threads); batch ${batch}, ${reps} timed reps after ${warmup} warm-up; ODE: ${method}, ${adjoint ? 'adjoint' : 'backprop'}`);
+  console.log(`backend: ${choice.backend} (tfjs '${choice.tfjsBackend}', ${choice.threads} threads); batch ${batch}, ${reps} timed reps after ${warmup} warm-up; ODE: ${method}, gradient ${gradient}`);
   const rows: string[][] = [];
   for (const name of wanted) {
     const model = makers[name]();
