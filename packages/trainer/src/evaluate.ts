@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
 import { batches, loadDataset, type DatasetSplit } from '@neural-ode/datasets';
@@ -13,7 +11,7 @@ import { parseOptions } from './config';
 import { limitSplit } from './data';
 import type { EvaluateResult } from './events';
 import { crossEntropy } from './loss';
-import { RUN_FILES, type RunInfo } from './run-dir';
+import { readRunInfo } from './run-dir';
 
 /** Options of {@link evaluate}. */
 export const evaluateOptionsSchema = z
@@ -77,7 +75,7 @@ export function evaluateSplit(model: Model, split: DatasetSplit, batchSize: numb
 export async function evaluate(options: EvaluateOptions, inputs: { split?: DatasetSplit } = {}): Promise<EvaluateResult> {
   const o = parseOptions(evaluateOptionsSchema, options, 'evaluate');
   const { runDir, state } = locateCheckpoint(o.checkpoint);
-  const info = JSON.parse(readFileSync(join(runDir, RUN_FILES.config), 'utf8')) as RunInfo;
+  const info = readRunInfo(runDir);
   const config = { ...info.config, data: o.data ?? info.config.data, dataDir: o.dataDir ?? info.config.dataDir };
   await initBackend({ backend: o.backend ?? info.config.backend, threads: info.config.threads, log: false });
   let split = inputs.split;

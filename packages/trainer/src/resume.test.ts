@@ -89,6 +89,13 @@ describe('run directories that never trap', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('names a damaged config.json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'resume-config-'));
+    writeFileSync(join(dir, 'config.json'), '{"config": {');
+    await expect(resume(dir, { splits })).rejects.toThrow(new RegExp(`${dir}/config\\.json is damaged \\(`));
+    await expect(evaluate({ checkpoint: dir }, { split: splits.test })).rejects.toThrow(/no checkpoint\.json yet/);
+  });
+
   it('refuses to train into a directory another process is training into', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'resume-lock-'));
     const release = lockRunDir(dir);

@@ -137,6 +137,22 @@ export interface RunInfo {
   dataFiles?: LocatedFile[];
 }
 
+/** Parses a run directory's `config.json` as written (no validation); errors name the file. */
+export function readRunInfo(runDir: string): RunInfo {
+  const path = join(runDir, RUN_FILES.config);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunInfo;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(
+      e.code === 'ENOENT'
+        ? `run directory '${runDir}' has no ${RUN_FILES.config}: pass a directory written by train (its --save)`
+        : `${path} is damaged (${e.message}): restore it, or train a new run into another --save directory`,
+      { cause: err },
+    );
+  }
+}
+
 /** Reads a run directory's `config.json` and `metrics.jsonl`; errors name the directory and what is missing. */
 export function readRun(runDir: string): { dir: string; info: RunInfo; metrics: EpochMetrics[] } {
   const dir = resolve(runDir);

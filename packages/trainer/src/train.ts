@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve as resolvePath } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,7 +25,7 @@ import { crossEntropy } from './loss';
 import { learningRateAt } from './lr-schedule';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { Rng } from './rng';
-import { RUN_FILES, cleanRunDir, lockRunDir, modelLabel, readMetrics, type RunInfo } from './run-dir';
+import { RUN_FILES, cleanRunDir, lockRunDir, modelLabel, readMetrics, readRunInfo, type RunInfo } from './run-dir';
 
 /** Train and test splits given in memory (as `@neural-ode/datasets`' `loadDataset` returns them). */
 export interface SplitsInput {
@@ -116,7 +116,7 @@ async function resumeLocked(dir: string, from: string | undefined, control: Resu
   // No checkpoint yet: the run starts again, and its metrics of unsaved epochs go.
   if (!point.state) rmSync(join(dir, RUN_FILES.metrics), { force: true });
   const state = point.state;
-  const info = JSON.parse(readFileSync(join(dir, RUN_FILES.config), 'utf8')) as RunInfo;
+  const info = readRunInfo(dir);
   const cfg = trainConfigSchema.parse({ ...(upgradeStoredConfig(info.config) as object), ...(control.epochs !== undefined ? { epochs: control.epochs } : {}) });
   if (control.epochs !== undefined && !(Number.isInteger(control.epochs) && control.epochs >= 1)) {
     throw new Error(`resume: epochs = ${control.epochs} is not a positive integer: pass the total number of epochs to reach`);
