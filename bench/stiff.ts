@@ -1,0 +1,204 @@
+// pnpm bench:stiff [--quick] [--no-scipy]   (run it under: flock /tmp/neural-ode-bench.lock pnpm bench:stiff)
+//
+// Hairer & Wanner's stiff problems — Robertson to 1e5, Van der Pol μ = 1000 to 3000, HIRES to 321.8122, OREGO to
+// 360 — at rtol 1e-4, 1e-6, 1e-8 (atol = rtol·{1e-2, 1, 1e-2, 1}, the settings that reproduce the issue's scipy
+// counts) for odeint's stiff methods (float64 path, finite-difference Jacobians) and, from the same run,
+// scipy's Radau and BDF (bench/scipy_stiff.py under Debian's /usr/bin/python3, python3-scipy).
+// Error: max_i |y_i − ref_i| / |ref_i| at the end, against the reference stored below (rodas5 at rtol 1e-13; it
+// agrees with kvaerno5 and with scipy's Radau at rtol 1e-13 to ~1e-11, `--reference` recomputes it).
+// f evaluations count every call of f, finite-difference Jacobian columns included (for scipy too: its own nfev
+// leaves them out, so it is printed separately). Time: best of 3 runs (1 with --quick), wall clock on a shared,
+// noisy 2-core machine: only ratios within one run mean anything.
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { odeint, type MethodName, type SolveStats } from '@neural-ode/odeint';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const repeat = quick ? 1 : 3;
+const RTOLS = [1e-4, 1e-6, 1e-8];
+const METHODS: MethodName[] = ['rodas5', 'kvaerno5', 'auto'];
+
+type F = (t: number, y: Float64Array) => number[];
+interface Problem {
+  name: string;
+  f: F;
+  y0: number[];
+  T: number;
+  atolFactor: number;
+  reference: number[];
+}
+
+const PROBLEMS: Problem[] = [
+  {
+    name: 'robertson',
+    f: (_t, y) => [-0.04 * y[0] + 1e4 * y[1] * y[2], 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] * y[1], 3e7 * y[1] * y[1]],
+    y0: [1, 0, 0],
+    T: 1e5,
+    atolFactor: 1e-2,
+    reference: [0.01786592114209648, 7.274751468435187e-8, 0.9821340061103745],
+  },
+  {
+    name: 'vanderpol',
+    f: (_t, y) => [y[1], 1000 * (1 - y[0] * y[0]) * y[1] - y[0]],
+    y0: [2, 0],
+    T: 3000,
+    atolFactor: 1,
+    reference: [-1.5106069367438821, 0.0011783800007189851],
+  },
+  {
+    name: 'hires',
+    f: (_t, y) => [
+      -1.71 * y[0] + 0.43 * y[1] + 8.32 * y[2] + 0.0007,
+      1.71 * y[0] - 8.75 * y[1],
+      -10.03 * y[2] + 0.43 * y[3] + 0.035 * y[4],
+      8.32 * y[1] + 1.71 * y[2] - 1.12 * y[3],
+      -1.745 * y[4] + 0.43 * y[5] + 0.43 * y[6],
+      -280 * y[5] * y[7] + 0.69 * y[3] + 1.71 * y[4] - 0.43 * y[5] + 0.69 * y[6],
+      280 * y[5] * y[7] - 1.81 * y[6],
+      -280 * y[5] * y[7] + 1.81 * y[6],
+    ],
+    y0: [1, 0, 0, 0, 0, 0, 0, 0.0057],
+    T: 321.8122,
+    atolFactor: 1e-2,
+    reference: [
+      0.0007371312573324916, 0.0001442485726316037, 0.00005888729740966176, 0.0011756513432830105, 0.002386356198829071, 0.006238968252735585,
+      0.002849998395184309, 0.0028500016048157465,
+    ],
+  },
+  {
+    name: 'orego',
+    f: (_t, y) => [77.27 * (y[1] + y[0] * (1 - 8.375e-6 * y[0] - y[1])), (y[2] - (1 + y[0]) * y[1]) / 77.27, 0.161 * (y[0] - y[2])],
+    y0: [1, 2, 3],
+    T: 360,
+    atolFactor: 1,
+    reference: [1.0008148703185238, 1228.1785215500602, 132.05549428478324],
+  },
+];
+
+function relError(y: ArrayLike<number>, ref: readonly number[]): number {
+  let e = 0;
+  for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(y[i] - ref[i]) / Math.abs(ref[i]));
+  return e;
+}
+
+interface Row {
+  problem: string;
+  rtol: number;
+  method: string;
+  error: number;
+  nfe: number;
+  extra: string;
+  njev: number;
+  nlu: number;
+  steps: string;
+  ms: number;
+}
+
+if (argv.includes('--reference')) {
+  for (const p of PROBLEMS) {
+    const s = odeint(p.f, p.y0, [0, p.T], { method: 'rodas5', rtol: 1e-13, atol: 1e-13 * p.atolFactor, maxSteps: 1e7 });
+    console.log(p.name, JSON.stringify(Array.from(s.ys[1])));
+  }
+  process.exit(0);
+}
+
+const rows: Row[] = [];
+for (const p of PROBLEMS) {
+  for (const rtol of RTOLS) {
+    for (const method of METHODS) {
+      let best = Number.POSITIVE_INFINITY;
+      let y: Float64Array | null = null;
+      let stats: SolveStats | null = null;
+      let failed = '';
+      for (let r = 0; r < repeat; r++) {
+        const t0 = performance.now();
+        try {
+          const sol = odeint(p.f, p.y0, [0, p.T], { method, rtol, atol: rtol * p.atolFactor, maxSteps: 1e6 });
+          best = Math.min(best, performance.now() - t0);
+          y = sol.ys[1];
+          stats = sol.stats;
+        } catch (e) {
+          failed = String(e).slice(0, 120);
+          break;
+        }
+      }
+      if (failed || !y || !stats) {
+        console.log(`${p.name} ${rtol} ${method}: FAILED ${failed}`);
+        continue;
+      }
+      rows.push({
+        problem: p.name,
+        rtol,
+        method,
+        error: relError(y, p.reference),
+        nfe: stats.nfe,
+        extra: method === 'auto' ? `${stats.nStiffSteps}/${stats.nAccepted} stiff, ${stats.nSwitches} switches` : stats.nNewton ? `${stats.nNewton} Newton` : '',
+        njev: stats.njev ?? 0,
+        nlu: stats.nlu ?? 0,
+        steps: `${stats.nAccepted}/${stats.nRejectedError ?? 0}/${stats.nRejectedConvergence ?? 0}`,
+        ms: best,
+      });
+    }
+  }
+}
+
+let scipyVersion = 'not run';
+if (!argv.includes('--no-scipy')) {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const py = spawnSync('/usr/bin/python3', [join(here, 'scipy_stiff.py')], { input: JSON.stringify({ rtols: RTOLS, repeat }), encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (py.status !== 0) {
+    console.log(`scipy reference failed (exit ${py.status}): ${py.stderr.slice(-400)}\nInstall it with: apt-get install -y python3-scipy`);
+  } else {
+    const lines = py.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    scipyVersion = `scipy ${lines[0].scipy}, numpy ${lines[0].numpy}`;
+    for (const r of lines.slice(1)) {
+      const p = PROBLEMS.find((q) => q.name === r.problem) as Problem;
+      rows.push({
+        problem: r.problem,
+        rtol: r.rtol,
+        method: `scipy ${r.method}`,
+        error: r.success ? relError(r.y, p.reference) : Number.NaN,
+        nfe: r.nfe,
+        extra: `nfev ${r.nfev} (without FD columns)`,
+        njev: r.njev,
+        nlu: r.nlu,
+        steps: '',
+        ms: r.ms,
+      });
+    }
+  }
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+console.log(`\nStiff problems, float64 (odeint on Node ${process.version}; ${scipyVersion}). Time: best of ${repeat}.`);
+console.log(`${pad('problem', 10)} ${pad('rtol', 6)} ${pad('method', 14)} ${lpad('error', 9)} ${lpad('f evals', 8)} ${lpad('njev', 5)} ${lpad('nlu', 5)} ${pad(' acc/rejE/rejC', 15)} ${lpad('ms', 8)}  notes`);
+for (const p of PROBLEMS) {
+  for (const rtol of RTOLS) {
+    for (const r of rows.filter((x) => x.problem === p.name && x.rtol === rtol)) {
+      console.log(
+        `${pad(r.problem, 10)} ${pad(rtol.toExponential(0), 6)} ${pad(r.method, 14)} ${lpad(r.error.toExponential(1), 9)} ${lpad(String(r.nfe), 8)} ${lpad(String(r.njev), 5)} ${lpad(String(r.nlu), 5)} ${pad(' ' + r.steps, 15)} ${lpad(r.ms.toFixed(1), 8)}  ${r.extra}`,
+      );
+    }
+  }
+}
+
+// The issue's target: error no worse than scipy's Radau, with no more f evaluations than scipy's BDF.
+console.log('\nTarget (per problem and rtol): error ≤ scipy Radau\'s and f evals ≤ scipy BDF\'s (FD columns counted on both sides).');
+for (const method of METHODS) {
+  const verdicts: string[] = [];
+  for (const p of PROBLEMS) {
+    for (const rtol of RTOLS) {
+      const ours = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === method);
+      const radau = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === 'scipy Radau');
+      const bdf = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === 'scipy BDF');
+      if (!ours || !radau || !bdf) continue;
+      const errOk = ours.error <= radau.error;
+      const nfeOk = ours.nfe <= bdf.nfe;
+      verdicts.push(`${p.name}@${rtol.toExponential(0)}: ${errOk && nfeOk ? 'met' : `not met (${errOk ? '' : 'error'}${!errOk && !nfeOk ? ', ' : ''}${nfeOk ? '' : 'f evals'})`}`);
+    }
+  }
+  console.log(`${pad(method, 9)} ${verdicts.filter((v) => v.endsWith('met')).length}/${verdicts.length} met; ${verdicts.join('; ')}`);
+}
