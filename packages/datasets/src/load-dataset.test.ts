@@ -251,32 +251,7 @@ describe('loadDataset downloads (local HTTP server on 127.0.0.1)', () => {
     expect(Buffer.compare(readFileSync(damaged), f.images)).toBe(0);
   });
 
-  it('keeps nothing in the cache when a download does not match the published checksum', async () => {
-    const cacheDir = tempDir();
-    // No `sources` override: the fixtures are checked against MNIST's published checksums and fail.
-    const err = await loadDataset('mnist', { split: 'train', cacheDir, mirror, retryDelayMs: 1 }).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/could not download train-images-idx3-ubyte\.gz \(no file was kept\)[\s\S]*checksum mismatch[\s\S]*If this machine is offline/);
-    expect(existsSync(join(cacheDir, 'mnist')) ? readdirSync(join(cacheDir, 'mnist')) : []).toEqual([]);
-  });
-});
-
-describe('loadDataset: a download rejected by its structure', () => {
-  const f = mnistFixture(9);
-  const files: Record<string, Uint8Array> = { [trainFiles[0]]: f.images, [trainFiles[1]]: f.labels };
-  let server: Server;
-  let mirror: string;
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      const body = files[(req.url ?? '').slice(1)];
-      if (!body) return void res.writeHead(404).end();
-      res.writeHead(200, { 'Content-Length': String(body.length) }).end(body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  it('does not stay in the cache to be labelled verified on the next load', async () => {
+  it('does not keep a download rejected by its structure in the cache to be labelled verified on the next load', async () => {
     const cacheDir = tempDir();
     // Sizes only, no checksum: the 9-example files download, then fail the published count of 60000.
     const sources = { [trainFiles[0]]: { size: f.images.length }, [trainFiles[1]]: { size: f.labels.length } };
@@ -288,6 +263,14 @@ describe('loadDataset: a download rejected by its structure', () => {
     writeFileSync(join(cacheDir, 'mnist', trainFiles[1]), f.labels);
     const again = await loadDataset('mnist', { split: 'train', cacheDir, sources, download: false }).catch((e: Error) => e);
     expect((again as Error).message).toMatch(/not the mnist train file: it has no checksum given, and it holds 9 examples/);
+  });
+
+  it('keeps nothing in the cache when a download does not match the published checksum', async () => {
+    const cacheDir = tempDir();
+    // No `sources` override: the fixtures are checked against MNIST's published checksums and fail.
+    const err = await loadDataset('mnist', { split: 'train', cacheDir, mirror, retryDelayMs: 1 }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/could not download train-images-idx3-ubyte\.gz \(no file was kept\)[\s\S]*checksum mismatch[\s\S]*If this machine is offline/);
+    expect(existsSync(join(cacheDir, 'mnist')) ? readdirSync(join(cacheDir, 'mnist')) : []).toEqual([]);
   });
 });
 
