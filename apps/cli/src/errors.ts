@@ -26,3 +26,24 @@ export const EXIT = {
   /** Interrupted by Ctrl-C (SIGINT); a training run wrote a checkpoint first and can be resumed. */
   interrupted: 130,
 } as const;
+
+/** A library's name for where an error arose (`train: `, `loadDataset('mnist', { split: 'test' }): `). */
+const LIBRARY_PREFIX = /^(?:train|resume|evaluate|runSpiral|plotRuns|reportRuns|loadDataset\('([\w-]+)', \{ split: '(\w+)' \}\)|info\('([\w-]+)'\)): /;
+
+/**
+ * Rewrites a library's error message in the command line's terms: the CLI already says which command failed, so a
+ * library's own prefix (`train: `, `runSpiral: `) goes, `loadDataset('mnist', { split: 'test' })` becomes
+ * `mnist (test split)`, notes for programmers (`(resume() in code)`, `(dataDir in code)`) go, and
+ * `option 'save'` becomes the flag that sets it (`--save`), looked up by option path in `flags`.
+ */
+export function inUserTerms(message: string, flags: ReadonlyArray<{ flag: string; path?: string[]; group: string }> = []): string {
+  let text = message.replace(LIBRARY_PREFIX, (_all, name?: string, split?: string, infoName?: string) =>
+    name ? `${name} (${split} split): ` : infoName ? `${infoName}: ` : '',
+  );
+  text = text.replace(/ \((?:[^()]|\(\))* in code\)/g, '');
+  return text.replace(/\boption '([\w.]+)'/g, (all, path: string) => {
+    const bound = flags.filter((f) => f.path?.join('.') === path);
+    const flag = bound.find((f) => f.group === 'options') ?? bound[0];
+    return flag ? flag.flag : all;
+  });
+}

@@ -1,3 +1,6 @@
+import { dirname, isAbsolute } from 'node:path';
+import type { InterruptNotes } from './interrupt';
+
 /**
  * Where a command writes, and what it knows about its terminal. {@link main} takes a partial one, so tests (and
  * programs embedding the CLI) can capture output; the `neural-ode` bin uses the process's streams.
@@ -15,18 +18,32 @@ export interface CliIO {
   cwd: string;
   /** Aborted on Ctrl-C (SIGINT): training finishes the step, writes a checkpoint and the command exits 130. */
   signal?: AbortSignal;
+  /** Where a command notes what stopping at once would lose (a second Ctrl-C prints it; see `interruptHandler`). */
+  interruptNotes?: InterruptNotes;
   /** Milliseconds clock (progress rates, ETA); replaceable in tests. */
   now: () => number;
 }
 
-/** The process's own streams, terminal and working directory. */
+/**
+ * The directory the user ran the command in. `pnpm neural-ode ...` (this repository's script) runs the CLI in the
+ * workspace root whatever directory it is typed in; pnpm and npm pass that directory as `INIT_CWD`, so relative
+ * paths are resolved where the user typed them. Only for the `neural-ode` script itself, while the process still
+ * runs in that script's package directory: a process that merely inherited the variable uses its own directory.
+ */
+export function userWorkingDirectory(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const init = env.INIT_CWD;
+  const fromScript = env.npm_lifecycle_event === 'neural-ode' && env.npm_package_json !== undefined && dirname(env.npm_package_json) === cwd;
+  return init && fromScript && isAbsolute(init) ? init : cwd;
+}
+
+/** The process's own streams, terminal and working directory ({@link userWorkingDirectory}). */
 export function processIO(): CliIO {
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     isTTY: process.stderr.isTTY === true,
     columns: process.stderr.columns ?? 80,
-    cwd: process.cwd(),
+    cwd: userWorkingDirectory(),
     now: () => performance.now(),
   };
 }

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandSpec } from './command';
 import { COMMAND_GROUPS, COMMANDS } from './commands/index';
-import { CliUsageError, EXIT } from './errors';
+import { CliUsageError, EXIT, inUserTerms } from './errors';
 import { flagHelp, type FlagSpec } from './flags';
+import { stopsGracefullyByName } from './interrupt';
 import { processIO, type CliIO } from './io';
 
 /** The version of `@neural-ode/cli` (from its package.json). */
@@ -41,7 +42,8 @@ function buildProgram(io: CliIO, setCode: (code: number) => void, setCommand: (n
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(text) })
     .showSuggestionAfterError(true)
-    .helpCommand(false);
+    // `help [command]` is answered by expandHelp (as `<command> --help`); this entry lists it in the help.
+    .helpCommand('help [command...]', 'Show the help of neural-ode or of a command (neural-ode help train).');
   const groups = new Map<string, Command>();
   for (const spec of COMMANDS) {
     const parts = spec.name.split(' ');
@@ -97,17 +99,27 @@ function run(spec: CommandSpec, io: CliIO, cmd: Command, args: string[]): Promis
 
 /**
  * The reference study's scripts, accepted in place of a command so that its command lines run unchanged after
- * `neural-ode`: `neural-ode ./experiments/train.py --data mnist ...`. Each maps to `train` with the script's own
- * default dataset where it differs from `train`'s.
+ * `neural-ode`: `neural-ode ./experiments/train.py --data mnist ...`. Each maps to `train --reference <script>`:
+ * the script's own defaults (epochs, optimizer, schedule, dataset) under the flags given.
  */
 export const REFERENCE_SCRIPTS: ReadonlyArray<{ pattern: RegExp; argv: readonly string[] }> = [
-  { pattern: /(^|[\\/])experiments[\\/]train\.py$/, argv: ['train'] },
-  { pattern: /(^|[\\/])experiments[\\/]texts[\\/]vdcnn\.py$/, argv: ['train', '--data', 'ag-news'] },
+  { pattern: /(^|[\\/])experiments[\\/]train\.py$/, argv: ['train', '--reference', 'train.py'] },
+  { pattern: /(^|[\\/])experiments[\\/](texts[\\/])?vdcnn\.py$/, argv: ['train', '--reference', 'vdcnn.py'] },
 ];
 
 function expandReferenceScript(argv: readonly string[]): readonly string[] {
   const script = argv[0] === undefined ? undefined : REFERENCE_SCRIPTS.find((s) => s.pattern.test(argv[0]));
   return script ? [...script.argv, ...argv.slice(1)] : argv;
+}
+
+/**
+ * `help`, `help train`, `help datasets download`: the same as `--help`, `train --help`, `datasets download --help`.
+ * `help` of an unknown command runs that command, so that it is reported (with a suggestion) as one.
+ */
+function expandHelp(argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'help') return argv;
+  const known = argv.length === 1 || COMMANDS.some((c) => c.name.split(' ')[0] === argv[1]);
+  return known ? [...argv.slice(1), '--help'] : argv.slice(1);
 }
 
 /**
@@ -124,7 +136,7 @@ function expandReferenceScript(argv: readonly string[]): readonly string[] {
  * ```
  */
 export async function main(givenArgv: readonly string[], io: Partial<CliIO> = {}): Promise<number> {
-  const argv = expandReferenceScript(givenArgv);
+  const argv = expandHelp(expandReferenceScript(givenArgv));
   const full: CliIO = { ...processIO(), ...io };
   let code: number = EXIT.ok;
   let command = '';
@@ -156,15 +168,21 @@ export async function main(givenArgv: readonly string[], io: Partial<CliIO> = {}
       full.stderr(`${where}: interrupted\n`);
       return EXIT.interrupted;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const spec = COMMANDS.find((c) => c.name === command);
+    const message = inUserTerms(err instanceof Error ? err.message : String(err), spec?.flags() ?? []);
     full.stderr(`${where}: ${message}\n`);
     if (process.env.NEURAL_ODE_DEBUG && err instanceof Error && err.stack) full.stderr(`${err.stack}\n`);
     return EXIT.failure;
   }
 }
 
+/** The command an argument list runs (`train` for `./experiments/train.py ...`), or undefined for none. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  const first = expandReferenceScript(argv)[0];
+  return first === undefined || first.startsWith('-') ? undefined : first;
+}
+
 /** Whether a command stops gracefully on the first Ctrl-C (finish the step, checkpoint) rather than at once. */
 export function stopsGracefully(argv: readonly string[]): boolean {
-  const name = expandReferenceScript(argv)[0];
-  return name === 'train' || name === 'spiral';
+  return stopsGracefullyByName(commandOf(argv));
 }

@@ -96,7 +96,6 @@ describe('other commands: bad input exits 2 and names the flag or argument', () 
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Usage: neural-ode');
   });
-  it('evaluate without --checkpoint', () => expectUsageError(['evaluate'], '--checkpoint'));
   it('evaluate with a missing checkpoint', () => expectUsageError(['evaluate', '--checkpoint', 'nope'], '--checkpoint', ['does not exist']));
   it('evaluate with an unknown dataset', () => expectUsageError(['evaluate', '--checkpoint', '.', '--data', 'svhn'], '--data', DATASETS));
   it('evaluate with batch size 0', () => expectUsageError(['evaluate', '--checkpoint', '.', '--batch-size', '0'], '--batch-size', ['>= 1']));
@@ -122,7 +121,70 @@ describe('other commands: bad input exits 2 and names the flag or argument', () 
   it('datasets without a subcommand', () => expectUsageError(['datasets'], 'download'));
 });
 
+/** A run directory as `train` leaves it: config.json (the schema's defaults), and `epochs` lines of metrics. */
+function writeRun(dir: string, epochs: number, checkpoint = false): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ config: { data: 'mnist' }, label: 'ResNet(6)', params: 576778 }));
+  const rows = Array.from({ length: epochs }, (_, i) => JSON.stringify({ epoch: i + 1, testAccuracy: 0.9, testLoss: 0.3, trainLoss: 0.4, epochSeconds: 1 }));
+  writeFileSync(join(dir, 'metrics.jsonl'), rows.map((r) => `${r}\n`).join(''));
+  if (checkpoint) writeFileSync(join(dir, 'checkpoint.json'), '{}');
+}
+
+describe('usage errors the schemas cannot see exit 2 before anything runs', () => {
+  it('a model for the other kind of data, in --dry-run too', async () => {
+    const stderr = await expectUsageError(['train', '--data', 'ag-news', '--model', 'resnet', '--dry-run'], '--model', ['vdcnn or vdcnn-ode']);
+    expect(stderr).not.toContain('train: train:');
+  });
+  it('a text model on images', () => expectUsageError(['train', '--data', 'mnist', '--model', 'vdcnn', '--save', 'run'], '--model', ['resnet or odenet', '--data ag-news']));
+  it('--save into a directory that holds a run', () =>
+    expectUsageError(['train', '--data', 'mnist-sample', '--save', 'old'], '--save', ['already holds a run', 'neural-ode train --resume'], (cwd) => writeRun(join(cwd, 'old'), 2)));
+  it('--resume with fewer --epochs than the run already trained', () =>
+    expectUsageError(['train', '--resume', 'old', '--epochs', '2'], '--epochs', ['already trained 3 epochs', '--epochs 4'], (cwd) => writeRun(join(cwd, 'old'), 3)));
+  it('evaluate without --checkpoint says it is required', async () => {
+    const stderr = await expectUsageError(['evaluate'], '--checkpoint', ['required']);
+    expect(stderr).not.toContain('must be a string');
+  });
+  it('evaluate --checkpoint of a file that is not a checkpoint', () =>
+    expectUsageError(['evaluate', '--checkpoint', 'x.txt'], '--checkpoint', ['not a checkpoint', '.safetensors'], (cwd) => writeFileSync(join(cwd, 'x.txt'), 'hello')));
+  it('evaluate --checkpoint of a directory that is not a run', () =>
+    expectUsageError(['evaluate', '--checkpoint', 'empty'], '--checkpoint', ['not a run directory'], (cwd) => mkdirSync(join(cwd, 'empty'))));
+  it('evaluate --checkpoint of a run without a checkpoint yet', () =>
+    expectUsageError(['evaluate', '--checkpoint', 'young'], '--checkpoint', ['no checkpoint yet', '--resume'], (cwd) => writeRun(join(cwd, 'young'), 1)));
+  it('evaluate --checkpoint of a .safetensors file without its state', () =>
+    expectUsageError(['evaluate', '--checkpoint', 'w.safetensors'], '--checkpoint', ['w.json is missing'], (cwd) => writeFileSync(join(cwd, 'w.safetensors'), '')));
+  it('spiral --no-adjoint on the float64 engine', async () => {
+    const stderr = await expectUsageError(['spiral', '--no-adjoint'], '--no-adjoint', ['--engine tensor']);
+    expect(stderr).not.toMatch(/runSpiral|engine '/);
+  });
+});
+
+describe('failures are told in the command line\'s terms', () => {
+  it('no library prefix after the command\'s own', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-err-'));
+    writeRun(join(cwd, 'fresh'), 0);
+    const r = await runCli(['plot', 'fresh'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^neural-ode plot: no run has finished an epoch yet/);
+  });
+});
+
 describe('help', () => {
+  it('neural-ode help is --help', async () => {
+    const r = await runCli(['help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe((await runCli(['--help'])).stdout);
+    expect(r.stdout).toContain('help [command...]');
+  });
+  for (const argv of [['train'], ['datasets', 'download']]) {
+    it(`neural-ode help ${argv.join(' ')} is ${argv.join(' ')} --help`, async () => {
+      const r = await runCli(['help', ...argv]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: neural-ode ${argv.join(' ')}`);
+      expect(r.stdout).toBe((await runCli([...argv, '--help'])).stdout);
+    });
+  }
+  it('help of an unknown command is a usage error', () => expectUsageError(['help', 'trian'], 'trian'));
+
   it('lists every command', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { evaluate, evaluateOptionsSchema } from '@neural-ode/trainer';
 import { JSON_FLAG, type CommandSpec } from '../command';
 import { CliUsageError, EXIT } from '../errors';
 import { flagsFromSchema, parseSchemaFlags } from '../flags';
 import { emitResult } from '../io';
-import { checkDirectory } from '../paths';
+import { checkCheckpointPath, checkDirectory } from '../paths';
 import { REFERENCE_DATA_NAMES } from '../reference-flags';
 
 const DESCRIPTIONS = {
@@ -42,18 +41,19 @@ export const evaluateCommand: CommandSpec = {
   examples: ['neural-ode evaluate --checkpoint runs/odenet', 'neural-ode evaluate --checkpoint runs/odenet --data mnist-sample --json'],
   async run(ctx) {
     const { io } = ctx;
+    if (!ctx.given('checkpoint')) {
+      throw new CliUsageError(
+        "--checkpoint is required: give a run directory (train's --save, e.g. --checkpoint runs/odenet) or a checkpoint's .safetensors file",
+        '--checkpoint',
+      );
+    }
     const options = parseSchemaFlags(evaluateOptionsSchema, evaluateFlags(), ctx.values, ctx.given, (input) => {
       if (typeof input.data === 'string') input.data = REFERENCE_DATA_NAMES[input.data] ?? input.data;
       if (typeof input.checkpoint === 'string') input.checkpoint = resolvePath(io.cwd, input.checkpoint);
       if (typeof input.dataDir === 'string') input.dataDir = resolvePath(io.cwd, input.dataDir);
     });
     if (options.dataDir) checkDirectory('--data-dir', options.dataDir);
-    if (!existsSync(options.checkpoint)) {
-      throw new CliUsageError(
-        `--checkpoint: ${options.checkpoint} does not exist; give a run directory or a checkpoint's .safetensors file`,
-        '--checkpoint',
-      );
-    }
+    checkCheckpointPath('--checkpoint', options.checkpoint);
     const result = await evaluate(options);
     const json: EvaluateJsonResult = {
       command: 'evaluate',

@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
-import { runSpiral, spiralConfigSchema, type SpiralResult } from '@neural-ode/trainer';
+import { runSpiral, spiralConfigSchema, type SpiralEvent, type SpiralResult } from '@neural-ode/trainer';
 import { JSON_FLAG, type CommandSpec } from '../command';
-import { EXIT } from '../errors';
+import { CliUsageError, EXIT } from '../errors';
 import { flagsFromSchema, parseSchemaFlags } from '../flags';
 import { emitResult } from '../io';
 import { SpiralProgress } from '../progress';
@@ -47,11 +47,25 @@ export const spiralCommand: CommandSpec = {
     const options = parseSchemaFlags(spiralConfigSchema, spiralFlags(), ctx.values, ctx.given, (input) => {
       if (typeof input.save === 'string') input.save = resolvePath(io.cwd, input.save);
     });
+    if (!options.adjoint && options.engine === 'float64') {
+      throw new CliUsageError(
+        `--no-adjoint: the ${ctx.given('engine') ? '' : 'default '}engine float64 always takes gradients by the adjoint; ` +
+          'add --engine tensor to backpropagate through the solver instead',
+        '--no-adjoint',
+      );
+    }
     const save = resolvePath(io.cwd, options.save);
     const progress = new SpiralProgress(io);
+    // The trainer's closing log line repeats the result this command prints on stdout: printed once, there.
+    const onEvent = (e: SpiralEvent) => {
+      if (e.type === 'start' && io.interruptNotes) {
+        io.interruptNotes.lost = `the plot, result.json and learned weights are not written (${e.dir}/metrics.jsonl has the iterations logged so far)`;
+      }
+      if (!(e.type === 'log' && e.line.startsWith('spiral: RMSE'))) progress.onEvent(e);
+    };
     let result;
     try {
-      result = await runSpiral({ ...options, save }, { onEvent: progress.onEvent, ...(io.signal ? { signal: io.signal } : {}) });
+      result = await runSpiral({ ...options, save }, { onEvent, ...(io.signal ? { signal: io.signal } : {}) });
     } finally {
       progress.finish();
     }

@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { resume, train, type TrainResult } from '@neural-ode/trainer';
+import type { DatasetName } from '@neural-ode/datasets';
+import { modelRegistry } from '@neural-ode/models';
+import { readMetrics, resume, RUN_FILES, train, type TrainConfig, type TrainEvent, type TrainResult } from '@neural-ode/trainer';
 import type { CommandSpec } from '../command';
-import { EXIT } from '../errors';
+import { CliUsageError, EXIT } from '../errors';
+import { trainInterruptNotes } from '../interrupt';
 import { emitResult } from '../io';
 import { checkDirectory } from '../paths';
 import { TrainProgress } from '../progress';
@@ -24,6 +28,53 @@ export interface TrainJsonResult {
   paths: { config: string; metrics: string; checkpoint: string };
 }
 
+/**
+ * What each dataset's examples are, to match them with a model's `inputKind` before anything is loaded or written.
+ * (`@neural-ode/datasets` knows this per dataset but only reports it from `info()`, which reads and hashes files.)
+ */
+const DATASET_KINDS: Readonly<Record<DatasetName, 'image' | 'text'>> = {
+  mnist: 'image',
+  'fashion-mnist': 'image',
+  'mnist-sample': 'image',
+  cifar10: 'image',
+  'ag-news': 'text',
+};
+
+/** A new run's options that the schema cannot check alone: the model fits the data, the directory holds no run. */
+function checkNewRun(config: TrainConfig): void {
+  const dataKind = DATASET_KINDS[config.data as DatasetName];
+  const modelKind = modelRegistry[config.model].inputKind;
+  if (dataKind && modelKind !== dataKind) {
+    const models = Object.entries(modelRegistry).filter(([, m]) => m.inputKind === dataKind).map(([name]) => name);
+    const datasets = Object.entries(DATASET_KINDS).filter(([, kind]) => kind === modelKind).map(([name]) => name);
+    throw new CliUsageError(
+      `--model ${config.model} is a model of ${modelKind}s, but --data ${config.data} holds ${dataKind}s: ` +
+        `use --model ${models.join(' or ')} for ${config.data}, or --data ${datasets.join(' / ')} for ${config.model}`,
+      '--model',
+    );
+  }
+  if (existsSync(join(config.save, RUN_FILES.latest)) || existsSync(join(config.save, RUN_FILES.metrics))) {
+    throw new CliUsageError(
+      `--save: ${config.save} already holds a run: continue it with 'neural-ode train --resume ${config.save}', ` +
+        'or choose another --save directory',
+      '--save',
+    );
+  }
+}
+
+/** `--resume DIR --epochs N`: N counts the run's epochs in total, so it cannot be fewer than those already trained. */
+function checkResume(runDir: string, epochs: number | undefined): void {
+  if (epochs === undefined) return;
+  const done = Math.max(0, ...readMetrics(join(runDir, RUN_FILES.metrics)).map((m) => m.epoch));
+  if (epochs < done) {
+    throw new CliUsageError(
+      `--epochs ${epochs}: the run in ${runDir} already trained ${done} epochs, and --epochs is the total to reach: ` +
+        `give at least ${done} (e.g. --epochs ${done + 1}), or train a new run into another --save directory`,
+      '--epochs',
+    );
+  }
+}
+
 /** `neural-ode train`: trains a model, or continues a run with `--resume`. */
 export const trainCommand: CommandSpec = {
   name: 'train',
@@ -44,13 +95,20 @@ export const trainCommand: CommandSpec = {
       ...(inv.config.dataDir ? { dataDir: resolvePath(io.cwd, inv.config.dataDir) } : {}),
     };
     if (config.dataDir) checkDirectory('--data-dir', config.dataDir);
+    if (inv.mode === 'resume') checkResume(inv.runDir!, inv.epochs);
+    else checkNewRun(config);
     if (inv.dryRun) {
       const shown = inv.mode === 'resume' ? { resume: inv.runDir, config } : config;
       io.stdout(`${JSON.stringify(shown, null, 2)}\n`);
       return EXIT.ok;
     }
     const progress = new TrainProgress(io);
-    const control = { onEvent: progress.onEvent, ...(io.signal ? { signal: io.signal } : {}) };
+    const note = io.interruptNotes ? trainInterruptNotes(io.interruptNotes) : undefined;
+    const onEvent = (e: TrainEvent) => {
+      note?.(e);
+      progress.onEvent(e);
+    };
+    const control = { onEvent, ...(io.signal ? { signal: io.signal } : {}) };
     let result: TrainResult;
     try {
       result =
