@@ -224,6 +224,54 @@ void reduceImpl(const float* x, const int* shape, const uint8_t* reduced, int ra
   }
   const int nt = threads();
   const bool par = total > kParallelMin;
+  // [kept K0?, reduced R1, kept K2, reduced R3] with short R3 runs (moments over [1, 2, 4] of [n, h, w, g, c/g]:
+  // GroupNorm written with tf.moments): each slab's R1 rows of K2·R3 values are summed into one contiguous
+  // accumulator row (vectorised), and only then each run of R3 is folded.
+  if (red[r - 1] && dims[r - 1] < 64 && ((r == 4 && !red[0] && red[1] && !red[2]) || (r == 3 && red[0] && !red[1]))) {
+    const long slabs = r == 4 ? dims[0] : 1, rows = dims[r - 3], k2 = dims[r - 2], r3 = dims[r - 1];
+    const long rowLen = k2 * r3;
+    auto foldRows = [&](const float* p, long from, long to, double* acc) {
+      for (long j = 0; j < rowLen; ++j) acc[j] = init;
+      for (long i = from; i < to; ++i) {
+        const float* q = p + i * rowLen;
+        for (long j = 0; j < rowLen; ++j) acc[j] = comb(acc[j], q[j]);
+      }
+    };
+    auto emit = [&](const double* acc, float* o) {
+      for (long k = 0; k < k2; ++k) {
+        double v = init;
+        for (long j = 0; j < r3; ++j) v = comb(v, acc[k * r3 + j]);
+        o[k] = float(v * scale);
+      }
+    };
+    if (slabs >= nt || !par) {
+#pragma omp parallel num_threads(nt) if (par)
+      {
+        std::vector<double> acc(rowLen);
+#pragma omp for schedule(static)
+        for (long s0 = 0; s0 < slabs; ++s0) {
+          foldRows(x + s0 * rows * rowLen, 0, rows, acc.data());
+          emit(acc.data(), out + s0 * k2);
+        }
+      }
+      return;
+    }
+    // Few slabs: split each slab's rows across threads, then combine the partial rows.
+    std::vector<double> partial(size_t(nt) * rowLen);
+    for (long s0 = 0; s0 < slabs; ++s0) {
+      const float* p = x + s0 * rows * rowLen;
+      std::fill(partial.begin(), partial.end(), init);  // rows of threads OpenMP did not start stay neutral
+#pragma omp parallel num_threads(nt)
+      {
+        const int t = omp_get_thread_num(), T = omp_get_num_threads();
+        foldRows(p, rows * t / T, rows * (t + 1) / T, partial.data() + size_t(t) * rowLen);
+      }
+      for (int t = 1; t < nt; ++t)
+        for (long j = 0; j < rowLen; ++j) partial[j] = comb(partial[j], partial[size_t(t) * rowLen + j]);
+      emit(partial.data(), out + s0 * k2);
+    }
+    return;
+  }
   if (red[r - 1] && dims[r - 1] < 64 && r >= 3 && !red[0] && (dims[0] >= nt || !par)) {
     // Short reduced runs under a kept outer axis (moments over [1, 2, 4] of [n,h,w,g,c/g]: runs of c/g values):
     // each slab of axis 0 is read front to back once, an odometer over the middle axes moving the output.

@@ -124,6 +124,8 @@ describe.skipIf(!status.available)(`native elementwise kernels vs float64${statu
     [[2, 9, 8, 3], [1, 3]], // composite GroupNorm statistics: [n, s, groups, c/g]
     [[16, 13, 13, 32, 2], [1, 2, 4]], // the same as tf.moments sees it, above the threading threshold
     [[3, 4, 5, 6, 2, 7], [1, 3, 5]], // short reduced runs under several kept axes
+    [[400, 40, 3], [0, 2]], // the same without a kept outer axis: rows split across threads
+    [[1, 7, 5, 3], [1, 3]],
     [[64, 13, 13, 65], [0, 1, 2]],
     [[64, 13, 13, 65], [1, 2]],
     [[3, 50000], [1]],

@@ -119,6 +119,7 @@ describe.skipIf(!status.available)(`native activations, comparisons, reductions,
     [[2, 9, 8, 3], [1, 3]],
     [[8, 9, 9, 32, 2], [1, 2, 4]], // above the threading threshold
     [[3, 4, 5, 6, 2, 7], [1, 3, 5]],
+    [[400, 40, 3], [0, 2]],
     [[16, 7, 7, 65], [0, 1, 2]],
     [[3, 12000], [1]],
     [[12000, 3], [0]],
