@@ -1,4 +1,5 @@
 import { isAdaptive, METHODS, type MethodName } from '@neural-ode/odeint';
+import type { TrainConfigInput } from '@neural-ode/trainer';
 import { CliUsageError } from './errors';
 import type { FlagSpec } from './flags';
 
@@ -76,6 +77,55 @@ export const REFERENCE_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/** The study's scripts by the name `--reference` takes. */
+export const REFERENCE_SCRIPT_NAMES = ['train.py', 'vdcnn.py'] as const;
+
+/** A study script's name. */
+export type ReferenceScript = (typeof REFERENCE_SCRIPT_NAMES)[number];
+
+/**
+ * What the study's scripts do when a flag is not given, as trainer options: their argparse defaults and what their
+ * code fixes (saparina/neural-ode, `experiments/train.py` and `experiments/vdcnn.py`). `train.py`: 100 epochs, Adam
+ * at lr 1e-3 (the study's image commands give `--optimizer sgd --lr 0.1`), ×0.1 every 40 epochs, batch 128, test
+ * batch 1000, checkpoints and logs every 10 epochs. `vdcnn.py`: 100 epochs, SGD at lr 1e-2 with momentum 0.9 and no
+ * schedule whatever `--optimizer` / `--lr` say (the script ignores them; here they still apply when given), batch
+ * 128 for training and testing, checkpoints every 20 epochs. Neither uses weight decay unless `--weight_decay`.
+ * With `--use_ode` and neither `--solver` nor `--tol`, both scripts integrate with Euler at tol 1e-3.
+ */
+export const REFERENCE_SCRIPT_DEFAULTS: Readonly<Record<ReferenceScript, TrainConfigInput>> = Object.freeze({
+  'train.py': {
+    data: 'mnist',
+    epochs: 100,
+    optimizer: 'adam',
+    lr: 1e-3,
+    momentum: 0.9,
+    weightDecay: 0,
+    lrSchedule: { type: 'step', every: 40, gamma: 0.1 },
+    batchSize: 128,
+    testBatchSize: 1000,
+    blocks: 6,
+    saveEvery: 10,
+    logEvery: 10,
+  },
+  'vdcnn.py': {
+    data: 'ag-news',
+    model: 'vdcnn',
+    epochs: 100,
+    optimizer: 'sgd',
+    lr: 1e-2,
+    momentum: 0.9,
+    weightDecay: 0,
+    lrSchedule: { type: 'none' },
+    batchSize: 128,
+    testBatchSize: 128,
+    blocks: 6,
+    embeddingSize: 16,
+    seqLen: 1014,
+    saveEvery: 20,
+    logEvery: 1,
+  },
+});
+
 /** The dataset a reference name (`cifar`, `ag_news`) stands for; other names are returned as they are. */
 export function referenceDataName(name: string): string {
   return REFERENCE_DATA_NAMES[name] ?? name;
@@ -89,6 +139,8 @@ export interface ReferenceFlagValues {
   solver?: string;
   /** `--tol <x>`. */
   tol?: number;
+  /** `--reference <script>` (or the script's name in place of a command): its defaults apply. */
+  script?: ReferenceScript;
 }
 
 /** The options the library's own flags (or `--config`) already set, and which flag set each (for conflicts). */
@@ -130,6 +182,10 @@ export function referenceDecision(ref: ReferenceFlagValues, native: NativeChoice
   } else if (native.model === undefined && isText) {
     // The trainer's default model (resnet) is an image model; ag-news trains vdcnn as the reference did.
     decision.model = 'vdcnn';
+  }
+  // The scripts' own defaults are --solver euler --tol 1e-3: they apply when a script's defaults are asked for.
+  if (ref.script !== undefined && ref.useOde && ref.solver === undefined && ref.tol === undefined && !native.origin('solver.method')) {
+    return referenceDecision({ ...ref, solver: 'euler', script: undefined }, native);
   }
   if (ref.solver === undefined && ref.tol === undefined) return decision;
 

@@ -86,6 +86,23 @@ describe('the reference study\'s command lines', () => {
     }
   }
 
+  it("the script form runs with the script's defaults: train.py 100 epochs (adam 1e-3 unless given), vdcnn.py SGD 1e-2, no schedule", async () => {
+    const image = (await dryRun(['./experiments/train.py', '--data', 'mnist', '--optimizer', 'sgd', '--lr', '0.1', '--num_res', '6'])).config;
+    expect(image).toMatchObject({ epochs: 100, optimizer: 'sgd', lr: 0.1, weightDecay: 0, lrSchedule: { type: 'step', every: 40, gamma: 0.1 }, saveEvery: 10, logEvery: 10 });
+    expect((await dryRun(['./experiments/train.py'])).config).toMatchObject({ epochs: 100, optimizer: 'adam', lr: 1e-3 });
+    const text = (await dryRun(['./experiments/texts/vdcnn.py', '--batch_size', '256', '--max_epo', '20', '--use_ode', '--solver', 'euler', '--tol', '1e-2'])).config;
+    expect(text).toMatchObject({ data: 'ag-news', model: 'vdcnn-ode', epochs: 20, batchSize: 256, testBatchSize: 128, optimizer: 'sgd', lr: 1e-2, momentum: 0.9, lrSchedule: { type: 'none' } });
+    expect(text.solver).toMatchObject({ method: 'euler', stepSize: 0.01 });
+    // The CLI's own defaults without the script (or --reference).
+    expect((await dryRun(['train'])).config).toMatchObject({ epochs: 160, optimizer: 'sgd', lr: 0.1 });
+    expect((await dryRun(['train', '--reference', 'train.py'])).config).toMatchObject({ epochs: 100, optimizer: 'adam' });
+  });
+
+  it('--use_ode alone in the script form is the scripts\' default solver: euler at tol 1e-3', async () => {
+    expect((await dryRun(['./experiments/train.py', '--use_ode'])).config.solver).toMatchObject({ method: 'euler', stepSize: 1e-3 });
+    expect((await dryRun(['train', '--use_ode'])).config.solver).toMatchObject({ method: 'bosh3' });
+  });
+
   it('--solver euler without --tol uses the reference default tol 1e-3; runge_kutta 4·1e-3', async () => {
     expect((await dryRun(['train', '--use_ode', '--solver', 'euler'])).config.solver).toMatchObject({ method: 'euler', stepSize: 1e-3 });
     expect((await dryRun(['train', '--use_ode', '--solver', 'runge_kutta'])).config.solver).toMatchObject({ method: 'rk4', stepSize: 4e-3 });

@@ -5,7 +5,7 @@ import { EXPERIMENT_SOLVER, trainConfigSchema, upgradeStoredConfig, type TrainCo
 import { CliUsageError } from './errors';
 import { attributeName, bindFlags, convertFlagValue, flagsFromSchema, type FlagSpec } from './flags';
 import { deepMerge, getPath, isPlainObject, setPath } from './json-paths';
-import { REFERENCE_FLAGS, REFERENCE_WEIGHT_DECAY, referenceDataName, referenceDecision } from './reference-flags';
+import { REFERENCE_FLAGS, REFERENCE_SCRIPT_DEFAULTS, REFERENCE_SCRIPT_NAMES, REFERENCE_WEIGHT_DECAY, referenceDataName, referenceDecision, type ReferenceScript } from './reference-flags';
 import { usageErrorFromZod } from './usage-error-from-zod';
 
 /** The `train` flags that set options of `trainConfigSchema` directly, in help order. */
@@ -45,6 +45,14 @@ const NATIVE: FlagSpec[] = [
 /** Flags of `train` that belong to the CLI rather than to the training options. */
 const CLI_ONLY: FlagSpec[] = [
   { flag: '--config', value: '<file>', group: 'cli', description: 'JSON file of training options (keys of the trainer\'s config, e.g. {"data":"mnist","solver":{"method":"rk4"}}); flags override it.' },
+  {
+    flag: '--reference',
+    value: '<script>',
+    group: 'cli',
+    type: 'string',
+    choices: [...REFERENCE_SCRIPT_NAMES],
+    description: "Start from the defaults of the study's script (train.py: 100 epochs, adam lr 1e-3; vdcnn.py: 100 epochs, sgd lr 1e-2, no schedule) instead of this CLI's; `neural-ode ./experiments/train.py ...` implies it.",
+  },
   { flag: '--resume', value: '<dir>', group: 'cli', description: 'Continue the run in <dir> from its last checkpoint (only --epochs may change).' },
   { flag: '--dry-run', group: 'cli', description: 'Print the resolved options as JSON and exit without training.' },
   { flag: '--json', group: 'cli', description: 'Print one JSON object with the result on stdout (progress goes to stderr).' },
@@ -104,7 +112,7 @@ function resumeInvocation(read: FlagReader, runDir: string, dryRun: boolean, jso
   if (!existsSync(configPath)) {
     throw new CliUsageError(`--resume: ${runDir} is not a run directory (no config.json); give the --save directory of an earlier train run`, '--resume');
   }
-  const allowed = new Set(['--resume', '--epochs', '--max_epochs', '--max_epo', '--json', '--dry-run']);
+  const allowed = new Set(['--resume', '--reference', '--epochs', '--max_epochs', '--max_epo', '--json', '--dry-run']);
   const extra = read.flags.filter((f) => read.isGiven(f.flag) && !allowed.has(f.flag));
   if (extra.length > 0) {
     throw new CliUsageError(
@@ -136,8 +144,17 @@ function newRunInvocation(
   dryRun: boolean,
   json: boolean,
 ): TrainInvocation {
+  // 0. --reference <script>: the study script's defaults, under everything else.
+  let script: ReferenceScript | undefined;
+  if (given('reference')) {
+    const name = String(values.reference);
+    if (!(REFERENCE_SCRIPT_NAMES as readonly string[]).includes(name)) {
+      throw new CliUsageError(`--reference: unknown script ${JSON.stringify(name)}; valid values: ${REFERENCE_SCRIPT_NAMES.join(', ')}`, '--reference');
+    }
+    script = name as ReferenceScript;
+  }
   // 1. --config file.json
-  let input: Record<string, unknown> = {};
+  let input: Record<string, unknown> = script ? structuredClone(REFERENCE_SCRIPT_DEFAULTS[script]) as Record<string, unknown> : {};
   let configSource = 'options';
   if (given('config')) {
     const file = resolve(cwd, String(values.config));
@@ -146,7 +163,7 @@ function newRunInvocation(
     if (!isPlainObject(fromFile)) {
       throw new CliUsageError(`--config: ${file} must hold a JSON object of training options, e.g. {"data":"mnist","epochs":10}`, '--config');
     }
-    input = fromFile;
+    input = deepMerge(input, fromFile);
   }
 
   // 2. flags with a schema path; remember which flag set which option, and refuse two flags that set one option.
@@ -183,6 +200,7 @@ function newRunInvocation(
   const decision = referenceDecision(
     {
       useOde: read.isGiven('--use_ode'),
+      ...(script ? { script } : {}),
       ...(read.isGiven('--solver') ? { solver: String(read.value('--solver')) } : {}),
       ...(tolGiven ? { tol: convertFlagValue(read.flags.find((f) => f.flag === '--tol')!, read.value('--tol')) as number } : {}),
     },
