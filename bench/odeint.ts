@@ -3,8 +3,8 @@
 // 1. Work–precision on 13 standard non-stiff problems (float64 path): NFE, steps, wall time, error at the final
 //    time and µs per function evaluation for bosh3, dopri5, tsit5, dopri8 at rtol = atol = 1e-3, 1e-6, 1e-9.
 // 2. dopri5's NFE against a straight transcription of Hairer's DOPRI5 step-size logic (same problems, tolerances).
-// 3. Adjoint memory: peak tf.memory().numBytes while computing gradients of a small conv vector field with odeint
-//    (backprop through the solver) and odeintAdjoint, at 10, 50 and 200 rk4 steps.
+// 3. Gradient modes: peak tf.memory().numBytes and wall time of a solve + its gradient for a small conv vector field
+//    in each gradient mode (tape, checkpoint with replay 'step' and 'segment', backsolve) at 10, 50 and 200 rk4 steps.
 // 4. Tensor-path overhead of dopri5: the solver's own kernels and host reads per step (f's kernels excluded).
 // 5. Tape-gradient cost of a conv vector field (64 channels 7×7, batch 32; rk4 4 steps, dopri5): wall time of
 //    value + gradient and the time and count of the solver's stage-combination kernels in the backward pass.
@@ -12,7 +12,7 @@
 // Timings are wall-clock on a shared machine: repeat runs to judge the noise.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@neural-ode/backend';
-import { odeint, odeintAdjoint, solver, type MethodName } from '@neural-ode/odeint';
+import { odeint, solver, type GradientInput, type MethodName, type OdeintTensorSolution } from '@neural-ode/odeint';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -357,30 +357,69 @@ function convField(channels: number) {
   return { f, params: [W1, W2], dispose: () => [W1, W2].forEach((v) => v.dispose()) };
 }
 
-async function adjointMemory(): Promise<void> {
-  console.log('## Adjoint memory: peak bytes above the baseline while computing d(sum ys²)/dθ (conv field, [4,8,8,8] state, rk4)\n');
+/** Runs `fn` and returns the peak `tf.memory().numBytes` above the start, sampled after every kernel (as tf.profile). */
+function peakBytesOf(fn: () => void): number {
+  const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown; state: { numBytes: number } };
+  const base = engine.state.numBytes;
+  let peak = base;
+  const runKernelFunc = engine.runKernelFunc;
+  engine.runKernelFunc = function (this: typeof engine, ...a: unknown[]) {
+    const out = runKernelFunc.apply(this, a);
+    peak = Math.max(peak, this.state.numBytes);
+    return out;
+  };
+  try {
+    fn();
+  } finally {
+    engine.runKernelFunc = runKernelFunc;
+  }
+  return peak - base;
+}
+
+async function gradientModes(): Promise<void> {
+  console.log('## Gradient modes: peak bytes above the baseline and wall time of d(sum ys²)/dθ (conv field, [4,8,8,8] state, rk4)\n');
+  console.log('peak: tf.memory().numBytes sampled after every kernel (one run); ms: best of two more runs, unhooked; recomputed: steps the');
+  console.log('backward pass recomputes (checkpoint) or takes (backsolve); rec. err: the backsolve reconstruction check; ×tape: ratio to\nthe tape at the same number of steps.\n');
   const { f, params, dispose } = convField(8);
   const y0 = tf.randomNormal([4, 8, 8, 8], 0, 1, 'float32', 1);
+  const modes: [string, GradientInput][] = [
+    ['tape', 'tape'],
+    ['checkpoint', 'checkpoint'],
+    ['checkpoint segment', { mode: 'checkpoint', replay: 'segment' }],
+    ['backsolve', 'backsolve'],
+  ];
   const rows: (string | number)[][] = [];
-  for (const steps of [10, 50, 200]) {
-    const row: (string | number)[] = [steps];
-    for (const mode of ['odeint', 'odeintAdjoint'] as const) {
-      const base = tf.memory().numBytes;
-      const t0 = performance.now();
-      const info = await tf.profile(() => {
+  for (const steps of quick ? [10, 50] : [10, 50, 200]) {
+    let tapePeak = 0;
+    let tapeMs = 0;
+    for (const [label, gradient] of modes) {
+      const s = solver({ method: 'rk4', stepSize: 1 / steps, gradient });
+      let solution: OdeintTensorSolution | null = null;
+      const run = () =>
         tf.tidy(() => {
           tf.variableGrads(() => {
-            const opts = { method: 'rk4' as const, stepSize: 1 / steps };
-            const sol = mode === 'odeint' ? odeint(f, y0, [0, 1], opts) : odeintAdjoint(f, y0, [0, 1], { ...opts, params });
-            return tf.sum(tf.square(sol.ys)) as tf.Scalar;
+            solution = odeint(f, y0, [0, 1], s, { params });
+            return tf.sum(tf.square(solution.ys)) as tf.Scalar;
           }, params);
         });
-      });
-      row.push(`${((info.peakBytes - base) / 1024).toFixed(0)} KiB`, `${(performance.now() - t0).toFixed(0)} ms`);
+      const peak = peakBytesOf(run);
+      let ms = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < 2; r++) {
+        const t0 = performance.now();
+        run();
+        ms = Math.min(ms, performance.now() - t0);
+      }
+      if (label === 'tape') {
+        tapePeak = peak;
+        tapeMs = ms;
+      }
+      const st = (solution as OdeintTensorSolution | null)?.gradientStats ?? null;
+      const detail = st?.mode === 'checkpoint' ? `${st.checkpoints} ckpt, stride ${st.stride}` : st?.mode === 'backsolve' ? `rec. err ${st.reconstructionError.toExponential(1)}` : '';
+      const recomputed = st?.mode === 'checkpoint' ? st.recomputedSteps : st?.mode === 'backsolve' ? st.nAccepted : 0;
+      rows.push([steps, label, `${(peak / 1024).toFixed(0)} KiB`, (peak / tapePeak).toFixed(2), ms.toFixed(0), (ms / tapeMs).toFixed(2), recomputed, detail]);
     }
-    rows.push(row);
   }
-  table(['steps', 'odeint peak', 'time', 'adjoint peak', 'time'], rows, [5, 12, 8, 12, 8]);
+  table(['steps', 'mode', 'peak', '×tape', 'ms', '×tape', 'recomputed', 'schedule'], rows, [5, 18, 10, 6, 7, 6, 10, 22]);
   y0.dispose();
   dispose();
 }
@@ -519,7 +558,7 @@ async function main(): Promise<void> {
   console.log(`# bench:odeint (tfjs backend: ${choice.tfjsBackend}; ${new Date().toISOString()})\n`);
   if (!skip.has('wp')) workPrecision();
   if (!skip.has('hairer')) hairerComparison();
-  if (!skip.has('memory')) await adjointMemory();
+  if (!skip.has('memory')) await gradientModes();
   if (!skip.has('overhead')) await tensorOverhead();
   if (!skip.has('grad')) await tapeGradient();
   if (!skip.has('calls')) smallCalls();
