@@ -191,6 +191,6 @@ describe('train', () => {
     await expect(train({ ...base, bogus: 1 } as never, { splits: small })).rejects.toThrow(/bogus/);
     await expect(
       train({ ...base, model: 'odenet', solver: { method: 'rk4' }, save: mkdtempSync(join(tmpdir(), 'trainer-e-')) }, { splits: small }),
-    ).rejects.toThrow(/option 'solver.stepSize' is missing for the fixed-step method 'rk4'/);
+    ).rejects.toThrow(/solver\.method 'rk4' is fixed-step: give its step size/);
   });
 });
