@@ -14,6 +14,9 @@ export function denseWeights(tab: Tableau, theta: number): { w: number[]; wF1: n
   let wF1: number;
   if (interp.kind === 'weights') {
     return { w: interp.b(theta), wF1: 0 };
+  } else if (interp.kind === 'extra-stages') {
+    // Its weights also cover stages that only a step interpolant evaluates (see step-interpolant.ts).
+    throw new Error(`tableau ${tab.name}: an 'extra-stages' dense output needs its extra stages; use RkStepInterpolant`);
   } else if (interp.kind === 'hermite') {
     // y0 + h01 (y1 − y0) + h (h10 f0 + h11 f1) with the cubic Hermite basis.
     const h01 = -2 * x3 + 3 * x2;

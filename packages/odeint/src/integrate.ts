@@ -1,11 +1,11 @@
 import type { Field, StateAlgebra } from './algebra';
 import { createController } from './controller';
-import { denseWeights } from './dense-output';
 import { OdeintError, SolveError } from './errors';
 import { initialStep } from './initial-step';
 import { STIFF_THRESHOLD, stiffAdvice, stiffnessIndicator } from './stiffness';
 import type { ResolvedOdeintOptions } from './options';
 import type { Tableau } from './tableau';
+import { RkStepInterpolant } from './step-interpolant';
 
 /** Counters of one solve. */
 export interface SolveStats {
@@ -53,6 +53,13 @@ interface Ctx<S = unknown> {
    * it). The `checkpoint` gradient mode records the steps and some states with it, to replay them exactly.
    */
   onAccept?: (t0: number, t1: number, y1: S) => void;
+  /**
+   * Called after each accepted step (after `onAccept`) with its dense output, valid during the call only (`keep` a
+   * copy to use it later). Events and dense solutions observe the solve through it. Returning a time in
+   * `[t0, t1]` of the step stops the solve there (a terminal event): outputs after that time are not produced,
+   * so `ys` is shorter than `ts`.
+   */
+  onStep?: (step: RkStepInterpolant<S>) => number | undefined;
 }
 
 /** Times in `pts` strictly between `a` and `b` (in direction `d`), sorted in that direction, deduplicated. */
@@ -106,6 +113,9 @@ interface Run<S> {
   opts: ResolvedOdeintOptions;
   fn: string;
   onAccept?: (t0: number, t1: number, y1: S) => void;
+  onStep?: (step: RkStepInterpolant<S>) => number | undefined;
+  /** Outputs to produce: `ts.length`, or fewer once an observer stopped the solve. */
+  end: number;
   stats: SolveStats;
   /** Outputs so far (`ys[i]` is the state at `ts[i]`). */
   ys: S[];
@@ -142,7 +152,7 @@ export function integrate<S>(
 ): IntegrateResult<S> {
   const stats: SolveStats = { nfe: 0, nAccepted: 0, nRejected: 0, nSteps: 0, firstStep: 0, lastStep: 0 };
   const f = guardField(rawF, ctx.fn, stats);
-  const run: Run<S> = { alg, f, tab, ts, direction, opts, fn: ctx.fn, onAccept: ctx.onAccept, stats, ys: [alg.copy(y0)], jumps: opts.jumpTimes.length ? new Set(opts.jumpTimes) : NO_JUMPS, y0 };
+  const run: Run<S> = { alg, f, tab, ts, direction, opts, fn: ctx.fn, onAccept: ctx.onAccept, onStep: ctx.onStep, end: ts.length, stats, ys: [alg.copy(y0)], jumps: opts.jumpTimes.length ? new Set(opts.jumpTimes) : NO_JUMPS, y0 };
   if (ts.length === 1) return { ys: run.ys, stats };
   stats.nfe++;
   const start: Position<S> = { t: ts[0], y: y0, k0: f(ts[0], y0) };
@@ -173,38 +183,35 @@ function disposeStages<S>(alg: StateAlgebra<S>, ks: readonly S[], keep: readonly
 }
 
 /**
- * After an accepted step from `p` to `(t1, y1)`: emits the outputs in `(t, t1]` by the tableau's dense output,
- * finds the next first stage (the FSAL stage, the `f(t1, y1)` dense output needed, or a new evaluation; always
- * new after a jump) and frees what is no longer used. Returns the new position and the next output index.
+ * After an accepted step from `p` to `(t1, y1)`: lets the observer see the step (it may stop the solve), emits the
+ * outputs in `(t, t1]` by the step's dense output, finds the next first stage (the FSAL stage, the `f(t1, y1)` the
+ * dense output needed, or a new evaluation; always new after a jump) and frees what is no longer used. Returns the
+ * new position and the next output index.
  */
 function advance<S>(run: Run<S>, p: Position<S>, h: number, t1: number, tEval: number, y1: S, ks: S[], next: number): { p: Position<S>; next: number } {
-  const { alg, f, tab, ts, direction, stats, ys } = run;
-  let f1: S | null = tab.fsal ? ks[ks.length - 1] : null;
-  while (next < ts.length && direction * (ts[next] - t1) <= 0) {
+  const { alg, f, ts, direction, stats, ys } = run;
+  const step = new RkStepInterpolant(alg, f, run.tab, p.t, h, p.y, ks, tEval, y1, stats, t1);
+  const stopAt = run.onStep?.(step);
+  if (stopAt !== undefined) {
+    let end = next;
+    while (end < run.end && direction * (ts[end] - stopAt) <= 0) end++;
+    run.end = end;
+  }
+  while (next < run.end && direction * (ts[next] - t1) <= 0) {
     const tOut = ts[next];
-    if (tOut === t1) ys.push(alg.copy(y1));
-    else {
-      const { w, wF1 } = denseWeights(tab, (tOut - p.t) / h);
-      if (wF1 !== 0) {
-        if (f1 === null) {
-          stats.nfe++;
-          f1 = f(tEval, y1);
-        }
-        ys.push(alg.combine(p.y, h, [...ks, f1], [...w, wF1]));
-      } else ys.push(alg.combine(p.y, h, ks, w));
-    }
+    ys.push(tOut === t1 ? alg.copy(y1) : step.at(tOut));
     next++;
   }
   let k0: S | null = null;
-  if (next < ts.length) {
+  if (next < run.end) {
+    const f1 = step.knownF1();
     if (f1 !== null && !run.jumps.has(t1)) k0 = f1;
     else {
       stats.nfe++;
       k0 = f(t1, y1);
     }
   }
-  disposeStages(alg, ks, [k0]);
-  if (f1 !== null && f1 !== k0 && !ks.includes(f1)) alg.dispose(f1);
+  step.release([k0]);
   if (p.y !== run.y0) alg.dispose(p.y);
   // k0 is null only when every output is written: the loop stops, `k0` is never read again.
   return { p: { t: t1, y: y1, k0: k0 as S }, next };
@@ -274,6 +281,7 @@ function integrateFixed<S>(run: Run<S>, start: Position<S>): Position<S> {
       }
     }
     if (toCheck.length > 0) lastFinite = t1;
+    if (next >= run.end) break;
   }
   return p;
 }
@@ -293,7 +301,7 @@ function integrateAdaptive<S>(run: Run<S>, start: Position<S>, bErr: readonly nu
       stats.nfe++;
     });
   let next = 1;
-  while (next < ts.length) {
+  while (next < run.end) {
     if (stats.nSteps >= opts.maxSteps) {
       // Worth a few evaluations of f on the way out: a stiff problem needs another method, not more steps.
       let hRho = Number.NaN;

@@ -5,11 +5,21 @@
  * - `quartic`: the quartic through `y0`, `y1`, a midpoint value `y0 + h Σ bMid_i k_i`, `f0` and `f1`
  *   (torchdiffeq's fit; 4th order for dopri5 with Shampine's midpoint weights).
  * - `weights`: the method's own continuous extension `y(θ) = y0 + h Σ b_i(θ) k_i` (e.g. tsit5).
+ * - `extra-stages`: a continuous extension that needs more stages than the step, evaluated only when a state inside
+ *   the step is asked for (DOP853's three: `k_j = f(t0 + c_j h, y0 + h Σ a_j[i] K_i)` over the step's stages, then
+ *   `f(t1, y1)` if not FSAL, then the earlier extra ones); `b(θ)` weighs all of them. `order` is the interpolant's.
  */
 export type Interpolation =
   | { readonly kind: 'hermite' }
   | { readonly kind: 'quartic'; readonly bMid: readonly number[] }
-  | { readonly kind: 'weights'; readonly b: (theta: number) => number[] };
+  | { readonly kind: 'weights'; readonly b: (theta: number) => number[] }
+  | {
+      readonly kind: 'extra-stages';
+      readonly order: number;
+      readonly c: readonly number[];
+      readonly a: readonly (readonly number[])[];
+      readonly b: (theta: number) => number[];
+    };
 
 /**
  * An explicit Runge–Kutta method as data: the Butcher tableau plus what the stepper needs to know.
@@ -52,6 +62,7 @@ export function defineTableau(t: Tableau): Tableau {
   for (const row of t.a) Object.freeze(row);
   for (const v of [t.c, t.a, t.b, t.bErr]) if (v) Object.freeze(v);
   if (t.interpolation.kind === 'quartic') Object.freeze(t.interpolation.bMid);
+  if (t.interpolation.kind === 'extra-stages') for (const v of [t.interpolation.c, t.interpolation.a, ...t.interpolation.a]) Object.freeze(v);
   Object.freeze(t.interpolation);
   return Object.freeze(t);
 }
