@@ -18,7 +18,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const repeat = quick ? 1 : 3;
 const RTOLS = [1e-4, 1e-6, 1e-8];
-const METHODS: MethodName[] = ['rodas5', 'kvaerno5', 'auto'];
+const METHODS: MethodName[] = ['rodas5', 'kvaerno5', 'bdf', 'auto'];
 
 type F = (t: number, y: Float64Array) => number[];
 interface Problem {

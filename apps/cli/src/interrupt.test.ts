@@ -3,48 +3,41 @@ import { describe, expect, it } from 'vitest';
 import { interruptHandler, trainInterruptNotes, type InterruptNotes } from './interrupt';
 import { commandOf, stopsGracefully } from './main';
 
-/** The bin's SIGINT handler for `command`, with what it wrote, whether it asked to stop and how it exited. */
+/** The bin's SIGINT handler for `command`, with what it wrote, whether it asked to stop, detached and exited. */
 function handler(command: string | undefined, notes: InterruptNotes = {}) {
-  const seen = { stderr: '', stopped: 0, exits: [] as number[] };
+  const seen = { stderr: '', stopped: 0, detached: 0, exits: [] as number[] };
   const onSigint = interruptHandler({
     command,
     notes,
     stderr: (t) => (seen.stderr += t),
     stop: () => (seen.stopped += 1),
+    detach: () => (seen.detached += 1),
     exit: (code) => void seen.exits.push(code),
   });
   return { onSigint, seen };
 }
 
 describe('Ctrl-C', () => {
-  it('train: the first asks for a checkpoint, the second exits 130 saying what is lost', () => {
-    const notes: InterruptNotes = {};
+  it('train: the first asks for a checkpoint and says what a second one would lose, then leaves it to the default action', () => {
+    const notes: InterruptNotes = { lost: 'the steps since the checkpoint at the end of epoch 3 are lost' };
     const { onSigint, seen } = handler('train', notes);
     onSigint();
-    expect(seen).toMatchObject({ stopped: 1, exits: [] });
-    expect(seen.stderr).toMatch(/interrupt: finishing the current step, then writing a checkpoint and stopping \(Ctrl-C again to stop at once/);
-    notes.lost = 'the steps since the checkpoint at the end of epoch 3 are lost';
-    onSigint();
-    expect(seen.exits).toEqual([130]);
-    expect(seen.stopped).toBe(1);
-    expect(seen.stderr).toContain('interrupt: stopping now: the steps since the checkpoint at the end of epoch 3 are lost\n');
+    expect(seen).toMatchObject({ stopped: 1, detached: 1, exits: [] });
+    expect(seen.stderr).toBe(
+      '\ninterrupt: finishing the current step, then writing a checkpoint and stopping.\n' +
+        '  Ctrl-C again stops at once: the steps since the checkpoint at the end of epoch 3 are lost\n',
+    );
   });
 
-  it('spiral: graceful first, then a hard stop that says the outputs are not written', () => {
-    const { onSigint, seen } = handler('spiral');
+  it('a second Ctrl-C that still reaches the handler exits 130 at once, saying what is lost', () => {
+    const notes: InterruptNotes = {};
+    const { onSigint, seen } = handler('spiral', notes);
     onSigint();
+    expect(seen.stderr).toContain('writing the plot, the result and the learned weights');
+    notes.lost = 'the plot is not written';
     onSigint();
-    expect(seen.stopped).toBe(1);
-    expect(seen.exits).toEqual([130]);
-    expect(seen.stderr).toContain('writing the plot, the result');
-    expect(seen.stderr).toContain('stopping now: what spiral did since it started is not written');
-  });
-
-  it('other commands stop at the first', () => {
-    const { onSigint, seen } = handler('datasets');
-    onSigint();
-    expect(seen).toMatchObject({ stopped: 0, exits: [130] });
-    expect(seen.stderr).toBe('\ninterrupt: stopping now\n');
+    expect(seen).toMatchObject({ stopped: 1, exits: [130] });
+    expect(seen.stderr).toContain('\ninterrupt: stopping now: the plot is not written\n');
   });
 
   it('knows the command of reference-script command lines', () => {

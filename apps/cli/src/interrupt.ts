@@ -29,27 +29,34 @@ export interface InterruptTarget {
   stderr: (text: string) => void;
   /** Asks the command to stop gracefully (aborts its signal). */
   stop: () => void;
-  /** Ends the process now. */
+  /**
+   * Removes this handler, so that the next Ctrl-C takes the default action: the process ends at once, even in the
+   * middle of a training step (a JavaScript handler would only run after the step, and the checkpoint, are done).
+   */
+  detach: () => void;
+  /** Ends the process now (for a Ctrl-C that still reaches the handler). */
   exit: (code: number) => void;
 }
 
 /**
- * The SIGINT handler of the `neural-ode` bin. The first Ctrl-C during `train` or `spiral` asks the command to stop
- * at the next step boundary (writing what it has) and says so; a second one, or the first during any other command,
- * exits 130 at once, saying what that loses.
+ * The SIGINT handler of the `neural-ode` bin, for `train` and `spiral` (see {@link stopsGracefullyByName}; other
+ * commands keep the default action and end at once). The first Ctrl-C asks the command to stop at the next step
+ * boundary, writing what it has, and says what a second Ctrl-C would do instead: end the process at once, losing
+ * what {@link InterruptNotes} says. A second Ctrl-C then takes the default action (exit status 130).
  */
 export function interruptHandler(target: InterruptTarget): () => void {
   let count = 0;
   return () => {
     count += 1;
     const graceful = target.command !== undefined ? GRACEFUL[target.command] : undefined;
+    const lost = target.notes.lost ?? `what ${target.command ?? 'the command'} did since it started is not written`;
     if (graceful && count === 1) {
-      target.stderr(`\ninterrupt: ${graceful} (Ctrl-C again to stop at once, without it)\n`);
+      target.stderr(`\ninterrupt: ${graceful}.\n  Ctrl-C again stops at once: ${lost}\n`);
+      target.detach();
       target.stop();
       return;
     }
-    const lost = target.notes.lost ?? (graceful ? `what ${target.command} did since it started is not written` : undefined);
-    target.stderr(`\ninterrupt: stopping now${lost ? `: ${lost}` : ''}\n`);
+    target.stderr(`\ninterrupt: stopping now: ${lost}\n`);
     target.exit(EXIT.interrupted);
   };
 }

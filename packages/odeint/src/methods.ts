@@ -90,8 +90,8 @@ export interface MethodInfo {
 /** {@link MethodInfo} for a method name. */
 export function methodInfo(name: MethodName): MethodInfo {
   if (isStiffMethod(name)) {
-    const s = STIFF_METHOD_INFO[name];
-    return { name, ...s, ...(s.embeddedOrder === undefined ? {} : { embeddedOrder: s.embeddedOrder }), adaptive: true, fsal: false, stiff: true };
+    const { embeddedOrder, ...s } = STIFF_METHOD_INFO[name];
+    return { name, ...s, ...(embeddedOrder === undefined ? {} : { embeddedOrder }), adaptive: true, fsal: false, stiff: true };
   }
   const t: Tableau = TABLEAUS[name];
   return {

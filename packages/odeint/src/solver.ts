@@ -126,6 +126,13 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   }
   const controller = given.controller ?? 'I';
   for (const key of Object.keys(given)) {
+    if (method === 'bdf' && (key === 'controller' || (PID_KEYS as readonly string[]).includes(key))) {
+      throw new OdeintError(
+        `options.${key}`,
+        `${fn}: options.${key} does not apply to 'bdf', which chooses its step and order from its own error estimates (as scipy's BDF). ` +
+          `Fix: remove ${key}, or choose rodas5, kvaerno5 or auto, which use the I or PID controller.`,
+      );
+    }
     if (key === 'jacobian' && !isStiffMethod(method)) {
       throw new OdeintError(
         'options.jacobian',

@@ -25,6 +25,17 @@ export const STIFF_METHOD_INFO = Object.freeze({
     costPerStep: '1 f + 6 implicit stages × Newton iterations (f + solve each); Jacobian and LU reused across steps',
     interpolation: 'hermite',
   },
+  bdf: {
+    family: 'bdf',
+    description: 'variable-order (1–5) BDF/NDF with error control, as scipy BDF; Jacobian kept until Newton fails',
+    order: 5,
+    embeddedOrder: undefined,
+    stages: 1,
+    evaluationsPerStep: 2,
+    stability: 'A(α)-stable (α from 90° at order 1–2 to 51° at order 5)',
+    costPerStep: '1–4 Newton iterations (f + solve each); LU when h or the order changes; Jacobian when Newton fails',
+    interpolation: 'backward-differences',
+  },
   auto: {
     family: 'auto',
     description: 'tsit5 with a stiffness test, switching to rodas5 while the problem is stiff and back when it is not',

@@ -1,5 +1,6 @@
 import type { ResolvedOdeintOptions } from '../options';
 import { autoMethod } from './auto';
+import { integrateBdf } from './bdf';
 import { esdirkMethod } from './esdirk';
 import { tsit5 } from '../tableaus/tsit5';
 import { kvaerno5 } from './kvaerno5';
@@ -26,6 +27,7 @@ export function integrateStiff(
   stats: StiffStats = stiffStats(),
 ): { ys: Float64Array[]; stats: StiffStats } {
   const p = stiffProblem(fn, y0.length, f, opts.jacobian as Float64Jacobian | undefined, atol, rtol, opts.norm, stats);
+  if (method === 'bdf') return { ys: integrateBdf(p, y0, ts, direction, opts), stats };
   let stepper: OneStepMethod;
   if (method === 'rodas5') stepper = rosenbrockMethod(rodas5, p);
   else if (method === 'kvaerno5') stepper = esdirkMethod(kvaerno5, p);
