@@ -52,7 +52,7 @@ describe('loadRunSplits', () => {
     expect(Array.from(again.train.x)).toEqual(Array.from(a.train.x)); // same seed, same subset (resume)
     const few = await loadRunSplits({ ...cfg, limitTest: 2 }, given);
     expect(few.warnings).toHaveLength(1);
-    expect(few.warnings[0]).toMatch(/the test set \(limitTest = 2\) has 2 examples and none of class .*raise the limit/);
+    expect(few.warnings[0]).toMatch(/the test set \(limitTest = 2\) has 2 examples and none of class \w, \w: the whole split has only 50 such examples in 100; raise the limit/);
   });
 
   it('warns about data files that failed their published checksum and returns them for config.json', async () => {

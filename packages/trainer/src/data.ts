@@ -29,8 +29,13 @@ export function limitSplit(
   const { split: out, missingClasses } = n === undefined ? subsetSplit(split, split.count, seed) : subsetSplit(split, n, seed);
   if (missingClasses.length === 0) return { split: out };
   const names = missingClasses.map((c) => split.classes[c]).join(', ');
-  const fix = n !== undefined && n < split.count ? `: raise the limit (${split.classes.length} classes need at least ${split.classes.length} examples)` : '';
-  return { split: out, warning: `warning: ${what} has ${out.count} examples and none of class ${names}${fix}` };
+  let inSplit = 0;
+  for (const label of split.y) if (missingClasses.includes(label)) inSplit++;
+  const why =
+    out === split || inSplit === 0
+      ? ''
+      : `: the whole split has only ${inSplit} such examples in ${split.count}; raise the limit to keep some`;
+  return { split: out, warning: `warning: ${what} has ${out.count} examples and none of class ${names}${why}` };
 }
 
 /** Warnings for data files that could not be verified by their published checksum. */
