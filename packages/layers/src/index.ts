@@ -5,7 +5,7 @@
  * `@neural-ode/layers/node`.
  * @packageDocumentation
  */
-export { neuralOde, NeuralOde, neuralOdeOptionsSchema, GRADIENT_MODES } from './neural-ode';
+export { neuralOde, NeuralOde, neuralOdeOptionsSchema } from './neural-ode';
 export type { NeuralOdeOptions, NfeCounts, GradientMode } from './neural-ode';
 export { concatDense, ConcatDense } from './concat-dense';
 export { concatConv1d, ConcatConv1D } from './concat-conv1d';

@@ -59,9 +59,10 @@ describe('neuralOde', () => {
     expect(max(tf.sub(last, at1.apply(x) as tf.Tensor))).toBeLessThan(1e-6);
   });
 
-  for (const gradient of ['tape', 'backsolve'] as const) {
+  for (const gradient of ['tape', 'checkpoint', 'backsolve'] as const) {
     it(`trains with model.fit (gradient: '${gradient}') and reports the NFE of the batch's forward and backward pass`, async () => {
-      const ode = neuralOde({ dynamics: dynamics(), solver: solver({ method: 'rk4', stepSize: 0.25 }), gradient });
+      const ode = neuralOde({ dynamics: dynamics(), solver: { method: 'rk4', stepSize: 0.25 }, gradient });
+      expect(ode.solver.gradient.mode).toBe(gradient);
       const model = tfl.sequential({ layers: [tfl.layers.inputLayer({ inputShape: [2] }), ode] });
       model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
       const x = tf.randomNormal([16, 2], 0, 1, 'float32', 6);
@@ -77,11 +78,29 @@ describe('neuralOde', () => {
       const loss = history.history.loss as number[];
       expect(loss[loss.length - 1]).toBeLessThan(0.5 * loss[0]);
       expect(max(tf.sub(before, ode.trainableWeights[0].read()))).toBeGreaterThan(1e-3);
-      // rk4, 4 steps: 16 evaluations forward; backward 16 VJPs by tape, 16 by the adjoint's rk4 on the same grid.
+      // rk4, 4 steps: 16 evaluations forward; backward 16 VJPs (tape and checkpoint: one per evaluation; backsolve: the
+      // adjoint's rk4 on the same grid).
       expect(seen).toHaveLength(8);
       expect(seen.every((n) => n.forward === 16 && n.backward === 16)).toBe(true);
     });
   }
+
+  it("passes the gradient mode to odeint: checkpoint's gradients equal the tape's, backsolve's agree to the adjoint's accuracy", () => {
+    const x = tf.randomNormal([4, 2], 0, 1, 'float32', 11);
+    const target = tf.randomNormal([4, 2], 0, 1, 'float32', 12);
+    const dyn = dynamics(3);
+    const grads = (gradient: 'tape' | 'checkpoint' | 'backsolve') => {
+      const ode = neuralOde({ dynamics: dyn, solver: { method: 'rk4', stepSize: 0.1 }, gradient });
+      const weights = ode.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads: g } = tf.variableGrads(() => tf.losses.meanSquaredError(target, ode.apply(x) as tf.Tensor) as tf.Scalar, weights);
+      return weights.map((w) => g[w.name]);
+    };
+    const tape = grads('tape');
+    const relative = (a: tf.Tensor[], b: tf.Tensor[]) => Math.max(...a.map((t, i) => max(tf.sub(t, b[i])) / max(b[i])));
+    expect(tape.every((g) => max(g) > 1e-3)).toBe(true);
+    expect(relative(grads('checkpoint'), tape)).toBeLessThan(1e-5);
+    expect(relative(grads('backsolve'), tape)).toBeLessThan(1e-4);
+  });
 
   it('trainable = false freezes the dynamics: no trainable weights, fit leaves them unchanged', async () => {
     const ode = neuralOde({ dynamics: dynamics(), solver: { method: 'rk4', stepSize: 0.25 } });
@@ -116,7 +135,11 @@ describe('neuralOde', () => {
       /'outputTimes' = \[0.5,0.2\] must be strictly monotonic.*Fix: sort/,
     );
     expect(() => neuralOde({ dynamics: d, solver: { method: 'dopri5' }, t1: 2, outputTimes: [1] })).toThrow(/'t1' \(2\) and 'outputTimes' both/);
-    expect(() => neuralOde({ dynamics: d, solver: { method: 'dopri5' }, gradient: 'adjoint' as never })).toThrow(/option 'gradient' \(got "adjoint"\)/);
+    expect(() => neuralOde({ dynamics: d, solver: { method: 'dopri5' }, gradient: 'adjoint' as never })).toThrow(/options.gradient = "adjoint" is not a gradient mode. Fix: use one of/);
+    expect(() => neuralOde({ dynamics: d, solver: solver({ method: 'dopri5' }), gradient: 'backsolve' })).toThrow(
+      /option 'gradient' \("backsolve"\) is given beside a Solver value.*Fix: build the solver with solver\(\{ ..., gradient: "backsolve" \}\)/,
+    );
+    expect(() => neuralOde({ dynamics: d, solver: { method: 'dopri5', gradient: 'tape' }, gradient: 'backsolve' })).toThrow(/'gradient' and 'solver.gradient' both/);
     expect(() => neuralOde({ dynamics: d, solver: { method: 'dopri5' }, stepSize: 0.1 } as never)).toThrow(/option 'stepSize'.*unknown option/);
     const wrongShape = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2] })] });
     const ode = neuralOde({ dynamics: wrongShape, solver: { method: 'dopri5' } });

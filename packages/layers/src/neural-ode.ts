@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { isSolver, odeint, odeintAdjoint, solver, type SolveStats, type Solver, type SolverInput } from '@neural-ode/odeint';
+import { GRADIENT_MODES, isSolver, odeint, solver, type GradientInput, type GradientStats, type SolveStats, type Solver, type SolverInput } from '@neural-ode/odeint';
 import { z } from 'zod';
 import { DelegatingLayer } from './delegating-layer';
 import { withOdeTime } from './ode-time';
@@ -12,14 +12,7 @@ type Shape = (number | null)[];
 /** `tf.customGrad`'s parameter type, whose declared signature cannot name the tensors one by one. */
 type CustomGradient = Parameters<typeof tf.customGrad>[0];
 
-/**
- * How a {@link NeuralOde} layer's gradient is computed: `tape` backpropagates through the solver's ops (memory grows
- * with the steps), `backsolve` solves the adjoint system backwards (`odeintAdjoint`: memory constant in the steps),
- * `checkpoint` replays recorded steps under the tape (not available yet: see {@link neuralOde}).
- */
-export const GRADIENT_MODES = ['tape', 'checkpoint', 'backsolve'] as const;
-
-/** One of {@link GRADIENT_MODES}. */
+/** A gradient mode of `@neural-ode/odeint`: `tape`, `checkpoint` or `backsolve`. */
 export type GradientMode = (typeof GRADIENT_MODES)[number];
 
 const isLayer = (v: unknown): v is tfl.layers.Layer =>
@@ -40,8 +33,16 @@ export const neuralOdeOptionsSchema = z
     solver: z.custom<Solver | SolverInput>(isSettings, {
       message: "must be a Solver from @neural-ode/odeint's solver({...}) or its settings, e.g. { method: 'rk4', stepSize: 0.25 }",
     }),
-    /** How gradients are computed: `tape` (default), `backsolve`, or `checkpoint`. */
-    gradient: z.enum(GRADIENT_MODES).default('tape'),
+    /**
+     * How gradients are computed, passed to odeint as the solver's gradient mode: `tape` (odeint's default),
+     * `checkpoint`, `backsolve`, or an object with the mode and its settings (`{ mode: 'checkpoint', checkpoints: 8 }`).
+     * Only with solver settings: a `Solver` value carries its own (`solver({ ..., gradient })`).
+     */
+    gradient: z
+      .custom<GradientInput>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)), {
+        message: `must be one of ${GRADIENT_MODES.map((m) => `'${m}'`).join(', ')} or an object such as { mode: 'checkpoint', checkpoints: 8 }`,
+      })
+      .optional(),
     /** Start time of the integration. */
     t0: finite.default(0),
     /** End time: the layer outputs the state at `t1` (default 1). Not together with `outputTimes`. */
@@ -89,8 +90,6 @@ export class NeuralOde extends DelegatingLayer {
 
   /** The solver, validated once and passed to every solve unchanged. */
   readonly solver: Solver;
-  /** How gradients are computed. */
-  readonly gradient: GradientMode;
   /** Start time. */
   readonly t0: number;
   /** End time (the last output time when `outputTimes` is given). */
@@ -98,21 +97,14 @@ export class NeuralOde extends DelegatingLayer {
   /** Output times, or `undefined` for the state at `t1` alone. */
   readonly outputTimes: readonly number[] | undefined;
   private counts: NfeCounts = { forward: 0, backward: 0 };
-  private lastSolve: { stats: SolveStats; adjointStats: SolveStats | null } | null = null;
+  private lastSolve: { stats: SolveStats; readonly gradientStats: GradientStats | null } | null = null;
 
   constructor(options: NeuralOdeOptions) {
     const o = parseLayerOptions('neuralOde', neuralOdeOptionsSchema, options);
     const layerArgs: Record<string, unknown> = {};
     for (const k of LAYER_KEYS) if (o[k] !== undefined) layerArgs[k] = o[k];
     super(layerArgs, o.dynamics);
-    this.solver = layerSolver(o.solver);
-    if (o.gradient === 'checkpoint') {
-      throw new Error(
-        "neuralOde: option 'gradient' is 'checkpoint', which @neural-ode/odeint does not provide yet (no checkpointed gradient is exported). " +
-          "Fix: use gradient: 'tape' (backprop through the solver) or 'backsolve' (adjoint, memory constant in the steps).",
-      );
-    }
-    this.gradient = o.gradient;
+    this.solver = layerSolver(o.solver, o.gradient);
     this.t0 = o.t0;
     if (o.outputTimes !== undefined && o.t1 !== undefined) {
       throw new Error(`neuralOde: options 't1' (${o.t1}) and 'outputTimes' both set where the solve ends. Fix: give one of them (the last output time is the end).`);
@@ -130,14 +122,23 @@ export class NeuralOde extends DelegatingLayer {
     return this.inner;
   }
 
+  /** How gradients are computed: the solver's gradient mode. */
+  get gradient(): GradientMode {
+    return this.solver.gradient.mode;
+  }
+
   /** Function evaluations of the last batch: its forward solve and the backward pass that followed it. */
   get nfe(): NfeCounts {
     return { ...this.counts };
   }
 
-  /** The solver's counters of the last forward solve (and of the adjoint solve, once a `backsolve` gradient ran). */
-  get stats(): { stats: SolveStats; adjointStats: SolveStats | null } | null {
-    return this.lastSolve && { stats: { ...this.lastSolve.stats }, adjointStats: this.lastSolve.adjointStats && { ...this.lastSolve.adjointStats } };
+  /**
+   * The solver's counters of the last forward solve, and of its backward pass once a gradient ran (`checkpoint` and
+   * `backsolve`: odeint's `gradientStats`; `null` for `tape`).
+   */
+  get stats(): { stats: SolveStats; gradientStats: GradientStats | null } | null {
+    const last = this.lastSolve;
+    return last && { stats: { ...last.stats }, gradientStats: last.gradientStats };
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -182,18 +183,12 @@ export class NeuralOde extends DelegatingLayer {
     const prepend = this.outputTimes !== undefined && this.outputTimes[0] !== this.t0;
     const ts = this.outputTimes === undefined ? [this.t0, this.t1] : prepend ? [this.t0, ...this.outputTimes] : this.outputTimes.slice();
     return tf.tidy(() => {
-      let ys: tf.Tensor;
-      if (this.gradient === 'backsolve') {
-        const params = this.inner.trainableWeights.map((w) => w.read() as tf.Variable);
-        const sol = odeintAdjoint(f, x, ts, { solver: this.solver, params });
-        this.lastSolve = sol;
-        ys = sol.ys;
-      } else {
-        const sol = odeint(f, x, ts, this.solver);
-        this.lastSolve = { stats: sol.stats, adjointStats: null };
-        ys = sol.ys;
-      }
-      counts.forward = this.lastSolve.stats.nfe;
+      // The tape finds the weights itself; checkpoint and backsolve differentiate with respect to those listed.
+      const params = this.gradient === 'tape' ? undefined : { params: this.inner.trainableWeights.map((w) => w.read() as tf.Variable) };
+      const sol = odeint(f, x, ts, this.solver, params);
+      this.lastSolve = sol;
+      const ys = sol.ys;
+      counts.forward = sol.stats.nfe;
       // unstack/stack, not slice: their gradients are each other, a slice's a pad (slow on the CPU backends).
       const states = tf.unstack(ys);
       return this.outputTimes === undefined ? states[states.length - 1] : tf.stack(prepend ? states.slice(1) : states, 1);
@@ -205,7 +200,6 @@ export class NeuralOde extends DelegatingLayer {
       ...super.getConfig(),
       dynamics: { className: this.inner.getClassName(), config: this.inner.getConfig() },
       solver: solverConfig(this.solver),
-      gradient: this.gradient,
       t0: this.t0,
       ...(this.outputTimes === undefined ? { t1: this.t1 } : { outputTimes: this.outputTimes.slice() }),
     };
@@ -255,9 +249,22 @@ function solverFromConfig(config: unknown): Solver | SolverInput {
   return JSON.parse(json) as SolverInput;
 }
 
-/** The layer's solver: a fixed-step method needs a step size or grid (else it would take one step from t0 to t1). */
-function layerSolver(input: Solver | SolverInput): Solver {
-  const s = solver(input, 'neuralOde (solver)');
+/**
+ * The layer's solver, validated once: the settings with `gradient` as their gradient mode, or a `Solver` as it is (its
+ * gradient mode is its own: `gradient` beside it is an error). A fixed-step method needs a step size or grid (else it
+ * would take one step from t0 to t1).
+ */
+function layerSolver(input: Solver | SolverInput, gradient: GradientInput | undefined): Solver {
+  if (gradient !== undefined && isSolver(input)) {
+    throw new Error(
+      `neuralOde: option 'gradient' (${JSON.stringify(gradient)}) is given beside a Solver value, which has its own gradient mode ('${input.gradient.mode}'). ` +
+        `Fix: build the solver with solver({ ..., gradient: ${JSON.stringify(gradient)} }), or pass its settings instead of the Solver.`,
+    );
+  }
+  if (gradient !== undefined && (input as SolverInput).gradient !== undefined) {
+    throw new Error(`neuralOde: options 'gradient' and 'solver.gradient' both set the gradient mode. Fix: give one of them.`);
+  }
+  const s = solver(isSolver(input) || gradient === undefined ? input : { ...input, gradient }, 'neuralOde (solver)');
   if (s.stepping === 'fixed' && s.stepSize === undefined && s.grid === undefined) {
     throw new Error(
       `neuralOde: solver.method '${s.method}' is fixed-step but no solver.stepSize (or grid) is given: it would step from output time to output time. Fix: pass e.g. stepSize: 0.25.`,

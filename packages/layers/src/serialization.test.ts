@@ -40,7 +40,7 @@ function model() {
     layers: [
       tfl.layers.conv2d({ filters: 4, kernelSize: 1, inputShape: [6, 6, 2], kernelInitializer: seeded(3) }),
       // The PID controller: its name would not survive tfjs's snake-casing of saved strings (the solver is kept as JSON).
-      neuralOde({ dynamics: imageDynamics, solver: solver({ method: 'dopri5', rtol: 1e-3, atol: 1e-4, controller: 'PID' }), gradient: 'backsolve' }),
+      neuralOde({ dynamics: imageDynamics, solver: solver({ method: 'dopri5', rtol: 1e-3, atol: 1e-4, controller: 'PID', gradient: 'backsolve' }) }),
       tfl.layers.globalAveragePooling2d({}),
       neuralOde({ dynamics: concatDense({ units: 4, activation: 'tanh', kernelInitializer: seeded(4) }), solver: { method: 'rk4', stepSize: 0.1 }, outputTimes: [0.5, 1, 1.5] }),
       tfl.layers.flatten(),
@@ -76,10 +76,11 @@ describe('serialization', () => {
     expect(odeAfter.dynamics.getClassName()).toBe('Sequential');
   });
 
-  it("writes the solver as its JSON in the layer's config, which solver() reads back", () => {
-    const s = solver({ method: 'dopri5', rtol: 1e-4, atol: 1e-6, controller: 'PID', pcoeff: 0.2 });
+  it("writes the solver (gradient mode included) as its JSON in the layer's config, which solver() reads back", () => {
+    const gradient = { mode: 'backsolve', backward: { method: 'rk4', stepSize: 0.05 }, norm: 'seminorm' } as const;
+    const s = solver({ method: 'dopri5', rtol: 1e-4, atol: 1e-6, controller: 'PID', pcoeff: 0.2, gradient });
     const config = neuralOde({ dynamics: concatDense({ units: 2 }), solver: s, t0: 1, t1: 2 }).getConfig();
-    expect(config).toMatchObject({ gradient: 'tape', t0: 1, t1: 2 });
+    expect(config).toMatchObject({ t0: 1, t1: 2 });
     const json = (config.solver as { name: string }).name;
     expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(s)));
     expect(solver(JSON.parse(json))).toEqual(s);
