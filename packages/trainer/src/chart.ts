@@ -1,6 +1,6 @@
 /**
  * A small SVG line-chart writer for the trainer's figures: panels with axes, "nice" ticks, grid, series drawn as
- * lines, dashed lines or dots, and a legend. Output is plain SVG 1.1 that browsers and resvg render alike.
+ * lines, dashed lines or dots, and a legend below the axes. Output is plain SVG 1.1 that browsers and resvg render alike.
  */
 
 /** One data series of a panel. */
@@ -57,9 +57,21 @@ function formatTick(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
-/** Renders `panel` into the rectangle (x, y, width, height) of an SVG; returns the SVG fragment. */
+/** Height of one legend row, in pixels. */
+const LEGEND_ROW = 17;
+/** Space between the frame and the outermost data, in pixels, so that markers at the edges are drawn whole. */
+const INSET = 8;
+/** Marker radius of a series with a single point (a one-epoch run): the only way it shows at all. */
+const LONE_MARKER = 4.5;
+
+/**
+ * Renders `panel` into the rectangle (x, y, width, height) of an SVG; returns the SVG fragment. The legend goes
+ * below the axes, clear of the data; the data is drawn inset from the frame so points on the range's ends are
+ * whole; a series of one point (a one-epoch run) gets a marker large enough to see.
+ */
 export function renderPanel(panel: ChartPanel, x: number, y: number, width: number, height: number): string {
-  const m = { left: 64, right: 16, top: 34, bottom: 46 };
+  const legendHeight = panel.series.length * LEGEND_ROW + 16;
+  const m = { left: 64, right: 16, top: 34, bottom: 46 + legendHeight };
   let pw = width - m.left - m.right;
   let ph = height - m.top - m.bottom;
   const all = panel.series.flatMap((s) => s.points).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
@@ -72,7 +84,8 @@ export function renderPanel(panel: ChartPanel, x: number, y: number, width: numb
   if (panel.integerX) {
     const step = Math.max(1, Math.ceil(xt[1] - xt[0]));
     xt = [];
-    for (let v = Math.floor(xMin); v < xMax + step; v += step) xt.push(v);
+    // One epoch: centred between its neighbours rather than on the frame.
+    for (let v = Math.floor(xMin) - (xMin === xMax ? 1 : 0); v < xMax + step; v += step) xt.push(v);
     if (xt.length < 2) xt.push(xt[0] + 1);
   }
   let yt = niceTicks(yMin, yMax, 5);
@@ -80,20 +93,20 @@ export function renderPanel(panel: ChartPanel, x: number, y: number, width: numb
   let ox = x + m.left;
   let oy = y + m.top;
   if (panel.equalAspect) {
-    const scale = Math.min(pw / (x1 - x0), ph / (y1 - y0));
+    const scale = Math.min((pw - 2 * INSET) / (x1 - x0), (ph - 2 * INSET) / (y1 - y0));
     // Widen the shorter range so one unit is the same length on both axes, centred.
-    const wantX = pw / scale, wantY = ph / scale;
+    const wantX = (pw - 2 * INSET) / scale, wantY = (ph - 2 * INSET) / scale;
     const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
     x0 = cx - wantX / 2; x1 = cx + wantX / 2; y0 = cy - wantY / 2; y1 = cy + wantY / 2;
     xt = niceTicks(x0, x1, 6).filter((t) => t >= x0 && t <= x1);
     yt = niceTicks(y0, y1, 5).filter((t) => t >= y0 && t <= y1);
-    pw = (x1 - x0) * scale;
-    ph = (y1 - y0) * scale;
+    pw = (x1 - x0) * scale + 2 * INSET;
+    ph = (y1 - y0) * scale + 2 * INSET;
     ox = x + m.left + (width - m.left - m.right - pw) / 2;
     oy = y + m.top + (height - m.top - m.bottom - ph) / 2;
   }
-  const sx = (v: number) => ox + ((v - x0) / (x1 - x0 || 1)) * pw;
-  const sy = (v: number) => oy + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
+  const sx = (v: number) => ox + INSET + ((v - x0) / (x1 - x0 || 1)) * (pw - 2 * INSET);
+  const sy = (v: number) => oy + ph - INSET - ((v - y0) / (y1 - y0 || 1)) * (ph - 2 * INSET);
   const f = (v: number) => v.toFixed(2);
   const out: string[] = [];
   out.push(`<text x="${f(x + width / 2)}" y="${f(y + 20)}" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(panel.title)}</text>`);
@@ -117,6 +130,8 @@ export function renderPanel(panel: ChartPanel, x: number, y: number, width: numb
     const pts = s.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
     if (s.style === 'dots') {
       for (const [a, b] of pts) out.push(`<circle cx="${f(sx(a))}" cy="${f(sy(b))}" r="2.2" fill="${s.color}" fill-opacity="0.75"/>`);
+    } else if (pts.length === 1) {
+      out.push(`<circle cx="${f(sx(pts[0][0]))}" cy="${f(sy(pts[0][1]))}" r="${LONE_MARKER}" fill="${s.color}"/>`);
     } else if (pts.length) {
       const dash = s.style === 'dashed' ? ' stroke-dasharray="6 4"' : '';
       const d = pts.map(([a, b]) => `${f(sx(a))},${f(sy(b))}`).join(' ');
@@ -125,16 +140,17 @@ export function renderPanel(panel: ChartPanel, x: number, y: number, width: numb
     }
   }
   out.push('</g>');
-  // Legend, top right inside the axes.
+  // Legend, below the axes and their label: never over the data.
   const lw = Math.max(...panel.series.map((s) => s.label.length), 4) * 6.6 + 34;
-  const lx = ox + pw - lw - 6;
-  let ly = oy + 6;
-  out.push(`<rect x="${f(lx)}" y="${f(ly)}" width="${f(lw)}" height="${panel.series.length * 17 + 6}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`);
+  const lx = ox;
+  let ly = oy + ph + 46;
+  out.push(`<rect x="${f(lx)}" y="${f(ly)}" width="${f(lw)}" height="${panel.series.length * LEGEND_ROW + 6}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`);
   for (const s of panel.series) {
-    ly += 17;
+    ly += LEGEND_ROW;
+    const lone = s.style !== 'dots' && s.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b)).length === 1;
     const mark =
-      s.style === 'dots'
-        ? `<circle cx="${f(lx + 15)}" cy="${f(ly - 4)}" r="3" fill="${s.color}"/>`
+      s.style === 'dots' || lone
+        ? `<circle cx="${f(lx + 15)}" cy="${f(ly - 4)}" r="${lone ? LONE_MARKER : 3}" fill="${s.color}"/>`
         : `<line x1="${f(lx + 5)}" y1="${f(ly - 4)}" x2="${f(lx + 25)}" y2="${f(ly - 4)}" stroke="${s.color}" stroke-width="2"${s.style === 'dashed' ? ' stroke-dasharray="6 4"' : ''}/>`;
     out.push(mark);
     out.push(`<text x="${f(lx + 30)}" y="${f(ly)}" font-size="11">${escapeXml(s.label)}</text>`);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from './atomic-write';
 import { trainConfigSchema } from './config';
 import type { EpochMetrics } from './events';
+import { PALETTE } from './chart';
 import { plotRuns, plotSpiral } from './plot';
 import { reportRuns } from './report';
 import { modelLabel, type RunInfo } from './run-dir';
@@ -52,7 +53,42 @@ describe('plots and reports', () => {
     expect(svg).toContain('ODE-Net (bosh3, tol 0.01) · odenet');
     expect(svg).toContain('Test accuracy (mnist)');
     const size = pngSize(readFileSync(out.png));
-    expect(size).toEqual({ width: 2200, height: 880 });
+    expect(size.width).toBe(2200);
+    expect(size.height).toBeGreaterThan(800);
+  });
+
+  it('plotRuns keeps the legend clear of the data, draws the first and last points whole, and shows a one-epoch run', async () => {
+    // Accuracy rising to the top right corner, where a legend inside the axes would sit; a run of a single epoch.
+    const rising = fakeRun(root, 'rising', 'resnet', 576778, [0.5, 0.8, 0.95, 1].map((a, i) => ({ testAccuracy: a, testLoss: 1 - a, epochSeconds: 1 + i })));
+    const single = fakeRun(root, 'single', 'odenet', 208010, [{ testAccuracy: 0.9, testLoss: 0.3, epochSeconds: 30 }]);
+    const svg = readFileSync((await plotRuns([rising, single], join(root, 'edges'))).svg, 'utf8');
+    const num = (tag: string, name: string) => Number(new RegExp(`${name}="([-\\d.]+)"`).exec(tag)![1]);
+    const rects = (stroke: string) =>
+      [...svg.matchAll(new RegExp(`<rect [^>]*stroke="${stroke}"[^>]*>`, 'g'))].map(([t]) => ({ x: num(t, 'x'), y: num(t, 'y'), w: num(t, 'width'), h: num(t, 'height') }));
+    const frames = rects('#333333');
+    const legends = rects('#bbbbbb');
+    expect(frames).toHaveLength(2);
+    expect(legends).toHaveLength(2);
+    const marks = [...svg.matchAll(/<circle [^>]*>/g)].map(([t]) => ({ x: num(t, 'cx'), y: num(t, 'cy'), r: num(t, 'r'), fill: /fill="([^"]+)"/.exec(t)![1] }));
+    const points = [
+      ...marks,
+      ...[...svg.matchAll(/<polyline points="([^"]+)"/g)].flatMap(([, p]) => p.split(' ').map((xy) => ({ x: Number(xy.split(',')[0]), y: Number(xy.split(',')[1]), r: 1, fill: '' }))),
+    ];
+    const inside = (p: { x: number; y: number; r: number }, b: { x: number; y: number; w: number; h: number }) =>
+      p.x - p.r >= b.x && p.x + p.r <= b.x + b.w && p.y - p.r >= b.y && p.y + p.r <= b.y + b.h;
+    const touches = (p: { x: number; y: number; r: number }, b: { x: number; y: number; w: number; h: number }) =>
+      p.x + p.r > b.x && p.x - p.r < b.x + b.w && p.y + p.r > b.y && p.y - p.r < b.y + b.h;
+    // Data marks: each lies whole inside one frame (so the clip path cuts none), and on no legend.
+    const data = points.filter((p) => frames.some((b) => touches(p, b)));
+    expect(data.length).toBeGreaterThanOrEqual(2 * (4 + 4 + 1));
+    for (const p of data) {
+      expect(frames.some((b) => inside(p, b)), `point at ${p.x},${p.y} r ${p.r} cut by the frame`).toBe(true);
+      for (const l of legends) expect(touches(p, l), `point at ${p.x},${p.y} under the legend`).toBe(false);
+    }
+    // The one-epoch run: one marker per panel, big enough to see, inside the frame.
+    const lone = data.filter((p) => p.fill === PALETTE[1]);
+    expect(lone).toHaveLength(2);
+    for (const p of lone) expect(p.r).toBeGreaterThanOrEqual(4);
   });
 
   it('plotSpiral draws the observations, the truth and the learned path', async () => {

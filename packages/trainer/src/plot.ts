@@ -49,7 +49,8 @@ export async function plotRuns(runDirs: string[], outPrefix: string): Promise<Pl
   });
   const data = [...new Set(runs.map((r) => r.info.config.data))].join(', ');
   const width = 1100;
-  const height = 440;
+  // The legends sit below the axes: the figure grows with the runs, the axes keep their size.
+  const height = 400 + runs.length * 17;
   const body =
     renderPanel({ title: `Test accuracy (${data})`, xLabel: 'epoch', yLabel: 'accuracy (%)', series: acc, integerX: true }, 0, 0, width / 2, height) +
     '\n' +
