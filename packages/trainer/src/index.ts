@@ -41,6 +41,17 @@ export type { SpiralResult, SpiralPaths, SpiralEvent, SpiralControl } from './sp
 export { plotRuns, plotSpiral } from './plot';
 export type { PlotPaths, SpiralPlotData } from './plot';
 export { reportRuns } from './report';
+export {
+  STUDY_SOURCE,
+  STUDY_ROW_NAMES,
+  STUDY_TABLE_NAMES,
+  STUDY_TABLES,
+  studyParams,
+  runState,
+  measureRows,
+  studyReportTable,
+} from './study';
+export type { StudyRow, StudyRowName, StudyTable, StudyTableName, RowState, ReproducedRow, MeasuredRow } from './study';
 export { readRun, readMetrics, modelLabel, RUN_FILES } from './run-dir';
 export type { RunInfo } from './run-dir';
 export { locateCheckpoint } from './checkpoint';

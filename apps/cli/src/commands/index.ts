@@ -3,6 +3,7 @@ import { datasetsDownloadCommand, datasetsInfoCommand } from './datasets';
 import { evaluateCommand } from './evaluate';
 import { plotCommand } from './plot';
 import { reportCommand } from './report';
+import { reproduceCommand } from './reproduce';
 import { spiralCommand } from './spiral';
 import { trainCommand } from './train';
 
@@ -13,6 +14,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   spiralCommand,
   plotCommand,
   reportCommand,
+  reproduceCommand,
   datasetsDownloadCommand,
   datasetsInfoCommand,
 ];
