@@ -48,7 +48,7 @@ export function solveInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, t
   }
   const params = given ?? [];
   const times = readTimes(fn, ts);
-  const solve = (x0: tf.Tensor): { ys: tf.Tensor; stats: TensorSolution['stats']; gradientStats: () => GradientStats | null } => {
+  const solve = (x0: tf.Tensor): TensorSolution & { gradientStats: () => GradientStats | null } => {
     if (mode === 'checkpoint') {
       const sol = checkpointed(fn, f, x0, times, s, params);
       return { ys: sol.ys, stats: sol.stats, gradientStats: () => (sol.checkpointStats ? { mode, ...sol.checkpointStats } : null) };
@@ -59,13 +59,16 @@ export function solveInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, t
       const sol = backsolve(fn, f, x0, times, params, { forward: s, backward, norm: g.norm, check: g.check, checkTolerance: g.checkTolerance });
       return { ys: sol.ys, stats: sol.stats, gradientStats: () => (sol.adjointStats ? { mode, ...sol.adjointStats } : null) };
     }
-    const sol = solveTensor(fn, f, x0, times, resolvedSettings(s));
-    return { ys: sol.ys, stats: sol.stats, gradientStats: () => null };
+    // Events and dense output (tape mode only: the solver refuses them with the other modes).
+    const { ys, stats, events, dense, evaluate } = solveTensor(fn, f, x0, times, resolvedSettings(s));
+    return { ys, stats, events, dense, evaluate, gradientStats: () => null };
   };
   const inner = ts instanceof tf.Tensor ? withTimeGradients(f, y0, ts, checkTimes(fn, times).ts, solve) : solve(y0);
   return {
     ys: inner.ys,
     stats: inner.stats,
+    ...(inner.events && { events: inner.events }),
+    ...(inner.dense && { dense: inner.dense, evaluate: inner.evaluate }),
     get gradientStats() {
       return inner.gradientStats();
     },

@@ -9,13 +9,17 @@ import { resolvedSettings, solver, type Solver } from './solver';
 import { OdeintError, show } from './errors';
 import { checkTimes } from './times';
 import { expandTolerance } from './tolerances';
+import { float64EventReader, float64Extras, solveObservers, type Float64Extras } from './solve-observers';
 
 /** A vector field on float64 states: returns `dy/dt` at `(t, y)` as a new array. */
 export type Float64Field = (t: number, y: Float64Array) => Float64Array | number[];
 
-/** Result of solving on float64 states. */
-export interface Float64Solution {
-  /** The state at each requested time; `ys[0]` equals `y0`. */
+/** Result of solving on float64 states (with `events`, `dense` and `evaluate` when the solver asks for them). */
+export interface Float64Solution extends Float64Extras {
+  /**
+   * The state at each requested time; `ys[0]` equals `y0`. A terminal event stops the solve: `ys` then holds the
+   * requested times up to the event's only (`ys.length < ts.length`).
+   */
   ys: Float64Array[];
   /** Counters of the solve. */
   stats: SolveStats;
@@ -61,6 +65,7 @@ export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayL
     const stats = stiffStats();
     return integrateStiff(opts.method, guardField(field, fn, stats), y, times.ts, times.direction, opts, atol, rtol, fn, stats);
   }
-  const { ys, stats } = integrate(alg, field, y, times.ts, times.direction, TABLEAUS[opts.method], opts, { fn });
-  return { ys, stats };
+  const observers = solveObservers(fn, opts, alg, times.direction, times.ts[0], y, float64EventReader);
+  const { ys, stats } = integrate(alg, field, y, times.ts, times.direction, TABLEAUS[opts.method], opts, { fn, onStep: observers.onStep });
+  return { ys, stats, ...float64Extras(observers) };
 }

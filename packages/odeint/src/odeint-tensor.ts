@@ -9,10 +9,15 @@ import { checkTimes } from './times';
 import { expandTolerance } from './tolerances';
 import { tensorAlgebra, type ComponentTolerance, type TensorAlgebraOptions, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, rowField, stackRows, type TensorField } from './tensor-field';
+import { solveObservers } from './solve-observers';
+import { tensorEventReader, tensorExtras, type TensorExtras } from './tensor-observers';
 
-/** Result of solving on tensor states. */
-export interface TensorSolution {
-  /** The states at the requested times, shape `[ts.length, ...y0.shape]`; `ys[0]` equals `y0`. */
+/** Result of solving on tensor states (with `events`, `dense` and `evaluate` when the solver asks for them). */
+export interface TensorSolution extends TensorExtras {
+  /**
+   * The states at the requested times, shape `[ts.length, ...y0.shape]`; `ys[0]` equals `y0`. A terminal event stops
+   * the solve: `ys` then holds the requested times up to the event's only (`[k, ...y0.shape]`, `k < ts.length`).
+   */
   ys: tf.Tensor;
   /** Counters of the solve. */
   stats: SolveStats;
@@ -50,8 +55,9 @@ export function solveTensor(
     if (!alg.allFinite([y0Row])) {
       throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
     }
-    const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, tableauOf(opts.method, fn), opts, { fn, onAccept });
-    return { ys: stackRows(ys.map((y) => y[0]), shape), stats };
+    const observers = solveObservers(fn, opts, alg, times.direction, times.ts[0], [y0Row], tensorEventReader(fn, shape));
+    const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, tableauOf(opts.method, fn), opts, { fn, onAccept, onStep: observers.onStep });
+    return { ys: stackRows(ys.map((y) => y[0]), shape), stats, ...tensorExtras(observers, shape) };
   } finally {
     y0Row.dispose();
     disposeTolerances(atol);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { METHODS, type MethodName } from './methods';
 import { OdeintError, show } from './errors';
 import type { Float64Jacobian } from './stiff/problem';
+import { eventSchema } from './events';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
 const tolerance = z.union([positive('a tolerance'), z.array(positive('every tolerance')).min(1)], {
@@ -57,6 +58,13 @@ export const odeintOptionsSchema = z
      * Stiff methods: `∂f/∂y` at `(t, y)` as `n` rows of `n` numbers (or one row-major array); by default finite
      * differences (`n` evaluations of `f` per Jacobian).
      */
+    /**
+     * Explicit methods: events, zero crossings of `g(t, y)` located on the dense output between steps (see
+     * `EventInput`); found events are in the solution's `events`, and a terminal one stops the solve.
+     */
+    events: z.array(eventSchema).default([]),
+    /** Explicit methods: keep every step's dense output, so that `sol.evaluate(t)` gives the state anywhere in the span. */
+    dense: z.boolean().default(false),
     jacobian: z.custom<Float64Jacobian>((v) => typeof v === 'function', { message: 'must be a function (t, y) => ∂f/∂y' }).optional(),
   })
   .strict();
@@ -83,6 +91,8 @@ const FIXES: Record<string, string> = {
   norm: "use 'rms' or 'max'",
   jumpTimes: 'pass an array of finite times',
   stepTimes: 'pass an array of finite times',
+  events: "pass an array of { g: (t, y) => number, direction?: 1 | -1 | 0, terminal?: boolean | n, samples?: n }",
+  dense: 'pass true to keep the dense output (sol.evaluate), or leave it out',
   jacobian: 'pass a function (t, y) => rows of ∂f_i/∂y_j, or leave it out for finite differences',
 };
 

@@ -7,7 +7,9 @@ import { odeintOptionsSchema, parseOptions, type OdeintOptions, type ResolvedOde
 import { parseGradient, type Gradient, type GradientInput } from './gradient';
 
 /** Settings every method takes. */
-const COMMON_KEYS = ['method', 'maxSteps', 'jumpTimes', 'stepTimes'] as const;
+const COMMON_KEYS = ['method', 'maxSteps', 'jumpTimes', 'stepTimes', 'events', 'dense'] as const;
+/** Settings the explicit stepper serves and the stiff ones do not (yet). */
+const EXPLICIT_ONLY_KEYS = ['events', 'dense'] as const;
 /** Settings only fixed-step methods take. */
 const FIXED_KEYS = ['stepSize', 'grid'] as const;
 /** Settings only adaptive methods take. */
@@ -17,7 +19,7 @@ const PID_KEYS = ['pcoeff', 'icoeff', 'dcoeff'] as const;
 
 const O = odeintOptionsSchema.shape;
 const fixedSchema = z
-  .object({ method: O.method, maxSteps: O.maxSteps, jumpTimes: O.jumpTimes, stepTimes: O.stepTimes, stepSize: O.stepSize, grid: O.grid })
+  .object({ method: O.method, maxSteps: O.maxSteps, jumpTimes: O.jumpTimes, stepTimes: O.stepTimes, events: O.events, dense: O.dense, stepSize: O.stepSize, grid: O.grid })
   .strict();
 const adaptiveSchema = z
   .object({
@@ -25,6 +27,8 @@ const adaptiveSchema = z
     maxSteps: O.maxSteps,
     jumpTimes: O.jumpTimes,
     stepTimes: O.stepTimes,
+    events: O.events,
+    dense: O.dense,
     rtol: O.rtol,
     atol: O.atol,
     firstStep: O.firstStep,
@@ -126,6 +130,13 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   }
   const controller = given.controller ?? 'I';
   for (const key of Object.keys(given)) {
+    if (isStiffMethod(method) && (EXPLICIT_ONLY_KEYS as readonly string[]).includes(key)) {
+      throw new OdeintError(
+        `options.${key}`,
+        `${fn}: options.${key} does not apply to '${method}' yet (events and dense solutions are served by the explicit Runge–Kutta stepper). ` +
+          `Fix: remove ${key}, or choose an explicit method such as dopri5, tsit5 or dop853.`,
+      );
+    }
     if (method === 'bdf' && (key === 'controller' || (PID_KEYS as readonly string[]).includes(key))) {
       throw new OdeintError(
         `options.${key}`,
@@ -166,6 +177,16 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   else checkFixed(fn, parsed as z.output<typeof fixedSchema>);
   if (adaptive && parsed.controller !== 'PID') for (const k of PID_KEYS) delete parsed[k];
   const gradient = parseGradient(fn, gradientInput, solver);
+  for (const key of EXPLICIT_ONLY_KEYS) {
+    const asked = key === 'events' ? (parsed.events as unknown[]).length > 0 : parsed.dense === true;
+    if (asked && gradient.mode !== 'tape') {
+      throw new OdeintError(
+        `options.${key}`,
+        `${fn}: options.${key} with gradient mode '${gradient.mode}' is not supported yet (event times and dense states are differentiable through the tape only). ` +
+          `Fix: use gradient: 'tape' (the default), or remove ${key}.`,
+      );
+    }
+  }
   const value = deepFreeze({ stepping: adaptive ? 'adaptive' : 'fixed', ...parsed, gradient }) as Solver;
   resolvedOf.set(value, Object.freeze({ ...INERT, ...parsed }) as ResolvedOdeintOptions);
   return value;

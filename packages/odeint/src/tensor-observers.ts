@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { OdeintError, show } from './errors';
+import type { EventReader, SolveEvent } from './events';
+import type { SolveObservers } from './solve-observers';
+import type { TensorState } from './tensor-algebra';
+import { stackRows } from './tensor-field';
+
+/** The dense output of a tensor solve (`solver({ dense: true })`). */
+export interface TensorDense {
+  /** The solved span `[t0, t1]` (`t1`: where a terminal event stopped the solve, if one did). */
+  readonly span: readonly [number, number];
+  /** Accepted steps held (memory: about `stages + 2` states per step). */
+  readonly steps: number;
+  /**
+   * The state at `t` (a tensor of `y0`'s shape), or at each of `ts` (`[ts.length, ...y0.shape]`), by the method's
+   * dense output. Differentiable like `ys` (gradient mode `tape`): gradients reach `y0` and the variables `f` reads.
+   */
+  evaluate(t: number | ArrayLike<number> | tf.Tensor1D): tf.Tensor;
+  /** Frees the kept states (otherwise they live as long as the enclosing `tf.tidy`, or until the program ends). */
+  dispose(): void;
+}
+
+/** What a tensor solution carries besides `ys` and `stats` when events or a dense output were asked for. */
+export interface TensorExtras {
+  /** `solver({ events })`: the events found, in time order (a terminal one last); `y` has `y0`'s shape. */
+  events?: SolveEvent<tf.Tensor>[];
+  /** `solver({ dense: true })`: the kept dense output. */
+  dense?: TensorDense;
+  /** `solver({ dense: true })`: `dense.evaluate`. */
+  evaluate?: TensorDense['evaluate'];
+}
+
+/** Reads `g` on tensor states (`g(t: tf.Scalar, y: tf.Tensor)`, one host read per call). */
+export function tensorEventReader(fn: string, shape: number[]): EventReader<TensorState, tf.Tensor> {
+  return {
+    value(g, t, y, index) {
+      let v: unknown = Number.NaN;
+      tf.tidy(() => {
+        const out = g(tf.scalar(t), tf.reshape(y[0], shape));
+        if (out instanceof tf.Tensor) {
+          if (out.size !== 1) {
+            throw new OdeintError(
+              `options.events[${index}].g`,
+              `${fn}: options.events[${index}].g returned a tensor of shape ${show(out.shape)}. Fix: return a scalar (e.g. tf.sum(...) or y.gather(0)).`,
+            );
+          }
+          v = out.dataSync()[0];
+        } else v = out;
+      });
+      return v as number;
+    },
+    output: (y) => tf.reshape(y[0], shape),
+  };
+}
+
+/** The extra fields of a tensor solution. */
+export function tensorExtras(obs: SolveObservers<TensorState, tf.Tensor>, shape: number[]): TensorExtras {
+  const out: TensorExtras = {};
+  if (obs.events) out.events = obs.events.found;
+  const record = obs.dense;
+  if (record) {
+    const evaluate = (t: number | ArrayLike<number> | tf.Tensor1D): tf.Tensor => {
+      if (typeof t === 'number' || t == null) return tf.tidy(() => tf.reshape(record.at(t as number)[0], shape));
+      const times = t instanceof tf.Tensor ? t.dataSync() : t;
+      const rows = Array.from({ length: times.length }, (_, i) => record.at(times[i], `ts[${i}]`)[0]);
+      return stackRows(rows, shape);
+    };
+    out.dense = {
+      get span() {
+        return record.span;
+      },
+      get steps() {
+        return record.size;
+      },
+      evaluate,
+      dispose: () => record.dispose(),
+    };
+    out.evaluate = evaluate;
+  }
+  return out;
+}
