@@ -45,7 +45,7 @@ function spawnCli(argv: string[], onStderr: (text: string, kill: () => void) => 
 let full: TrainJsonResult;
 
 describe('neural-ode end to end', { timeout: 600_000 }, () => {
-  beforeAll(() => writeQuadrantMnist(dataDir, { train: 32, test: 16 }));
+  beforeAll(() => writeQuadrantMnist(dataDir));
 
   it('train: 2 epochs, one JSON object on stdout, progress on stderr, run files written', async () => {
     const r = await runCli(['train', ...COMMON, '--save', 'full', '--json'], { cwd: root });
