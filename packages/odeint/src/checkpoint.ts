@@ -3,7 +3,7 @@ import { integrate, type SolveStats } from './integrate';
 import { TABLEAUS } from './methods';
 import type { ResolvedOdeintOptions } from './options';
 import { resolvedSettings, type Solver } from './solver';
-import type { CheckpointGradient } from './gradient';
+import { AUTO_SEGMENT_STEPS, type CheckpointGradient } from './gradient';
 import { OdeintError } from './errors';
 import type { Tableau } from './tableau';
 import { checkTimes } from './times';
@@ -21,7 +21,7 @@ export interface CheckpointStats {
   segments: number;
   /**
    * Steps recomputed in the backward pass: every accepted forward step once under the tape (rejected steps are never
-   * replayed) and, with `replay: 'step'`, once more off the tape to restore a segment's states.
+   * replayed) and, for a segment replayed step by step, once more off the tape to restore its states.
    */
   recomputedSteps: number;
   /** Evaluations of `f` in those recomputations. */
@@ -140,7 +140,8 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
 
 /**
  * The backward pass: segments from last to first. With `replay: 'segment'` each is replayed under a nested tape at
- * once; with `'step'` its states are first recomputed off the tape and then each step is replayed under the tape alone.
+ * once; with `'step'` its states are first recomputed off the tape and then each step is replayed under the tape alone;
+ * `'auto'` picks by the segment's length.
  * Returns the gradients for `[y0, ...params]`.
  */
 function backward(
@@ -157,7 +158,7 @@ function backward(
   params: readonly tf.Variable[],
   tab: Tableau,
   opts: ResolvedOdeintOptions,
-  replay: 'segment' | 'step',
+  replay: CheckpointGradient['replay'],
   stats: CheckpointStats,
 ): tf.Tensor[] {
   const N = times.length;
@@ -243,7 +244,7 @@ function backward(
       const b = j + 1 < starts.length ? starts[j + 1] : last;
       if (b === a) continue;
       const yStart = tf.reshape(saved[j], [1, n]) as tf.Tensor2D;
-      if (replay === 'segment' || b - a === 1) backpropagate(yStart, a, b);
+      if (replay === 'segment' || b - a === 1 || (replay === 'auto' && b - a <= AUTO_SEGMENT_STEPS)) backpropagate(yStart, a, b);
       else {
         const states = [yStart, ...restore(yStart, a, b)];
         for (let k = b - 1; k >= a; k--) {

@@ -80,7 +80,7 @@ const settingsOf = (method: MethodName): SolverInput =>
 describe('checkpoint ≡ tape (same gradient to float32 round-off)', () => {
   it.each(EXPLICIT)('%s: y0 and every variable f reads, to 1e-5 relative, with several segments', (method) => {
     const tape = gradientsOf({ ...settingsOf(method), gradient: 'tape' });
-    for (const [checkpoints, replay] of [['auto', 'step'], [2, 'segment']] as const) {
+    for (const [checkpoints, replay] of [['auto', 'step'], [2, 'segment'], [3, 'auto']] as const) {
       const cp = gradientsOf({ ...settingsOf(method), gradient: { mode: 'checkpoint', checkpoints, replay } });
       expect(relative(cp.y0, tape.y0)).toBeLessThan(1e-5);
       cp.params.forEach((g, i) => expect(relative(g, tape.params[i])).toBeLessThan(1e-5));
@@ -89,7 +89,11 @@ describe('checkpoint ≡ tape (same gradient to float32 round-off)', () => {
       // Every accepted forward step is replayed once under the tape, in more than one segment; 'step' first restores
       // each segment's states off the tape (all its steps but the last).
       if (replay === 'segment') expect(stats.recomputedSteps).toBe(cp.nAccepted);
-      else expect(stats.recomputedSteps).toBe(2 * cp.nAccepted - stats.segments);
+      else if (replay === 'step') expect(stats.recomputedSteps).toBe(2 * cp.nAccepted - stats.segments);
+      else {
+        expect(stats.recomputedSteps).toBeGreaterThanOrEqual(cp.nAccepted);
+        expect(stats.recomputedSteps).toBeLessThanOrEqual(2 * cp.nAccepted - stats.segments);
+      }
       expect(stats.segments).toBeGreaterThan(1);
       expect(stats.checkpoints).toBeLessThanOrEqual(checkpoints === 'auto' ? Math.ceil(Math.sqrt(2 * cp.nAccepted)) : checkpoints);
       expect(stats.peakBytes).toBeGreaterThan(0);
@@ -261,7 +265,7 @@ describe('the gradient setting of solver()', () => {
     const s = solver({ method: 'dopri5', rtol: 1e-3, atol: 1e-3, gradient: { mode: 'backsolve', backward: { method: 'dopri5', rtol: 1e-6, atol: 1e-8 }, norm: 'seminorm' } });
     expect(s.gradient).toMatchObject({ mode: 'backsolve', norm: 'seminorm', check: 'warn', checkTolerance: 1e-2 });
     expect(solver(JSON.parse(JSON.stringify(s)))).toEqual(s);
-    expect(solver({ gradient: 'checkpoint' }).gradient).toEqual({ mode: 'checkpoint', checkpoints: 'auto', replay: 'step' });
+    expect(solver({ gradient: 'checkpoint' }).gradient).toEqual({ mode: 'checkpoint', checkpoints: 'auto', replay: 'auto' });
     let e = thrownOdeintError(() => solver({ gradient: 'adjoint' as never }));
     expect(e.argument).toBe('options.gradient');
     expect(e.message).toMatch(/'tape', 'checkpoint', 'backsolve'/);

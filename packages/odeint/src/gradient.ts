@@ -35,13 +35,17 @@ export interface CheckpointGradient {
    */
   readonly checkpoints: number | 'auto';
   /**
-   * How a segment is replayed in the backward pass. `step` (default): its states are first recomputed off the tape,
-   * then each step is replayed under the tape alone: peak memory is the checkpoints, one segment's states and one
-   * step's tape (nearly constant in the number of steps when a step's tape outweighs a state, as in neural ODEs), at
-   * the cost of a second recomputation of the steps. `segment`: the whole segment under the tape at once: one
-   * recomputation less, peak memory the checkpoints plus one segment's tape (growing like √n).
+   * How a segment is replayed in the backward pass.
+   * - `segment`: the whole segment under the tape at once. Peak memory: the checkpoints plus one segment's tape
+   *   (growing like √n); each step is recomputed once.
+   * - `step`: the segment's states are first recomputed off the tape, then each step is replayed under the tape alone.
+   *   Peak memory: the checkpoints, one segment's states and one step's tape (nearly constant in the number of steps
+   *   when a step's tape outweighs a state, as in neural ODEs); most steps are recomputed twice, and FSAL methods
+   *   evaluate one more stage per step.
+   * - `auto` (default): `segment` for segments of at most {@link AUTO_SEGMENT_STEPS} steps (short solves, e.g. an
+   *   ODE block's few steps, where a second recomputation would cost more than the tape saves), `step` for longer ones.
    */
-  readonly replay: 'step' | 'segment';
+  readonly replay: 'auto' | 'step' | 'segment';
 }
 
 /** The adjoint method with a backward solve, and a check of its reconstruction of the forward states. */
@@ -74,7 +78,7 @@ export interface BacksolveGradient {
 export type GradientInput =
   | Gradient['mode']
   | { mode: 'tape' }
-  | { mode: 'checkpoint'; checkpoints?: number | 'auto'; replay?: 'step' | 'segment' }
+  | { mode: 'checkpoint'; checkpoints?: number | 'auto'; replay?: 'auto' | 'step' | 'segment' }
   | {
       mode: 'backsolve';
       /** A {@link Solver} or its settings; must not have a gradient mode of its own. */
@@ -84,6 +88,9 @@ export type GradientInput =
       checkTolerance?: number;
     };
 
+/** With `replay: 'auto'`, the longest segment replayed under the tape at once (longer ones: step by step). */
+export const AUTO_SEGMENT_STEPS = 4;
+
 /** The gradient modes, in the order the docs and the CLI list them. */
 export const GRADIENT_MODES = ['tape', 'checkpoint', 'backsolve'] as const;
 
@@ -91,7 +98,7 @@ const checkpointSchema = z
   .object({
     mode: z.literal('checkpoint'),
     checkpoints: z.union([z.literal('auto'), z.number().int().min(1)]).default('auto'),
-    replay: z.enum(['step', 'segment']).default('step'),
+    replay: z.enum(['auto', 'step', 'segment']).default('auto'),
   })
   .strict();
 const backsolveSchema = z
@@ -111,7 +118,7 @@ const backsolveSchema = z
 const FIXES: Record<string, string> = {
   mode: `use one of: ${GRADIENT_MODES.join(', ')}`,
   checkpoints: "use a positive integer such as 8, or 'auto' (about √n for n steps)",
-  replay: "use 'step' or 'segment'",
+  replay: "use 'auto', 'step' or 'segment'",
   backward: "pass solver({...}) or settings such as { method: 'dopri5', rtol: 1e-6 }",
   norm: "use 'mixed' or 'seminorm'",
   check: "use 'warn', 'throw' or 'off'",

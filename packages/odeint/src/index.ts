@@ -7,7 +7,7 @@
 export { odeint } from './odeint';
 export { odeintAdjoint, odeintAdjointOptionsSchema } from './adjoint';
 export type { OdeintAdjointOptions, AdjointSolution, BacksolveStats } from './adjoint';
-export { GRADIENT_MODES } from './gradient';
+export { GRADIENT_MODES, AUTO_SEGMENT_STEPS } from './gradient';
 export type { Gradient, GradientInput, TapeGradient, CheckpointGradient, BacksolveGradient } from './gradient';
 export type { GradientInputs, GradientStats, OdeintTensorSolution } from './gradient-modes';
 export type { CheckpointStats } from './checkpoint';
