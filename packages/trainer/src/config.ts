@@ -143,8 +143,8 @@ export const trainConfigSchema = z
     threads: z.number().int().min(1).max(256).optional(),
     /** Run directory: `config.json`, `metrics.jsonl`, checkpoints. */
     save: z.string().min(1).default('runs/train'),
-    /** Checkpoint every this many epochs (and always after the last one). */
-    saveEvery: z.number().int().min(1).default(10),
+    /** Checkpoint every this many epochs (and always after the last one); every epoch by default, so a kill loses at most one. */
+    saveEvery: z.number().int().min(1).default(1),
     /** Emit a `log` line every this many epochs. */
     logEvery: z.number().int().min(1).default(1),
     /** Use only the first N training examples (quick runs). */

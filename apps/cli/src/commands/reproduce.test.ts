@@ -14,7 +14,7 @@ const BACKEND = process.env.NEURAL_ODE_TEST_BACKEND ?? 'wasm';
 const QUICK = ['--data-dir', dataDir, '--no-download', '--limit-train', '32', '--limit-test', '16', '--backend', BACKEND, '--epochs', '1'];
 
 describe('neural-ode reproduce', { timeout: 600_000 }, () => {
-  beforeAll(() => writeQuadrantMnist(dataDir, { train: 32, test: 16 }));
+  beforeAll(() => writeQuadrantMnist(dataDir));
 
   it("--dry-run prints each row's command, and each resolves to the study's method, step and schedule", async () => {
     const r = await runCli(['reproduce', 'all', '--dry-run', '--json', '--out', 'runs'], { cwd: root });

@@ -6,13 +6,12 @@ import { gzipSync } from 'node:zlib';
 export const MNIST_COUNTS = { train: 60_000, test: 10_000 } as const;
 
 /**
- * Writes the four MNIST files (gzipped IDX, the real byte format) into `dir`: the first `meaningful.train` /
- * `meaningful.test` images of each split are a separable 4-class problem (the class is the quadrant of a bright
- * square over noise, labels 0..3), the rest are blank with label 0. Files hold the published counts so the
- * datasets package accepts them from a local `dataDir`; runs use `--limit-train` / `--limit-test` to read only the
- * meaningful ones. Deterministic (a fixed LCG).
+ * Writes the four MNIST files (gzipped IDX, the real byte format) into `dir`: every image is a separable 4-class
+ * problem (the class is the quadrant of a bright square over noise, labels 0..3; digits 4..9 never occur). Files
+ * hold the published counts so the datasets package accepts them from a local `dataDir`; runs read seeded,
+ * class-balanced subsets of them with `--limit-train` / `--limit-test`. Deterministic (a fixed LCG).
  */
-export function writeQuadrantMnist(dir: string, meaningful: { train: number; test: number }): void {
+export function writeQuadrantMnist(dir: string): void {
   mkdirSync(dir, { recursive: true });
   let state = 12345;
   const rand = (n: number) => {
@@ -32,7 +31,7 @@ export function writeQuadrantMnist(dir: string, meaningful: { train: number; tes
     const lv = new DataView(labels.buffer);
     lv.setUint32(0, 2049);
     lv.setUint32(4, count);
-    for (let n = 0; n < meaningful[split]; n++) {
+    for (let n = 0; n < count; n++) {
       const label = rand(4);
       labels[8 + n] = label;
       const oy = label >= 2 ? 14 : 0;
