@@ -674,6 +674,17 @@ napi_value SetConvImpl(napi_env env, napi_callback_info info) {
   });
 }
 
+// setIsa(level: 0 baseline | 1 avx2 | 2 avx512): capped at what the CPU runs; returns the level in use.
+napi_value SetIsa(napi_env env, napi_callback_info info) {
+  return call(env, info, 1, [&](napi_value* a) {
+    int v = i32(env, a[0]);
+    if (v < 0 || v > 2) throw ArgError{"isa level must be 0 (baseline), 1 (avx2) or 2 (avx512)"};
+    napi_value r;
+    napi_create_int32(env, setIsaLevel(v), &r);
+    return r;
+  });
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, v;
   napi_create_object(env, &obj);
@@ -693,7 +704,11 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "threads", v);
   napi_create_int32(env, NAPI_VERSION, &v);
   napi_set_named_property(env, obj, "napiVersion", v);
-  const char* abi = "neural-ode-native/3";
+  napi_create_string_utf8(env, isaName(isaLevel()), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "isa", v);
+  napi_create_string_utf8(env, isaName(isaSupported()), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "isaSupported", v);
+  const char* abi = "neural-ode-native/4";
   napi_create_string_utf8(env, abi, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "abi", v);
   return obj;
@@ -733,6 +748,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"oneHot", nullptr, OneHot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvImpl", nullptr, SetConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -8,7 +8,13 @@
 #include <vector>
 #include "common.h"
 
+// Built once per instruction-set level (binding.gyp); NN_ISA names the level's namespace.
+#ifndef NN_ISA
+#define NN_ISA baseline
+#endif
+
 namespace nn {
+namespace NN_ISA {
 namespace {
 
 constexpr size_t kParallelMin = 32768;
@@ -422,9 +428,11 @@ void reduce(int kind, const float* x, const int* shape, const uint8_t* reduced, 
   }
 }
 
+}  // namespace NN_ISA
 }  // namespace nn
 
 namespace nn {
+namespace NN_ISA {
 
 void sliceCopy(const float* x, const int* shape, const int* begin, const int* size, int rank, float* out) {
   std::vector<long> st(rank);
@@ -456,4 +464,5 @@ void copyRows(const float* src, long rows, long srcCols, float* dst, long dstCol
   for (long r = 0; r < rows; ++r) std::memcpy(dst + r * dstCols + colOffset, src + r * srcCols, sizeof(float) * srcCols);
 }
 
+}  // namespace NN_ISA
 }  // namespace nn

@@ -7,7 +7,13 @@
 #include <vector>
 #include "common.h"
 
+// Built once per instruction-set level (binding.gyp); NN_ISA names the level's namespace.
+#ifndef NN_ISA
+#define NN_ISA baseline
+#endif
+
 namespace nn {
+namespace NN_ISA {
 namespace {
 
 constexpr int kBlock = 128;  // rows summed in float before flushing into double
@@ -187,4 +193,5 @@ void groupNormBackward(int n, int s, int c, int groups, bool relu, const float* 
   }
 }
 
+}  // namespace NN_ISA
 }  // namespace nn

@@ -11,7 +11,13 @@
 #include <vector>
 #include "common.h"
 
+// Built once per instruction-set level (binding.gyp); NN_ISA names the level's namespace.
+#ifndef NN_ISA
+#define NN_ISA baseline
+#endif
+
 namespace nn {
+namespace NN_ISA {
 namespace {
 constexpr size_t kParallelMin = 32768;
 }
@@ -478,4 +484,5 @@ void oneHot(const int32_t* idx, long n, int depth, float on, float off, float* o
   }
 }
 
+}  // namespace NN_ISA
 }  // namespace nn

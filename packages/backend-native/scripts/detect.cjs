@@ -59,7 +59,14 @@ function detect() {
   return { backend: 'none', include: '', libDir: '', lib: '' };
 }
 
-module.exports = { detect };
+/** The -march flag of the baseline build (a harmless flag where the compiler's default is kept). */
+function march() {
+  const want = process.env.NEURAL_ODE_NATIVE_MARCH;
+  if (want) return `-march=${want}`;
+  return process.arch === 'x64' ? '-march=x86-64-v2' : '-fPIC';
+}
+
+module.exports = { detect, march };
 
 if (require.main === module) {
   const found = detect();
@@ -71,11 +78,14 @@ if (require.main === module) {
     else if (process.platform === 'win32') process.stdout.write(path.join(found.libDir, found.lib + '.lib'));
     else process.stdout.write(`-L${found.libDir} -Wl,-rpath,${found.libDir} -l${found.lib}`);
   }
-  // Local builds tune for this CPU; NEURAL_ODE_NATIVE_MARCH=x86-64-v3 (say) for a binary other machines run.
-  else if (what === 'march') process.stdout.write(`-march=${process.env.NEURAL_ODE_NATIVE_MARCH || 'native'}`);
-  else if (what === 'json') process.stdout.write(JSON.stringify(found));
+  // The baseline every part is compiled for: x86-64-v2 on x64 (the wide kernels are dispatched at run time, see
+  // native/dispatch.cc), the compiler's default elsewhere; NEURAL_ODE_NATIVE_MARCH=native (say) overrides it.
+  else if (what === 'march') process.stdout.write(march());
+  // Whether the AVX2 / AVX-512 builds of the kernels are compiled (x64 with gcc or clang).
+  else if (what === 'wide') process.stdout.write(process.arch === 'x64' && process.platform !== 'win32' ? '1' : '0');
+  else if (what === 'json') process.stdout.write(JSON.stringify({ ...found, march: march() }));
   else {
-    process.stderr.write(`detect.cjs: unknown query '${what}' (use backend, include, libs, march or json)\n`);
+    process.stderr.write(`detect.cjs: unknown query '${what}' (use backend, include, libs, march, wide or json)\n`);
     process.exit(2);
   }
 }

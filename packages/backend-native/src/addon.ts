@@ -48,8 +48,13 @@ export interface NativeAddon {
   oneHot(indices: Int32Array, depth: number, on: number, off: number, out: Float32Array): void;
   setThreads(n: number): void;
   setConvImpl(impl: 0 | 1 | 2 | 3): void;
+  /** 0 baseline, 1 avx2, 2 avx512; capped at what the CPU runs; returns the level in use. */
+  setIsa(level: number): number;
   info(): NativeAddonInfo;
 }
+
+/** Instruction-set levels of the addon's own kernels (oneDNN picks its own). */
+export type NativeIsa = 'baseline' | 'avx2' | 'avx512';
 
 /** What the loaded addon was built with. */
 export interface NativeAddonInfo {
@@ -63,16 +68,20 @@ export interface NativeAddonInfo {
   napiVersion: number;
   /** Interface version between this JS and the addon. */
   abi: string;
+  /** Instruction-set level of the hand-written kernels in use: `baseline` (x86-64-v2), `avx2` or `avx512`. */
+  isa: NativeIsa;
+  /** The highest level this CPU and build run. */
+  isaSupported: NativeIsa;
 }
 
 /** Interface version the JS side expects from the addon; bumped whenever `native/addon.cc` changes its exports. */
-export const ADDON_ABI = 'neural-ode-native/3';
+export const ADDON_ABI = 'neural-ode-native/4';
 
 const ADDON_FUNCTIONS = [
   'conv2dForward', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'groupNormForward', 'groupNormBackward',
   'binary', 'unary', 'slice', 'copyRows', 'reduce', 'pad', 'transpose', 'tile', 'eluGrad', 'compare', 'select', 'softmax',
   'batchMatMul', 'batchNorm', 'pool2d', 'pool2dGrad', 'gather', 'unsortedSegmentSum', 'topk', 'oneHot',
-  'setThreads', 'setConvImpl', 'info',
+  'setThreads', 'setConvImpl', 'setIsa', 'info',
 ] as const satisfies readonly (keyof NativeAddon)[];
 
 /** Environment variable that disables the addon (`1`): the package then reports itself unavailable. */

@@ -9,6 +9,7 @@ export {
   registerNativeBackend,
   setNativeThreads,
   setNativeConvAlgorithm,
+  setNativeIsa,
   NATIVE_BACKEND_NAME,
   TFJS_VERSION,
 } from './native-backend';
@@ -18,3 +19,4 @@ export type { GroupNormAttrs } from '@neural-ode/kernels';
 export { groupNorm } from './group-norm-op';
 export type { GroupNormOptions } from './group-norm-op';
 export { DISABLE_ENV } from './addon';
+export type { NativeIsa } from './addon';

@@ -3,7 +3,7 @@ import { MathBackendCPU, version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { DISABLE_ENV, loadAddon } from './addon';
 import { NativeCpuBackend } from './native-cpu-backend';
-import type { NativeAddon } from './addon';
+import type { NativeAddon, NativeIsa } from './addon';
 import { binaryKernels } from './kernels/binary';
 import { convKernels } from './kernels/conv2d';
 import { gatherKernels } from './kernels/gather';
@@ -46,6 +46,11 @@ export interface NativeStatus {
   implementation?: string;
   /** Path of the loaded addon when available. */
   path?: string;
+  /**
+   * Instruction-set level of the addon's own kernels when available: `baseline` (x86-64-v2), `avx2` or `avx512`,
+   * picked from the CPU when the addon loads (capped by `NEURAL_ODE_NATIVE_ISA=baseline|avx2|avx512`).
+   */
+  isa?: NativeIsa;
 }
 
 function missingInternals(): string[] {
@@ -97,7 +102,8 @@ export function nativeStatus(): NativeStatus {
   }
   const load = loadAddon();
   if (!load.ok) return { available: false, reason: load.reason, fix: load.fix };
-  return { available: true, implementation: load.addon.info().conv, path: load.path };
+  const info = load.addon.info();
+  return { available: true, implementation: info.conv, path: load.path, isa: info.isa };
 }
 
 function addonOrThrow(): NativeAddon {
@@ -210,4 +216,16 @@ export function setNativeConvAlgorithm(algorithm: NativeConvAlgorithm): void {
     throw new Error(`setNativeConvAlgorithm: algorithm=${String(algorithm)} is not one of auto, im2col, onednn-blocked, onednn-nhwc`);
   }
   addonOrThrow().setConvImpl(code[algorithm]);
+}
+
+const ISA_LEVELS: readonly NativeIsa[] = ['baseline', 'avx2', 'avx512'];
+
+/**
+ * Picks the instruction-set level of the addon's own kernels, for tests and benchmarks: `baseline` (x86-64-v2),
+ * `avx2` (x86-64-v3) or `avx512` (x86-64-v4), capped at what this CPU runs. Returns the level now in use.
+ */
+export function setNativeIsa(level: NativeIsa): NativeIsa {
+  const code = ISA_LEVELS.indexOf(level);
+  if (code < 0) throw new Error(`setNativeIsa: level=${String(level)} is not one of ${ISA_LEVELS.join(', ')}`);
+  return ISA_LEVELS[addonOrThrow().setIsa(code)]!;
 }
