@@ -99,6 +99,21 @@ describe('stiff methods: solutions', () => {
   });
 });
 
+describe('stiff methods: jump and step times', () => {
+  // y' = −y, then −20 y after t = 1: exact e^{−t} until 1, then e^{−1} e^{−20 (t − 1)}; f is evaluated left of the jump
+  // at the end of the step that lands on it, and afresh after it.
+  const jump = (t: number, y: Float64Array) => [(t < 1 ? -1 : -20) * y[0]];
+  const ts = [0, 0.5, 1, 1.2, 1.5];
+  const exact = ts.map((t) => (t <= 1 ? Math.exp(-t) : Math.exp(-1 - 20 * (t - 1))));
+  it.each([...STIFF, 'auto'] as const)('%s lands on jumpTimes and stepTimes', (method) => {
+    const sol = odeint(jump, [1], ts, { method, rtol: 1e-9, atol: 1e-13, jumpTimes: [1], stepTimes: [0.25] });
+    sol.ys.forEach((y, i) => expect(Math.abs(y[0] - exact[i]) / exact[i]).toBeLessThan(1e-6));
+    // Without the jump time the steps across t = 1 meet the kink and are rejected more often.
+    const smeared = odeint(jump, [1], ts, { method, rtol: 1e-9, atol: 1e-13 });
+    expect(smeared.stats.nRejected).toBeGreaterThan(sol.stats.nRejected);
+  });
+});
+
 describe('stiff methods: Jacobians', () => {
   it('finite differences agree with the analytic Robertson Jacobian', () => {
     const y = Float64Array.of(0.7, 2e-5, 0.3);
