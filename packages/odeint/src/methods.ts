@@ -13,6 +13,7 @@ import { bosh3 } from './tableaus/bosh3';
 import { dopri5 } from './tableaus/dopri5';
 import { tsit5 } from './tableaus/tsit5';
 import { dopri8 } from './tableaus/dopri8';
+import { dop853 } from './tableaus/dop853';
 
 /** Every solver by name: one line per method (a new method is a tableau file plus a line here). */
 export const TABLEAUS = Object.freeze({
@@ -28,6 +29,7 @@ export const TABLEAUS = Object.freeze({
   dopri5,
   tsit5,
   dopri8,
+  dop853,
 } satisfies Record<string, Tableau>);
 
 /** Name of an explicit Runge–Kutta method (one with a tableau in {@link TABLEAUS}). */
@@ -77,6 +79,12 @@ export interface MethodInfo {
   fsal: boolean;
   /** Dense output kind. */
   interpolation: Tableau['interpolation']['kind'] | 'backward-differences';
+  /**
+   * Explicit methods: order of the dense output (its local error is `O(h^(p+1))` for order `p`); `convergence.test.ts`
+   * measures it. Hermite: `min(3, order)`; quartic: `min(4, order)`; a method's own weights: `order − 1` unless the
+   * tableau states it; DOP853's extra stages: 7.
+   */
+  interpolationOrder?: number;
   /** Method family: explicit Runge–Kutta, Rosenbrock (linearly implicit), ESDIRK, BDF, or the auto switch. */
   family: 'explicit' | 'rosenbrock' | 'esdirk' | 'bdf' | 'auto';
   /** Whether the method is meant for stiff problems (implicit; takes `jacobian`; float64 states only). */
@@ -104,9 +112,19 @@ export function methodInfo(name: MethodName): MethodInfo {
     adaptive: t.bErr !== undefined,
     fsal: t.fsal,
     interpolation: t.interpolation.kind,
+    interpolationOrder: interpolationOrder(t),
     family: 'explicit',
     stiff: false,
   };
+}
+
+/** Order of a tableau's dense output (see {@link MethodInfo.interpolationOrder}). */
+function interpolationOrder(t: Tableau): number {
+  const i = t.interpolation;
+  if (i.kind === 'hermite') return Math.min(3, t.order);
+  if (i.kind === 'quartic') return Math.min(4, t.order);
+  if (i.kind === 'extra-stages') return i.order;
+  return t.order - 1;
 }
 
 /** {@link MethodInfo} for every method, in {@link METHODS} order. */
