@@ -8,7 +8,7 @@ describe('describeCli', () => {
   const cli = describeCli();
 
   it('lists every command with usage, summary and --json', () => {
-    expect(cli.commands.map((c) => c.name)).toEqual(['train', 'evaluate', 'spiral', 'plot', 'report', 'datasets download', 'datasets info']);
+    expect(cli.commands.map((c) => c.name)).toEqual(['train', 'evaluate', 'spiral', 'plot', 'report', 'reproduce', 'datasets download', 'datasets info']);
     for (const c of cli.commands) {
       expect(c.summary.length).toBeGreaterThan(10);
       expect(c.usage.startsWith(`neural-ode ${c.name} [options]`)).toBe(true);

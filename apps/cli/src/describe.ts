@@ -90,7 +90,7 @@ export function describeCli(): CliInfo {
       { code: EXIT.ok, meaning: 'done' },
       { code: EXIT.failure, meaning: 'failed while running (the message says what happened)' },
       { code: EXIT.usage, meaning: 'usage error: a bad flag, value, dataset, model or path; nothing was written' },
-      { code: EXIT.interrupted, meaning: 'interrupted by Ctrl-C; a training run wrote a checkpoint first (resume with train --resume)' },
+      { code: EXIT.interrupted, meaning: 'interrupted by Ctrl-C: after the first, train wrote a checkpoint (continue with train --resume); a second Ctrl-C stops at once' },
     ],
   };
 }

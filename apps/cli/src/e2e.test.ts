@@ -114,7 +114,8 @@ describe('neural-ode end to end', { timeout: 600_000 }, () => {
   it('report: the results table, printed and written', async () => {
     const r = await runCli(['report', 'full', 'cut', '--out', 'results.md'], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Model \| Test error % \| # params \| Time \(s\/epoch\) \| NFE/);
+    expect(r.stdout).toMatch(/^### MNIST classification\n\n\| Model \| Test Error, % \| # parameters \| Time \(s\/epoch\) \| NFE \|/);
+    expect(r.stdout).toMatch(/\| ResNet\(1\) \(2 ep\.\) \| \d+\.\d\d \| \d+ K \|/);
     expect(r.stdout.trim().split('\n').filter((l) => l.startsWith('|')).length).toBeGreaterThanOrEqual(4);
     expect(readFileSync(join(root, 'results.md'), 'utf8').trim()).toBe(r.stdout.trim());
     const j = await runCli(['report', 'full', '--json'], { cwd: root });

@@ -11,9 +11,16 @@ import { reportRuns } from './report';
 import { modelLabel, type RunInfo } from './run-dir';
 
 /** Writes a run directory with the given metrics, as train() does. */
-function fakeRun(root: string, name: string, model: 'resnet' | 'odenet', params: number, rows: Array<Partial<EpochMetrics>>): string {
+function fakeRun(
+  root: string,
+  name: string,
+  model: 'resnet' | 'odenet' | 'vdcnn',
+  params: number,
+  rows: Array<Partial<EpochMetrics>>,
+  data: 'mnist' | 'cifar10' | 'ag-news' = 'mnist',
+): string {
   const dir = join(root, name);
-  const config = trainConfigSchema.parse({ model, blocks: model === 'resnet' ? 6 : 1, save: dir });
+  const config = trainConfigSchema.parse({ model, data, blocks: model === 'odenet' ? 1 : 6, save: dir });
   const info: RunInfo = { config, backend: { name: 'cpu', tfjs: 'cpu', threads: 1 }, versions: {}, params, label: modelLabel(config), startedAt: '' };
   writeFileAtomic(join(dir, 'config.json'), JSON.stringify(info));
   writeFileAtomic(join(dir, 'metrics.jsonl'), rows.map((r, i) => JSON.stringify({ epoch: i + 1, ...r }) + '\n').join(''));
@@ -37,12 +44,27 @@ describe('plots and reports', () => {
     { testAccuracy: 0.9958, testLoss: 0.04, epochSeconds: 34, nfeForward: 26, nfeBackward: 44 },
   ]);
 
-  it('reportRuns writes the reference table format with the figures of each run', async () => {
+  it('reportRuns writes the study\'s MNIST table: test error %, parameters in K', async () => {
     const md = await reportRuns([resnetDir, odeDir]);
-    const lines = md.trim().split('\n');
-    expect(lines[0]).toBe('| Model | Test error % | # params | Time (s/epoch) | NFE |');
-    expect(lines[2]).toBe('| ResNet(6) (2 ep., mnist) | 0.48 | 576,778 | 11.0 | – |');
-    expect(lines[3]).toBe('| ODE-Net (bosh3, tol 0.01) (2 ep., mnist) | 0.42 | 208,010 | 32.0 | 23.0 / 42.0 |');
+    expect(md.trim().split('\n')).toEqual([
+      '### MNIST classification',
+      '',
+      '| Model | Test Error, % | # parameters | Time (s/epoch) | NFE |',
+      '|---|---:|---:|---:|---:|',
+      '| ResNet(6) (2 ep.) | 0.48 | 577 K | 11.0 | – |',
+      '| ODE-Net (bosh3, tol 0.01) (2 ep.) | 0.42 | 208 K | 32.0 | 23.0 / 42.0 |',
+    ]);
+  });
+
+  it('reportRuns gives each dataset its own table: accuracy % for CIFAR-10 and AG-News', async () => {
+    const cifar = fakeRun(root, 'cifar', 'resnet', 577930, [{ testAccuracy: 0.867, testLoss: 0.4, epochSeconds: 12 }], 'cifar10');
+    const text = fakeRun(root, 'text', 'vdcnn', 162345, [{ testAccuracy: 0.8775, testLoss: 0.4, epochSeconds: 172 }], 'ag-news');
+    const tables = (await reportRuns([cifar, resnetDir, text])).trim().split('\n\n### ');
+    expect(tables.map((t) => t.split('\n')[0].replace(/^### /, ''))).toEqual(['CIFAR-10 classification', 'MNIST classification', 'Text classification (AG-News)']);
+    expect(tables[0]).toContain('| Model | Accuracy, % | # parameters | Time (s/epoch) | NFE |\n|---|---:|---:|---:|---:|\n| ResNet(6) (1 ep.) | 86.70 | 578 K | 12.0 | – |');
+    expect(tables[1]).toContain('| Test Error, % |');
+    expect(tables[2]).toContain('| Accuracy, % |');
+    expect(tables[2]).toContain('| 87.75 | 162 K | 172.0 |');
   });
 
   it('plotRuns draws one accuracy and one loss line per run, as SVG and a real PNG', async () => {

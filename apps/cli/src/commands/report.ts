@@ -10,19 +10,20 @@ import { checkRunDirs } from '../paths';
 export interface ReportJsonResult {
   command: 'report';
   runs: string[];
-  /** The Markdown table. */
+  /** The Markdown tables, one per dataset. */
   markdown: string;
   /** Where it was written (`--out`). */
   path?: string;
 }
 
-/** `neural-ode report`: the reference study's results table for several runs. */
+/** `neural-ode report`: the reference study's results tables (one per dataset) for several runs. */
 export const reportCommand: CommandSpec = {
   name: 'report',
-  summary: 'A Markdown table Model | Test error % | # params | Time (s/epoch) | NFE of several runs.',
+  summary:
+    "The study's results tables for several runs, one per dataset (Markdown): Model | Test Error, % (MNIST) or Accuracy, % (CIFAR-10, AG-News) | # parameters | Time (s/epoch) | NFE.",
   args: [{ name: 'runs', description: 'Run directories (written by train --save).', variadic: true, required: true }],
   flags: () => [
-    { flag: '--out', value: '<file>', group: 'options', type: 'string', description: 'Also write the table to this Markdown file (atomically).' },
+    { flag: '--out', value: '<file>', group: 'options', type: 'string', description: 'Also write the tables to this Markdown file (atomically).' },
     JSON_FLAG,
   ],
   examples: ['neural-ode report runs/resnet6 runs/resnet1 runs/odenet', 'neural-ode report runs/* --out results.md'],
