@@ -195,6 +195,18 @@ describe('train options', () => {
     expect(shown.config).toMatchObject({ data: 'mnist-sample', epochs: 5 });
   });
 
+  it('--from names the checkpoint a resume continues from: only with --resume, and it must exist', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cli-from-'));
+    const alone = await runCli(['train', '--from', 'x.json', '--dry-run'], { cwd });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--from picks the checkpoint a resumed run continues from: give it with --resume <dir>/);
+    mkdirSync(join(cwd, 'r'));
+    writeFileSync(join(cwd, 'r', 'config.json'), (await runCli(['train', '--save', 'r', '--dry-run'], { cwd })).stdout);
+    const missing = await runCli(['train', '--resume', 'r', '--from', 'r/checkpoints/nope.json', '--dry-run'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--from: .*nope\.json does not exist/);
+  });
+
   it('reads --config file.json, and flags override it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'cli-cfg-'));
     writeFileSync(join(cwd, 'run.json'), JSON.stringify({ data: 'mnist-sample', model: 'odenet', solver: { method: 'bosh3', rtol: 0.01 }, epochs: 4, lrSchedule: { type: 'none' } }));

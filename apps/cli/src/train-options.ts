@@ -53,6 +53,7 @@ const CLI_ONLY: FlagSpec[] = [
     choices: [...REFERENCE_SCRIPT_NAMES],
     description: "Start from the defaults of the study's script (train.py: 100 epochs, adam lr 1e-3; vdcnn.py: 100 epochs, sgd lr 1e-2, no schedule) instead of this CLI's; `neural-ode ./experiments/train.py ...` implies it.",
   },
+  { flag: '--from', value: '<checkpoint>', group: 'cli', description: "With --resume: continue from this checkpoint of the run (checkpoints/<tag>.json or .safetensors) instead of the latest intact one." },
   { flag: '--resume', value: '<dir>', group: 'cli', description: 'Continue the run in <dir> from its last checkpoint (only --epochs may change).' },
   { flag: '--dry-run', group: 'cli', description: 'Print the resolved options as JSON and exit without training.' },
   { flag: '--json', group: 'cli', description: 'Print one JSON object with the result on stdout (progress goes to stderr).' },
@@ -78,6 +79,8 @@ export interface TrainInvocation {
   runDir?: string;
   /** `--epochs` given with `--resume`. */
   epochs?: number;
+  /** `--from`: the checkpoint to resume from (absolute path). */
+  from?: string;
   dryRun: boolean;
   json: boolean;
 }
@@ -103,7 +106,13 @@ export function resolveTrainInvocation(
   const read: FlagReader = { flags, isGiven: (flag) => given(attributeName(flag)), value: (flag) => values[attributeName(flag)] };
   const dryRun = values.dryRun === true;
   const json = values.json === true;
-  return given('resume') ? resumeInvocation(read, resolve(cwd, String(values.resume)), dryRun, json) : newRunInvocation(read, values, given, cwd, dryRun, json);
+  if (given('from') && !given('resume')) {
+    throw new CliUsageError('--from picks the checkpoint a resumed run continues from: give it with --resume <dir>', '--from');
+  }
+  if (!given('resume')) return newRunInvocation(read, values, given, cwd, dryRun, json);
+  const from = given('from') ? resolve(cwd, String(values.from)) : undefined;
+  if (from !== undefined && !existsSync(from)) throw new CliUsageError(`--from: ${from} does not exist; give a checkpoint of the run (checkpoints/<tag>.json)`, '--from');
+  return { ...resumeInvocation(read, resolve(cwd, String(values.resume)), dryRun, json), ...(from !== undefined ? { from } : {}) };
 }
 
 /** `--resume DIR`: the run's own config holds the options; only --epochs may change. */
@@ -112,7 +121,7 @@ function resumeInvocation(read: FlagReader, runDir: string, dryRun: boolean, jso
   if (!existsSync(configPath)) {
     throw new CliUsageError(`--resume: ${runDir} is not a run directory (no config.json); give the --save directory of an earlier train run`, '--resume');
   }
-  const allowed = new Set(['--resume', '--reference', '--epochs', '--max_epochs', '--max_epo', '--json', '--dry-run']);
+  const allowed = new Set(['--resume', '--from', '--reference', '--epochs', '--max_epochs', '--max_epo', '--json', '--dry-run']);
   const extra = read.flags.filter((f) => read.isGiven(f.flag) && !allowed.has(f.flag));
   if (extra.length > 0) {
     throw new CliUsageError(

@@ -113,7 +113,7 @@ export const trainCommand: CommandSpec = {
     try {
       result =
         inv.mode === 'resume'
-          ? await resume(inv.runDir!, { ...control, ...(inv.epochs !== undefined ? { epochs: inv.epochs } : {}) })
+          ? await resume(inv.runDir!, { ...control, ...(inv.epochs !== undefined ? { epochs: inv.epochs } : {}), ...(inv.from !== undefined ? { from: inv.from } : {}) })
           : await train(config, control);
     } finally {
       progress.finish();
