@@ -99,6 +99,11 @@ export interface EventReader<S, Y> {
   value(g: EventFunction, t: number, y: S, index: number): number;
   /** The state as the solution reports it (a new value; `y` stays the caller's). */
   output(y: S, t: number): Y;
+  /**
+   * Extra fields of an event record (tensors: the differentiable event time), given the event function, the
+   * state at the event and `dg/dt` along the solution there (`gDot`, by central differences on the dense output).
+   */
+  extra?(g: EventFunction, y: S, t: number, gDot: number): Record<string, unknown>;
 }
 
 /** Where an event function stands: the last non-zero sign seen and since when it has been zero. */
@@ -199,7 +204,14 @@ export class EventFinder<S, Y> {
       const stops = spec.terminal !== false && track.count >= (spec.terminal === true ? 1 : spec.terminal);
       const y = c.t === step.t1 ? this.alg.copy(step.y1) : step.at(c.t);
       try {
-        this.found.push({ index: c.index, t: c.t, y: this.reader.output(y, c.t), direction: c.direction, terminal: stops });
+        const event: SolveEvent<Y> = { index: c.index, t: c.t, y: this.reader.output(y, c.t), direction: c.direction, terminal: stops };
+        if (this.reader.extra) {
+          // Wide enough for float32 states (g's round-off over 2δ), narrow enough for the polynomial's curvature.
+          const delta = 1e-3 * Math.abs(step.h);
+          const gDot = (gAt(c.index, c.t + delta) - gAt(c.index, c.t - delta)) / (2 * delta);
+          Object.assign(event, this.reader.extra(spec.g, y, c.t, d * gDot > 0 || d * gDot < 0 ? gDot : Number.NaN));
+        }
+        this.found.push(event);
       } finally {
         this.alg.dispose(y);
       }

@@ -20,10 +20,20 @@ export interface TensorDense {
   dispose(): void;
 }
 
+/**
+ * An event of a tensor solve: besides the time as a number, `time`, a scalar tensor of the same value that is
+ * differentiable (tape mode) with respect to `y0` and the variables `f` and `g` read, by the implicit function
+ * theorem (as torchdiffeq's `odeint_event`): `∂t_e/∂θ = −(∂g/∂θ)/(dg/dt)` at the event, `dg/dt` along the solution.
+ * `g` must return a tensor for this (a number gives a constant `time`).
+ */
+export interface TensorEvent extends SolveEvent<tf.Tensor> {
+  time: tf.Scalar;
+}
+
 /** What a tensor solution carries besides `ys` and `stats` when events or a dense output were asked for. */
 export interface TensorExtras {
   /** `solver({ events })`: the events found, in time order (a terminal one last); `y` has `y0`'s shape. */
-  events?: SolveEvent<tf.Tensor>[];
+  events?: TensorEvent[];
   /** `solver({ dense: true })`: the kept dense output. */
   dense?: TensorDense;
   /** `solver({ dense: true })`: `dense.evaluate`. */
@@ -50,13 +60,23 @@ export function tensorEventReader(fn: string, shape: number[]): EventReader<Tens
       return v as number;
     },
     output: (y) => tf.reshape(y[0], shape),
+    extra(g, y, t, gDot) {
+      // t* − g(t*, y(t*))/ġ: the value is t* (g ≈ 0 there: a last Newton step), the gradient −(∂g/∂θ)/ġ, where
+      // ∂g/∂θ flows through y(t*) (the dense output, on the tape) and any variable g reads.
+      const time = tf.tidy(() => {
+        const out = g(tf.scalar(t), tf.reshape(y[0], shape));
+        if (!(out instanceof tf.Tensor) || !Number.isFinite(gDot)) return tf.scalar(t);
+        return tf.sub(tf.scalar(t), tf.div(tf.reshape(out, []), tf.scalar(gDot))) as tf.Scalar;
+      });
+      return { time };
+    },
   };
 }
 
 /** The extra fields of a tensor solution. */
 export function tensorExtras(obs: SolveObservers<TensorState, tf.Tensor>, shape: number[]): TensorExtras {
   const out: TensorExtras = {};
-  if (obs.events) out.events = obs.events.found;
+  if (obs.events) out.events = obs.events.found as TensorEvent[];
   const record = obs.dense;
   if (record) {
     const evaluate = (t: number | ArrayLike<number> | tf.Tensor1D): tf.Tensor => {
