@@ -4,7 +4,7 @@
 //    time and µs per function evaluation for bosh3, dopri5, tsit5, dopri8 at rtol = atol = 1e-3, 1e-6, 1e-9.
 // 2. dopri5's NFE against a straight transcription of Hairer's DOPRI5 step-size logic (same problems, tolerances).
 // 3. Gradient modes: peak tf.memory().numBytes and wall time of a solve + its gradient for a small conv vector field
-//    in each gradient mode (tape, checkpoint with replay 'step' and 'segment', backsolve) at 10, 50 and 200 rk4 steps.
+//    in each gradient mode (tape, checkpoint with replay 'auto', 'step' and 'segment', backsolve) at 10, 50 and 200 rk4 steps.
 // 4. Tensor-path overhead of dopri5: the solver's own kernels and host reads per step (f's kernels excluded).
 // 5. Tape-gradient cost of a conv vector field (64 channels 7×7, batch 32; rk4 4 steps, dopri5): wall time of
 //    value + gradient and the time and count of the solver's stage-combination kernels in the backward pass.
@@ -384,7 +384,8 @@ async function gradientModes(): Promise<void> {
   const y0 = tf.randomNormal([4, 8, 8, 8], 0, 1, 'float32', 1);
   const modes: [string, GradientInput][] = [
     ['tape', 'tape'],
-    ['checkpoint', 'checkpoint'],
+    ['checkpoint (auto)', 'checkpoint'],
+    ['checkpoint step', { mode: 'checkpoint', replay: 'step' }],
     ['checkpoint segment', { mode: 'checkpoint', replay: 'segment' }],
     ['backsolve', 'backsolve'],
   ];

@@ -12,8 +12,10 @@ import { withTimeGradients } from './time-gradient';
 export interface GradientInputs {
   /**
    * The variables `f` reads (e.g. a model's trainable weights). The `tape` mode finds them itself; `checkpoint` and
-   * `backsolve` differentiate with respect to these only. Absent there, one taped evaluation of `f` checks that it
-   * reads no trainable variable (and names those it does); `[]` says that only `y0` is meant.
+   * `backsolve` differentiate with respect to these only (they are their custom gradient's inputs), so `f` must read
+   * them while it runs: a tensor computed from a variable before the solve is a constant to these modes. Absent there,
+   * one taped evaluation of `f` checks that it reads no trainable variable (and names those it does); `[]` says that
+   * only `y0` is meant.
    */
   params?: readonly tf.Variable[];
 }
@@ -55,7 +57,7 @@ export function solveInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, t
     }
     if (mode === 'backsolve') {
       const g = s.gradient;
-      const backward = g.backward ?? defaultBackward(fn, s);
+      const backward = g.backward ?? defaultBackwardOf(fn, s);
       const sol = backsolve(fn, f, x0, times, params, { forward: s, backward, norm: g.norm, check: g.check, checkTolerance: g.checkTolerance });
       return { ys: sol.ys, stats: sol.stats, gradientStats: () => (sol.adjointStats ? { mode, ...sol.adjointStats } : null) };
     }
@@ -73,4 +75,16 @@ export function solveInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, t
       return inner.gradientStats();
     },
   };
+}
+
+/** The default backward solver of each forward solver (derived once: the solver value is frozen). */
+const defaultBackwards = new WeakMap<Solver, Solver>();
+
+function defaultBackwardOf(fn: string, s: Solver): Solver {
+  let b = defaultBackwards.get(s);
+  if (!b) {
+    b = defaultBackward(fn, s);
+    defaultBackwards.set(s, b);
+  }
+  return b;
 }

@@ -24,7 +24,10 @@ export interface TapeGradient {
   readonly mode: 'tape';
 }
 
-/** Checkpointed backpropagation: exact (as `tape`) at about √n memory. */
+/**
+ * Checkpointed backpropagation: exact (as `tape`) at about √n memory. `f` is evaluated again in the backward pass, so it
+ * must be a pure function of `t`, `y` and the variables it reads (no randomness such as dropout, no state it updates).
+ */
 export interface CheckpointGradient {
   readonly mode: 'checkpoint';
   /**
