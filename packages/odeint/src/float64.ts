@@ -15,6 +15,8 @@ export type { Float64Jacobian } from './stiff/problem';
 export type { Tableau, Interpolation } from './tableau';
 export { defineTableau } from './tableau';
 export type { SolveStats } from './integrate';
+export type { EventInput, EventFunction, SolveEvent } from './events';
+export type { Float64Dense, Float64Extras } from './solve-observers';
 export { OdeintError, SolveError } from './errors';
 export type { SolveFailure } from './errors';
 export { solver, isSolver, isAdaptive } from './solver';
