@@ -26,6 +26,12 @@ describe('inUserTerms: library messages in the command line\'s words', () => {
     ).toBe('mnist (test split): t10k-images-idx3-ubyte.gz not found\n  a folder of your own, passed as --data-dir DIR: the files directly in it');
   });
 
+  it('names the dataset once', () => {
+    expect(inUserTerms("loadDataset('mnist', { split: 'train' }): mnist: could not download train-images-idx3-ubyte.gz")).toBe(
+      'mnist (train split): could not download train-images-idx3-ubyte.gz',
+    );
+  });
+
   it('turns option paths into the flags that set them', () => {
     expect(inUserTerms("option 'model' is 'resnet' and option 'solver.rtol' is 0", flags)).toBe("--model is 'resnet' and --rtol is 0");
     // An option without a flag keeps its name.

@@ -40,6 +40,8 @@ export function inUserTerms(message: string, flags: ReadonlyArray<{ flag: string
   let text = message.replace(LIBRARY_PREFIX, (_all, name?: string, split?: string, infoName?: string) =>
     name ? `${name} (${split} split): ` : infoName ? `${infoName}: ` : '',
   );
+  // `loadDataset('mnist', …): mnist: could not download …`: the dataset is named once.
+  text = text.replace(/^([\w-]+) \((\w+) split\): \1: /, '$1 ($2 split): ');
   text = text.replace(/ \((?:[^()]|\(\))* in code\)/g, '');
   return text.replace(/\boption '([\w.]+)'/g, (all, path: string) => {
     const bound = flags.filter((f) => f.path?.join('.') === path);

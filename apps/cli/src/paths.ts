@@ -34,8 +34,9 @@ export function checkDirectory(flag: string, dir: string): void {
  * Checks that `path` (given with `flag`) can name a checkpoint: a run directory that has written one, or a
  * checkpoint's `.safetensors` / `.json` file whose state file exists. Whether the checkpoint's contents are intact
  * is for loading to find out (a failure, not a usage error).
+ * @returns the run directory the checkpoint belongs to.
  */
-export function checkCheckpointPath(flag: string, path: string): void {
+export function checkCheckpointPath(flag: string, path: string): string {
   const fix = "give a run directory (train's --save) or a checkpoint's checkpoints/*.safetensors file";
   if (!existsSync(path)) throw new CliUsageError(`${flag}: ${path} does not exist; ${fix}`, flag);
   if (statSync(path).isDirectory()) {
@@ -49,7 +50,7 @@ export function checkCheckpointPath(flag: string, path: string): void {
         flag,
       );
     }
-    return;
+    return path;
   }
   const name = basename(path);
   if (!name.endsWith('.safetensors') && !name.endsWith('.json')) {
@@ -60,4 +61,6 @@ export function checkCheckpointPath(flag: string, path: string): void {
   if (!existsSync(state)) {
     throw new CliUsageError(`${flag}: ${path} has no checkpoint state beside it (${state} is missing); ${fix}`, flag);
   }
+  const dir = dirname(path);
+  return basename(dir) === RUN_FILES.checkpoints ? dirname(dir) : dir;
 }

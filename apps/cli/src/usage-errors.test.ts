@@ -152,6 +152,8 @@ describe('usage errors the schemas cannot see exit 2 before anything runs', () =
     expectUsageError(['evaluate', '--checkpoint', 'young'], '--checkpoint', ['no checkpoint yet', '--resume'], (cwd) => writeRun(join(cwd, 'young'), 1)));
   it('evaluate --checkpoint of a .safetensors file without its state', () =>
     expectUsageError(['evaluate', '--checkpoint', 'w.safetensors'], '--checkpoint', ['w.json is missing'], (cwd) => writeFileSync(join(cwd, 'w.safetensors'), '')));
+  it('evaluate --data of the other kind than the checkpoint\'s model', () =>
+    expectUsageError(['evaluate', '--checkpoint', 'old', '--data', 'ag-news'], '--data', ['resnet', 'holds texts', 'mnist'], (cwd) => writeRun(join(cwd, 'old'), 1, true)));
   it('spiral --no-adjoint on the float64 engine', async () => {
     const stderr = await expectUsageError(['spiral', '--no-adjoint'], '--no-adjoint', ['--engine tensor']);
     expect(stderr).not.toMatch(/runSpiral|engine '/);

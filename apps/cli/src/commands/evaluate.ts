@@ -1,9 +1,11 @@
-import { resolve as resolvePath } from 'node:path';
-import { evaluate, evaluateOptionsSchema } from '@neural-ode/trainer';
+import { existsSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { evaluate, evaluateOptionsSchema, readRun, RUN_FILES } from '@neural-ode/trainer';
 import { JSON_FLAG, type CommandSpec } from '../command';
 import { CliUsageError, EXIT } from '../errors';
 import { flagsFromSchema, parseSchemaFlags } from '../flags';
 import { emitResult } from '../io';
+import { checkModelFitsData } from '../model-data';
 import { checkCheckpointPath, checkDirectory } from '../paths';
 import { REFERENCE_DATA_NAMES } from '../reference-flags';
 
@@ -53,7 +55,10 @@ export const evaluateCommand: CommandSpec = {
       if (typeof input.dataDir === 'string') input.dataDir = resolvePath(io.cwd, input.dataDir);
     });
     if (options.dataDir) checkDirectory('--data-dir', options.dataDir);
-    checkCheckpointPath('--checkpoint', options.checkpoint);
+    const runDir = checkCheckpointPath('--checkpoint', options.checkpoint);
+    if (options.data && existsSync(join(runDir, RUN_FILES.config))) {
+      checkModelFitsData(readRun(runDir).info.config.model, options.data, '--data');
+    }
     const result = await evaluate(options);
     const json: EvaluateJsonResult = {
       command: 'evaluate',

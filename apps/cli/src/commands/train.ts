@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import type { DatasetName } from '@neural-ode/datasets';
-import { modelRegistry } from '@neural-ode/models';
 import { readMetrics, resume, RUN_FILES, train, type TrainConfig, type TrainEvent, type TrainResult } from '@neural-ode/trainer';
 import type { CommandSpec } from '../command';
 import { CliUsageError, EXIT } from '../errors';
 import { trainInterruptNotes } from '../interrupt';
+import { checkModelFitsData } from '../model-data';
 import { emitResult } from '../io';
 import { checkDirectory } from '../paths';
 import { TrainProgress } from '../progress';
@@ -28,31 +27,9 @@ export interface TrainJsonResult {
   paths: { config: string; metrics: string; checkpoint: string };
 }
 
-/**
- * What each dataset's examples are, to match them with a model's `inputKind` before anything is loaded or written.
- * (`@neural-ode/datasets` knows this per dataset but only reports it from `info()`, which reads and hashes files.)
- */
-const DATASET_KINDS: Readonly<Record<DatasetName, 'image' | 'text'>> = {
-  mnist: 'image',
-  'fashion-mnist': 'image',
-  'mnist-sample': 'image',
-  cifar10: 'image',
-  'ag-news': 'text',
-};
-
 /** A new run's options that the schema cannot check alone: the model fits the data, the directory holds no run. */
 function checkNewRun(config: TrainConfig): void {
-  const dataKind = DATASET_KINDS[config.data as DatasetName];
-  const modelKind = modelRegistry[config.model].inputKind;
-  if (dataKind && modelKind !== dataKind) {
-    const models = Object.entries(modelRegistry).filter(([, m]) => m.inputKind === dataKind).map(([name]) => name);
-    const datasets = Object.entries(DATASET_KINDS).filter(([, kind]) => kind === modelKind).map(([name]) => name);
-    throw new CliUsageError(
-      `--model ${config.model} is a model of ${modelKind}s, but --data ${config.data} holds ${dataKind}s: ` +
-        `use --model ${models.join(' or ')} for ${config.data}, or --data ${datasets.join(' / ')} for ${config.model}`,
-      '--model',
-    );
-  }
+  checkModelFitsData(config.model, config.data, '--model');
   if (existsSync(join(config.save, RUN_FILES.latest)) || existsSync(join(config.save, RUN_FILES.metrics))) {
     throw new CliUsageError(
       `--save: ${config.save} already holds a run: continue it with 'neural-ode train --resume ${config.save}', ` +
