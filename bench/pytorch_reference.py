@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch CPU reference for bench/native.ts: the same MNIST networks (Chen et al. 2018; torchdiffeq's
-odenet_mnist) trained with SGD on a synthetic batch. Prints one JSON object per network on stdout.
+odenet_mnist) trained with SGD on a synthetic batch, and the counterparts of bench/native-workloads.ts: the
+plain-ops ResNet(1) (SGD with momentum), the tf.layers convnet and the MLP (Adam, the same layers), and the text
+models VDCNN(6), VDCNN(1) and vdcnn-ode (Euler, 4 steps) of @neural-ode/models on 1,014 character ids. Prints
+one JSON object per network on stdout.
 
 Not a dependency: bench/native.ts runs it only when `python3 -c "import torch"` works
 (Debian: apt-get install python3-torch)."""
@@ -83,20 +86,115 @@ def build(kind, blocks, steps, width=64):
     return nn.Sequential(*down, *feature, *head)
 
 
-NETS = {'ResNet(1)': ('resnet', 1, 0), 'ResNet(6)': ('resnet', 6, 0), 'ODE-Net RK4x4': ('odenet', 0, 4)}
+class TextResBlock(nn.Module):
+    """x + conv_block(x): conv1d k3 pad 1, BatchNorm1d, ReLU, twice (the VDCNN block of @neural-ode/models)."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.conv_block = nn.Sequential(nn.Conv1d(dim, dim, 3, 1, 1), nn.BatchNorm1d(dim), nn.ReLU(),
+                                        nn.Conv1d(dim, dim, 3, 1, 1), nn.BatchNorm1d(dim), nn.ReLU())
+
+    def forward(self, x):
+        return x + self.conv_block(x)
+
+
+class TextOdeFunc(nn.Module):
+    """norm2(relu(conv2(cat(h, t)))) with h = norm1(relu(conv1(cat(x, t)))), convs without bias."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv1d(dim + 1, dim, 3, 1, 1, bias=False), nn.Conv1d(dim + 1, dim, 3, 1, 1, bias=False)
+        self.norm1, self.norm2 = nn.BatchNorm1d(dim), nn.BatchNorm1d(dim)
+
+    def forward(self, t, x):
+        tt = torch.full_like(x[:, :1, :], t)
+        h = self.norm1(torch.relu(self.conv1(torch.cat([x, tt], 1))))
+        return self.norm2(torch.relu(self.conv2(torch.cat([h, tt], 1))))
+
+
+class EulerBlock(nn.Module):
+    """Fixed-step explicit Euler over [0, 1], backpropagated through the solver's ops."""
+
+    def __init__(self, func, steps):
+        super().__init__()
+        self.func, self.steps = func, steps
+
+    def forward(self, y):
+        h = 1.0 / self.steps
+        for i in range(self.steps):
+            y = y + h * self.func(i * h, y)
+        return y
+
+
+class TextClassifier(nn.Module):
+    """Embedding(69, 16) → conv1d 16→64 → feature → BatchNorm1d → ReLU → 4-max pooling → 256 → 256 → 4."""
+
+    def __init__(self, feature):
+        super().__init__()
+        self.embed = nn.Embedding(69, 16)
+        self.conv = nn.Conv1d(16, 64, 3, 1, 1)
+        self.feature = feature
+        self.norm = nn.BatchNorm1d(64)
+        self.fc = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 4))
+
+    def forward(self, x):
+        h = self.feature(self.conv(self.embed(x).permute(0, 2, 1)))
+        h = torch.relu(self.norm(h)).topk(4, dim=2)[0]
+        return self.fc(h.reshape(h.shape[0], -1))
+
+
+def layers_convnet():
+    return nn.Sequential(nn.Conv2d(1, 32, 3, 1, 1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, 1, 1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def mlp():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def sgd(params):
+    return torch.optim.SGD(params, lr=0.01)
+
+
+def momentum(params):
+    return torch.optim.SGD(params, lr=0.01, momentum=0.9)
+
+
+def adam(params):
+    return torch.optim.Adam(params, lr=1e-3)
+
+
+# name → (builder, input: 'image' | 'text', optimiser); the names are bench/native.ts's rows.
+NETS = {
+    'ResNet(1)': (lambda: build('resnet', 1, 0), 'image', sgd),
+    'ResNet(6)': (lambda: build('resnet', 6, 0), 'image', sgd),
+    'ODE-Net RK4x4': (lambda: build('odenet', 0, 4), 'image', sgd),
+    'plain-ops ResNet(1)': (lambda: build('resnet', 1, 0), 'image', momentum),
+    'tf.layers convnet': (layers_convnet, 'image', adam),
+    'MLP': (mlp, 'image', adam),
+    'VDCNN(6)': (lambda: TextClassifier(nn.Sequential(*[TextResBlock(64) for _ in range(6)])), 'text', sgd),
+    'VDCNN(1)': (lambda: TextClassifier(TextResBlock(64)), 'text', sgd),
+    'vdcnn-ode Euler x4': (lambda: TextClassifier(EulerBlock(TextOdeFunc(64), 4)), 'text', sgd),
+}
 
 
 class Trainer:
     """One network, its optimiser and a fixed synthetic batch; warmed up on creation."""
 
     def __init__(self, name, batch):
-        kind, blocks, steps = NETS[name]
+        make, kind, optimiser = NETS[name]
         torch.manual_seed(0)
-        self.model = build(kind, blocks, steps)
-        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01)
+        self.model = make()
+        self.model.train()
+        self.opt = optimiser(self.model.parameters())
         self.loss_fn = nn.CrossEntropyLoss()
-        self.x = torch.rand(batch, 1, 28, 28)
-        self.y = torch.randint(0, 10, (batch,))
+        if kind == 'image':
+            self.x = torch.rand(batch, 1, 28, 28)
+            self.y = torch.randint(0, 10, (batch,))
+        else:
+            self.x = torch.randint(0, 69, (batch, 1014))
+            self.y = torch.randint(0, 4, (batch,))
         self.batch = batch
         for _ in range(2):
             self.step()
@@ -106,6 +204,7 @@ class Trainer:
         loss = self.loss_fn(self.model(self.x), self.y)
         loss.backward()
         self.opt.step()
+        loss.item()
 
     def measure(self, seconds, min_steps=2):
         n, t0 = 0, time.perf_counter()
