@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OdeintError } from '../errors';
-import { luFactor, luSolve } from './linalg';
+import { luFactor, luSolve, type LU } from './linalg';
 
 /**
  * `x = A⁻¹ b` for a batch of small dense systems: `a` is `[batch, d, d]`, `b` is `[batch, d]`, `x` is `[batch, d]`
@@ -33,13 +33,21 @@ const solveOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   };
 });
 
+/** The factors of each matrix, per tensor data (a Rosenbrock step solves 8 systems with one matrix). */
+const factorsOf = new WeakMap<object, LU[]>();
+
 function hostSolve(a: tf.Tensor3D, b: tf.Tensor2D): tf.Tensor2D {
   const [batch, d] = b.shape;
-  const av = a.dataSync();
+  let factors = factorsOf.get(a.dataId);
+  if (!factors) {
+    const av = a.dataSync();
+    factors = Array.from({ length: batch }, (_, i) => luFactor(Float64Array.from(av.subarray(i * d * d, (i + 1) * d * d)), d));
+    factorsOf.set(a.dataId, factors);
+  }
   const bv = b.dataSync();
   const out = new Float32Array(batch * d);
   for (let i = 0; i < batch; i++) {
-    const lu = luFactor(Float64Array.from(av.subarray(i * d * d, (i + 1) * d * d)), d);
+    const lu = factors[i];
     if (lu.singular) {
       throw new OdeintError('a', `batchedSolve: matrix ${i} of the batch is singular to working precision. Fix: check the Jacobian, or take a smaller step.`);
     }

@@ -1,4 +1,5 @@
 import type { ResolvedOdeintOptions } from '../options';
+import { OdeintError } from '../errors';
 import { autoMethod } from './auto';
 import { integrateBdf } from './bdf';
 import { esdirkMethod } from './esdirk';
@@ -26,6 +27,9 @@ export function integrateStiff(
   fn: string,
   stats: StiffStats = stiffStats(),
 ): { ys: Float64Array[]; stats: StiffStats } {
+  if (opts.events.length > 0 || opts.dense) {
+    throw new OdeintError('options.events', `${fn}: events and dense output are not supported by the stiff methods yet. Fix: remove events/dense, or use an explicit method.`);
+  }
   const p = stiffProblem(fn, y0.length, f, opts.jacobian as Float64Jacobian | undefined, atol, rtol, opts.norm, stats);
   if (method === 'bdf') return { ys: integrateBdf(p, y0, ts, direction, opts), stats };
   let stepper: OneStepMethod;
