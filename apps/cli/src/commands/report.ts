@@ -20,7 +20,7 @@ export interface ReportJsonResult {
 export const reportCommand: CommandSpec = {
   name: 'report',
   summary:
-    "The study's results tables for several runs, one per dataset (Markdown): Model | Test Error, % (MNIST) or Accuracy, % (CIFAR-10, AG-News) | # parameters | Time (s/epoch) | NFE.",
+    "The study's results tables of several runs, one per dataset (Markdown): test error % (MNIST) or accuracy % (CIFAR-10, AG-News), parameters, s/epoch, NFE.",
   args: [{ name: 'runs', description: 'Run directories (written by train --save).', variadic: true, required: true }],
   flags: () => [
     { flag: '--out', value: '<file>', group: 'options', type: 'string', description: 'Also write the tables to this Markdown file (atomically).' },
