@@ -10,6 +10,7 @@ import { tensorAlgebra, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, type TensorField } from './tensor-field';
 import { solveTensor, type TensorSolution } from './odeint-tensor';
 import { nestedGradients } from './checkpoint';
+import { DEFAULT_CHECK_TOLERANCE } from './gradient';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
 
@@ -51,7 +52,7 @@ const adjointOnlySchema = z
      */
     check: z.enum(['warn', 'throw', 'off']).default('warn'),
     /** The largest relative reconstruction error `‖ŷ − y‖ / (‖y‖ + atol)` accepted (RMS norms). */
-    checkTolerance: positive('checkTolerance').default(1e-2),
+    checkTolerance: positive('checkTolerance').default(DEFAULT_CHECK_TOLERANCE),
   })
   .strict();
 
@@ -103,7 +104,7 @@ const ADJOINT_FIXES: Record<string, string> = {
   solver: 'pass solver({...}), or leave it out and write the settings inline',
   backward: "pass solver({...}) or settings such as { method: 'dopri5', rtol: 1e-6 }",
   check: "use 'warn', 'throw' or 'off'",
-  checkTolerance: 'use a positive relative error such as 1e-2',
+  checkTolerance: 'use a positive relative error such as 0.1',
 };
 
 /**

@@ -162,7 +162,7 @@ describe('a fast-decaying mode: checkpoint is right, backsolve is wrong and says
     expect(relative(bs.g, fd)).toBeGreaterThan(1); // the issue: wrong by orders of magnitude
     expect(warn).toHaveBeenCalledTimes(1);
     const message = String(warn.mock.calls[0][0]);
-    expect(message).toMatch(/relative error of [\d.e+]+ \(tolerance 0\.01\)/);
+    expect(message).toMatch(/relative error of [\d.e+]+ \(tolerance 0\.1\)/);
     expect(message).toMatch(/gradient: 'checkpoint'/);
     const stats = bs.stats as Extract<GradientStats, { mode: 'backsolve' }>;
     expect(stats.reconstructionError).toBeGreaterThan(1);
@@ -263,7 +263,7 @@ describe('the gradient setting of solver()', () => {
   it('is part of the Solver value, reads back from JSON, and bad settings name the option', () => {
     expect(solver({ method: 'rk4', stepSize: 0.1 }).gradient).toEqual({ mode: 'tape' });
     const s = solver({ method: 'dopri5', rtol: 1e-3, atol: 1e-3, gradient: { mode: 'backsolve', backward: { method: 'dopri5', rtol: 1e-6, atol: 1e-8 }, norm: 'seminorm' } });
-    expect(s.gradient).toMatchObject({ mode: 'backsolve', norm: 'seminorm', check: 'warn', checkTolerance: 1e-2 });
+    expect(s.gradient).toMatchObject({ mode: 'backsolve', norm: 'seminorm', check: 'warn', checkTolerance: 0.1 });
     expect(solver(JSON.parse(JSON.stringify(s)))).toEqual(s);
     expect(solver({ gradient: 'checkpoint' }).gradient).toEqual({ mode: 'checkpoint', checkpoints: 'auto', replay: 'auto' });
     let e = thrownOdeintError(() => solver({ gradient: 'adjoint' as never }));

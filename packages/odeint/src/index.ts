@@ -7,7 +7,7 @@
 export { odeint } from './odeint';
 export { odeintAdjoint, odeintAdjointOptionsSchema } from './adjoint';
 export type { OdeintAdjointOptions, AdjointSolution, BacksolveStats } from './adjoint';
-export { GRADIENT_MODES, AUTO_SEGMENT_STEPS } from './gradient';
+export { GRADIENT_MODES, AUTO_SEGMENT_STEPS, DEFAULT_CHECK_TOLERANCE } from './gradient';
 export type { Gradient, GradientInput, TapeGradient, CheckpointGradient, BacksolveGradient } from './gradient';
 export type { GradientInputs, GradientStats, OdeintTensorSolution } from './gradient-modes';
 export type { CheckpointStats } from './checkpoint';
@@ -23,7 +23,6 @@ export type { MethodName, MethodInfo, ExplicitMethodName } from './methods';
 export { STIFF_METHODS, isStiffMethod } from './stiff/registry';
 export type { StiffMethodName } from './stiff/registry';
 export type { Float64Jacobian } from './stiff/problem';
-export { batchedSolve } from './stiff/batched-solve';
 export { defineTableau } from './tableau';
 export type { Tableau, Interpolation } from './tableau';
 export type { SolveStats } from './integrate';
