@@ -23,6 +23,7 @@ export type { MethodName, MethodInfo, ExplicitMethodName } from './methods';
 export { STIFF_METHODS, isStiffMethod } from './stiff/registry';
 export type { StiffMethodName } from './stiff/registry';
 export type { Float64Jacobian } from './stiff/problem';
+export { batchedSolve } from './stiff/batched-solve';
 export { defineTableau } from './tableau';
 export type { Tableau, Interpolation } from './tableau';
 export type { SolveStats } from './integrate';
