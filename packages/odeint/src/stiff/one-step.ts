@@ -77,24 +77,9 @@ export function integrateOneStep(
     }
     hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep ?? Number.POSITIVE_INFINITY));
     const atMinStep = opts.minStep > 0 && hAbs <= opts.minStep;
-    const target = stops[stop];
-    let landing = false;
-    if (Math.abs(target - t) <= hAbs * 1.01) {
-      hAbs = Math.abs(target - t);
-      landing = true;
-    }
-    const h = direction * hAbs;
-    if (!(hAbs > 4 * Number.EPSILON * Math.max(Math.abs(t), Number.MIN_VALUE))) {
-      throw new SolveError(
-        'step-underflow',
-        t,
-        h,
-        `${p.fn}: the step size underflowed at t = ${t} (h = ${h}). Fix: loosen rtol/atol, set minStep, or check f for a singularity near this time.`,
-      );
-    }
+    const { h, t1, tEval, landing } = plannedStep(p.fn, t, hAbs, stops[stop], direction, jumps);
+    hAbs = Math.abs(h);
     if (stats.nSteps === 0) stats.firstStep = h;
-    const t1 = landing ? target : t + h;
-    const tEval = landing && jumps.has(t1) ? leftOf(t1, direction) : t1;
     const attempt = method.step(t, y, f0, h, tEval);
     stats.nSteps++;
     if (!attempt.ok) {
@@ -138,4 +123,31 @@ export function integrateOneStep(
     hAbs *= factor;
   }
   return ys;
+}
+
+/**
+ * The next step from `t` of size about `hAbs` toward `target` (the next jump time, step time or end): stretched by up
+ * to 1% to land exactly on it rather than leave a sliver; `tEval` is where stages at the step's end evaluate `f`
+ * (just left of a jump time). A step too small to change `t` is a {@link SolveError}.
+ */
+export function plannedStep(
+  fn: string,
+  t: number,
+  hAbs: number,
+  target: number,
+  direction: 1 | -1,
+  jumps: ReadonlySet<number>,
+): { h: number; t1: number; tEval: number; landing: boolean } {
+  const landing = Math.abs(target - t) <= hAbs * 1.01;
+  const h = direction * (landing ? Math.abs(target - t) : hAbs);
+  if (!(Math.abs(h) > 4 * Number.EPSILON * Math.max(Math.abs(t), Number.MIN_VALUE))) {
+    throw new SolveError(
+      'step-underflow',
+      t,
+      h,
+      `${fn}: the step size underflowed at t = ${t} (h = ${h}). Fix: loosen rtol/atol, set minStep, or check f for a singularity near this time.`,
+    );
+  }
+  const t1 = landing ? target : t + h;
+  return { h, t1, tEval: landing && jumps.has(t1) ? leftOf(t1, direction) : t1, landing };
 }

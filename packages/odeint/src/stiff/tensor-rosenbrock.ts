@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OdeintError, SolveError } from '../errors';
-import { between, leftOf, type SolveStats } from '../integrate';
+import { between, type SolveStats } from '../integrate';
+import { plannedStep } from './one-step';
 import type { ResolvedOdeintOptions } from '../options';
 import type { TensorField } from '../tensor-field';
 import { batchedSolve } from './batched-solve';
@@ -83,19 +84,9 @@ export function solveRosenbrockTensor(
       throw new SolveError('max-steps', t, direction * hAbs, `${fn}: reached options.maxSteps = ${opts.maxSteps} steps at t = ${t} (of ${tStart} → ${tEnd}). Fix: raise maxSteps or loosen rtol/atol.`);
     }
     hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep ?? Number.POSITIVE_INFINITY));
-    const target = stops[stop];
-    let landing = false;
-    if (Math.abs(target - t) <= hAbs * 1.01) {
-      hAbs = Math.abs(target - t);
-      landing = true;
-    }
-    const h = direction * hAbs;
-    if (!(hAbs > 4 * Number.EPSILON * Math.max(Math.abs(t), Number.MIN_VALUE))) {
-      throw new SolveError('step-underflow', t, h, `${fn}: the step size underflowed at t = ${t} (h = ${h}). Fix: loosen rtol/atol, or check f for a singularity near this time.`);
-    }
+    const { h, t1, tEval, landing } = plannedStep(fn, t, hAbs, stops[stop], direction, jumps);
+    hAbs = Math.abs(h);
     if (stats.nSteps === 0) stats.firstStep = h;
-    const t1 = landing ? target : t + h;
-    const tEval = landing && jumps.has(t1) ? leftOf(t1, direction) : t1;
     if (J === null) {
       // At the step's start, kept through rejections (which restart from the same point).
       [f0, J, dT] = tf.tidy(() => {
