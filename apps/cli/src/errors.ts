@@ -23,7 +23,7 @@ export const EXIT = {
   failure: 1,
   /** Usage error: see {@link CliUsageError}. Nothing was written. */
   usage: 2,
-  /** Interrupted by Ctrl-C (SIGINT); a training run wrote a checkpoint first and can be resumed. */
+  /** Interrupted by Ctrl-C (SIGINT): after the first, a training run wrote a checkpoint and can be resumed; a second stops at once. */
   interrupted: 130,
 } as const;
 
