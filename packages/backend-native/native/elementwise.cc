@@ -46,25 +46,6 @@ void inner(const float* a, long sa, const float* b, long sb, float* o, long n) {
   }
 }
 
-// One row of short runs (the GroupNorm pattern [n,h,w,g,c/g] ∘ [n,1,1,g,1], either operand order): `full` is
-// contiguous, `perRun` holds one value per run (stride `step`); `swapped` when `perRun` is the left operand.
-template <int Op, bool swapped>
-inline void shortRuns(const float* full, const float* perRun, long step, float* o, long runs, long len) {
-  auto f = [](float x, float v) { return swapped ? apply<Op>(v, x) : apply<Op>(x, v); };
-  if (len == 2) {  // 64 channels in 32 groups: unrolled so that the compiler vectorises across runs
-    for (long j = 0; j < runs; ++j) {
-      const float v = perRun[j * step];
-      o[2 * j] = f(full[2 * j], v);
-      o[2 * j + 1] = f(full[2 * j + 1], v);
-    }
-    return;
-  }
-  for (long j = 0; j < runs; ++j) {
-    const float v = perRun[j * step];
-    for (long i = 0; i < len; ++i) o[j * len + i] = f(full[j * len + i], v);
-  }
-}
-
 template <int Op>
 void run(const float* a, const float* b, float* out, const std::vector<long>& dims, const std::vector<long>& sa,
          const std::vector<long>& sb) {
@@ -82,7 +63,16 @@ void run(const float* a, const float* b, float* out, const std::vector<long>& di
   const long block = innerN > 65536 ? 16384 : innerN;
   const long blocks = (innerN + block - 1) / block;
   const long items = outer * blocks;
-#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(outer) * mid * innerN > kParallelMin)
+  // The GroupNorm pattern: one operand holds a value per short run. Its row of mid × innerN values is the same for
+  // many consecutive items (every h, w of one image), so each thread expands it once into `ex` and then runs a
+  // plain contiguous loop that the compiler vectorises.
+  const bool runsA = twoAxes && sa[r - 1] == 1 && sb[r - 1] == 0 && midA == innerN;
+  const bool runsB = twoAxes && sa[r - 1] == 0 && sb[r - 1] == 1 && midB == innerN;
+#pragma omp parallel num_threads(threads()) if (size_t(outer) * mid * innerN > kParallelMin)
+  {
+    std::vector<float> ex((runsA || runsB) ? mid * innerN : 0);
+    const float* expanded = nullptr;
+#pragma omp for schedule(static)
   for (long it = 0; it < items; ++it) {
     long o = it / blocks, blk = it % blocks;
     long offA = 0, offB = 0, rem = o;
@@ -93,18 +83,29 @@ void run(const float* a, const float* b, float* out, const std::vector<long>& di
       offB += idx * sb[i];
     }
     long start = blk * block, n = std::min(block, innerN - start);
-    if (twoAxes && sa[r - 1] == 1 && sb[r - 1] == 0 && midA == innerN) {
-      shortRuns<Op, false>(a + offA, b + offB, midB, out + o * mid * innerN, mid, innerN);
-      continue;
-    }
-    if (twoAxes && sa[r - 1] == 0 && sb[r - 1] == 1 && midB == innerN) {
-      shortRuns<Op, true>(b + offB, a + offA, midA, out + o * mid * innerN, mid, innerN);
+    if (runsA || runsB) {
+      const float* full = runsA ? a + offA : b + offB;
+      const float* per = runsA ? b + offB : a + offA;
+      const long step = runsA ? midB : midA, len = mid * innerN;
+      if (per != expanded) {
+        for (long j = 0; j < mid; ++j)
+          for (long i = 0; i < innerN; ++i) ex[j * innerN + i] = per[j * step];
+        expanded = per;
+      }
+      float* dst = out + o * len;
+      const float* e = ex.data();
+      if (runsA) {
+        for (long i = 0; i < len; ++i) dst[i] = apply<Op>(full[i], e[i]);
+      } else {
+        for (long i = 0; i < len; ++i) dst[i] = apply<Op>(e[i], full[i]);
+      }
       continue;
     }
     for (long j = 0; j < mid; ++j) {
       inner<Op>(a + offA + j * midA + start * sa[r - 1], sa[r - 1], b + offB + j * midB + start * sb[r - 1], sb[r - 1],
                 out + (o * mid + j) * innerN + start, n);
     }
+  }
   }
 }
 

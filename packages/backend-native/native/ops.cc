@@ -337,6 +337,26 @@ void batchMatMul(const float* a, const float* b, float* c, long batchA, long bat
 
 void batchNorm(const float* x, long n, const float* mean, long nm, const float* var, long nv, const float* offset,
                long no, const float* scale, long ns, float eps, float* y) {
+  const long c = nm;
+  if (nv == c && (no == 0 || no == c) && (ns == 0 || ns == c) && n % c == 0) {
+    // Statistics per channel (the innermost axis): y = x·a + b with a, b computed once per channel.
+    std::vector<float> a(c), b(c);
+    for (long j = 0; j < c; ++j) {
+      const double r = (ns ? scale[j] : 1.0) / std::sqrt(double(var[j]) + eps);
+      a[j] = float(r);
+      b[j] = float((no ? offset[j] : 0.0) - mean[j] * r);
+    }
+    const long rows = n / c;
+    const float* pa = a.data();
+    const float* pb = b.data();
+#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(n) > kParallelMin)
+    for (long r = 0; r < rows; ++r) {
+      const float* p = x + r * c;
+      float* q = y + r * c;
+      for (long j = 0; j < c; ++j) q[j] = p[j] * pa[j] + pb[j];
+    }
+    return;
+  }
 #pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(n) > kParallelMin)
   for (long i = 0; i < n; ++i) {
     const float s = ns ? scale[i % ns] : 1.f, o = no ? offset[i % no] : 0.f;

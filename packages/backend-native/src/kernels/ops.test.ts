@@ -221,5 +221,9 @@ describe.skipIf(!status.available)(`native activations, comparisons, reductions,
     const xf = randomValues(36, 85), mf = randomValues(36, 86), vf = randomValues(36, 87).map((v) => Math.fround(Math.abs(v) + 0.1));
     const gotFull = tf.batchNorm(t(xf, full), t(mf, full), t(vf, full));
     expect(relativeError(gotFull.dataSync(), xf.map((v, i) => (v - mf[i]!) / Math.sqrt(vf[i]! + 0.001)))).toBeLessThan(1e-6);
+    // Statistics of different sizes (a scale per column, full-shape mean and variance): the general path.
+    const sf = randomValues(9, 88);
+    const gotMixed = tf.batchNorm(t(xf, full), t(mf, full), t(vf, full), undefined, t(sf, [1, 9]));
+    expect(relativeError(gotMixed.dataSync(), xf.map((v, i) => ((v - mf[i]!) * sf[i % 9]!) / Math.sqrt(vf[i]! + 0.001)))).toBeLessThan(1e-6);
   });
 });
