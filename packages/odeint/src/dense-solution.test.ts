@@ -19,6 +19,8 @@ describe('dense solutions (dense: true, sol.evaluate)', () => {
       // Memory proportional to the steps: one kept interpolant per accepted step.
       expect(dense.steps).toBe(sol.stats.nAccepted);
       expect(dense.span).toEqual([0, tEnd]);
+      expect(dense.times).toHaveLength(sol.stats.nAccepted + 1);
+      expect(dense.times[dense.times.length - 1]).toBe(tEnd);
       const ts = Array.from({ length: 40 }, () => rand() * tEnd);
       const ys = sol.evaluate!(ts);
       // Bound: the global error of the method at these settings, plus its interpolant's error (dopri8's 4th-order

@@ -39,6 +39,11 @@ export class DenseRecord<S> {
     return [this.t0, this.end];
   }
 
+  /** The step boundaries `[t0, t1 of step 1, …]` (the last one is the span's end unless an event stopped it). */
+  get times(): number[] {
+    return [this.t0, ...this.steps.map((s) => s.t1)];
+  }
+
   /** Number of steps held. */
   get size(): number {
     return this.steps.length;

@@ -43,6 +43,8 @@ export interface Float64Dense {
   readonly span: readonly [number, number];
   /** Accepted steps held (memory: about `stages + 2` states per step). */
   readonly steps: number;
+  /** The accepted steps' boundaries, `t0` first (where the state is the step's own, not interpolated). */
+  readonly times: readonly number[];
   /** The state at `t` in the span, by the method's dense output. */
   evaluate(t: number): Float64Array;
   /** The states at each of `ts`. */
@@ -79,6 +81,9 @@ export function float64Extras(obs: SolveObservers<Float64Array, Float64Array>): 
       },
       get steps() {
         return record.size;
+      },
+      get times() {
+        return record.times;
       },
       evaluate,
       dispose: () => record.dispose(),

@@ -11,6 +11,8 @@ export interface TensorDense {
   readonly span: readonly [number, number];
   /** Accepted steps held (memory: about `stages + 2` states per step). */
   readonly steps: number;
+  /** The accepted steps' boundaries, `t0` first (where the state is the step's own, not interpolated). */
+  readonly times: readonly number[];
   /**
    * The state at `t` (a tensor of `y0`'s shape), or at each of `ts` (`[ts.length, ...y0.shape]`), by the method's
    * dense output. Differentiable like `ys` (gradient mode `tape`): gradients reach `y0` and the variables `f` reads.
@@ -91,6 +93,9 @@ export function tensorExtras(obs: SolveObservers<TensorState, tf.Tensor>, shape:
       },
       get steps() {
         return record.size;
+      },
+      get times() {
+        return record.times;
       },
       evaluate,
       dispose: () => record.dispose(),
