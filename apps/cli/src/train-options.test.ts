@@ -232,7 +232,7 @@ describe('the solver from the flags (one value, parsed once by the trainer)', ()
   });
 
   it.each([
-    [['--method', 'rk4', '--step-size', '0.1', '--rtol', '1e-3'], /--method, --step-size, --rtol.*options\.rtol does not apply to 'rk4'/],
+    [['--method', 'rk4', '--step-size', '0.1', '--rtol', '1e-3'], /^neural-ode train: --rtol: .*options\.rtol does not apply to 'rk4'/],
     [['--method', 'dopri5', '--step-size', '0.1'], /options\.stepSize does not apply to 'dopri5'/],
     [['--method', 'rk4'], /'rk4' is fixed-step: give its step size/],
     [['--blocks', '2', '--num_res', '3'], /--blocks and --num_res both set blocks \(to 2 and 3\)/],

@@ -22,7 +22,9 @@ export function usageErrorFromZod(
     const where = flag ?? `${fallbackSource}: option '${path || '(root)'}'`;
     const given = getPath(input, issue.path);
     const shown = given === undefined ? '' : ` ${JSON.stringify(given)}`;
-    return `${where}:${shown ? ` value${shown}` : ''} ${explainIssue(issue)}`;
+    // A missing value is "required", not "must be a string" (zod reports the type it expected).
+    const explained = issue.code === 'invalid_type' && given === undefined ? 'is required' : explainIssue(issue);
+    return `${where}:${shown ? ` value${shown}` : ''} ${explained}`;
   });
   return new CliUsageError(lines.join('\n'), firstFlag);
 }

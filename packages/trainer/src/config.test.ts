@@ -57,10 +57,11 @@ describe('the run solver (one parse, the experiments\' defaults stated once)', (
   });
 
   it('refuses settings that do not apply to the method, and a fixed-step method without its step', () => {
-    expect(() => parseTrainConfig({ solver: { method: 'rk4', stepSize: 0.1, rtol: 1e-3 } })).toThrow(/option 'solver'.*options\.rtol does not apply to 'rk4'/);
+    expect(() => parseTrainConfig({ solver: { method: 'rk4', stepSize: 0.1, rtol: 1e-3 } })).toThrow(/option 'solver.rtol' \(got 0.001\): options\.rtol does not apply to 'rk4'/);
     expect(() => parseTrainConfig({ solver: { method: 'dopri5', stepSize: 0.1 } })).toThrow(/options\.stepSize does not apply to 'dopri5'/);
     expect(() => parseTrainConfig({ solver: { method: 'rk4' } })).toThrow(/solver\.method 'rk4' is fixed-step: give its step size/);
-    expect(() => parseTrainConfig({ solver: { method: 'rk5' } })).toThrow(/rk5/);
+    expect(() => parseTrainConfig({ solver: { method: 'rk5' } })).toThrow(/option 'solver.method' \(got "rk5"\).*use one of: .*dopri5/);
+    expect(() => parseTrainConfig({ solver: { method: 'euler', stepSize: 2 } })).toThrow(/option 'solver.stepSize' \(got 2\).*must be <= 1/);
   });
 
   it('reads back the resolved solver it records in config.json', () => {

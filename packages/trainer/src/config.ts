@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { datasetNames } from '@neural-ode/datasets';
 import { modelNames, type ModelName } from '@neural-ode/models';
 import { BACKEND_NAMES } from '@neural-ode/backend';
-import { isAdaptive, isSolver, METHODS, solver, type MethodName, type Solver, type SolverInput } from '@neural-ode/odeint';
+import { isAdaptive, isSolver, METHODS, OdeintError, solver, type MethodName, type Solver, type SolverInput } from '@neural-ode/odeint';
 
 /** Optimizers of the trainer (PyTorch semantics). */
 export const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop'] as const;
@@ -32,9 +32,17 @@ export const EXPERIMENT_SOLVER = Object.freeze({ method: 'bosh3', rtol: 1e-2, at
 export function experimentSolver(input: Solver | SolverInput = {}): Solver {
   if (isSolver(input)) return input;
   const method: MethodName = input.method ?? EXPERIMENT_SOLVER.method;
+  // An unknown method: odeint's error lists the valid ones.
+  if (!(METHODS as readonly string[]).includes(method)) return solver({ ...input, method }, 'solver');
   if (!isAdaptive(method)) {
     if (input.stepSize === undefined && input.grid === undefined) {
-      throw new Error(`solver.method '${method}' is fixed-step: give its step size (solver.stepSize, --step-size, or the reference's --tol)`);
+      throw new OdeintError('options.stepSize', `solver.method '${method}' is fixed-step: give its step size (solver.stepSize, --step-size, or the reference's --tol)`);
+    }
+    if (input.stepSize !== undefined && input.stepSize > 1) {
+      throw new OdeintError(
+        'options.stepSize',
+        `solver.stepSize = ${input.stepSize} is longer than the ODE blocks' interval [0, 1]: it must be <= 1 (e.g. 0.25 for four steps)`,
+      );
     }
     return solver({ gradient: EXPERIMENT_SOLVER.gradient, ...input, method }, 'solver');
   }
@@ -50,8 +58,9 @@ const solverSetting = z
     try {
       return experimentSolver(input);
     } catch (error) {
-      // odeint's message names the setting and the fix; the path is the trainer's.
-      ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^solver: /, '') });
+      // odeint's message names the setting and the fix; the issue's path points at that setting in the run's config.
+      const path = error instanceof OdeintError ? error.argument.replace(/^options\.?/, '').split('.').filter(Boolean) : [];
+      ctx.addIssue({ code: 'custom', path, message: (error as Error).message.replace(/^solver: /, '') });
       return z.NEVER;
     }
   });
