@@ -52,8 +52,8 @@ export function tableauOf(method: MethodName, fn: string): Tableau {
   if (isStiffMethod(method)) {
     throw new OdeintError(
       'options.method',
-      `${fn}: method '${method}' solves float64 array states only (on tensors, of the stiff methods only rodas5 runs, in the tape gradient mode). ` +
-        "Fix: pass y0 as an array of numbers, use method: 'rodas5' with y0 of shape [batch, d], or choose an explicit method such as dopri5.",
+      `${fn}: method '${method}' solves float64 array states only (on tensors rodas5 and kvaerno5 run, in the tape gradient mode). ` +
+        "Fix: pass y0 as an array of numbers, use rodas5 or kvaerno5 with y0 of shape [batch, d], or choose an explicit method such as dopri5.",
     );
   }
   return TABLEAUS[method];

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { integrate, type SolveStats } from './integrate';
 import { tableauOf } from './methods';
-import { solveRosenbrockTensor } from './stiff/tensor-rosenbrock';
+import { isStiffMethod } from './stiff/registry';
+import { solveStiffTensor } from './stiff/tensor-stiff';
 import type { ResolvedOdeintOptions } from './options';
 import { solver, type Solver, type SolverInput } from './solver';
 import { solveInGradientMode, type GradientInputs, type OdeintTensorSolution } from './gradient-modes';
@@ -56,8 +57,8 @@ export function solveTensor(
     if (!alg.allFinite([y0Row])) {
       throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
     }
-    // rodas5 on a batch of independent systems [batch, d]: its own stepper (block-diagonal Jacobian, batched solves).
-    if (opts.method === 'rodas5') return solveRosenbrockTensor(fn, f, y0, times.ts, times.direction, opts);
+    // rodas5 / kvaerno5 on a batch of independent systems [batch, d]: their own stepper (block Jacobian, batched solves).
+    if (isStiffMethod(opts.method)) return solveStiffTensor(fn, f, y0, times.ts, times.direction, opts);
     const observers = solveObservers(fn, opts, alg, times.direction, times.ts[0], [y0Row], tensorEventReader(fn, shape));
     const { ys, stats } = integrate(alg, rowField(fn, f, shape, n), [y0Row], times.ts, times.direction, tableauOf(opts.method, fn), opts, { fn, onAccept, onStep: observers.onStep });
     return { ys: stackRows(ys.map((y) => y[0]), shape), stats, ...tensorExtras(observers, shape) };

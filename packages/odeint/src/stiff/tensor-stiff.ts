@@ -1,0 +1,322 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { OdeintError, SolveError } from '../errors';
+import { between, type SolveStats } from '../integrate';
+import type { ResolvedOdeintOptions } from '../options';
+import type { TensorField } from '../tensor-field';
+import { batchedSolve } from './batched-solve';
+import type { EsdirkTableau } from './esdirk';
+import { kvaerno5 } from './kvaerno5';
+import { plannedStep } from './one-step';
+import { stiffStats, type StiffStats } from './problem';
+import { rodas5 } from './rodas5';
+import type { RosenbrockCoefficients } from './rosenbrock';
+
+/** What the tensor steppers share: the counted field, the block Jacobian, the error norm and the counters. */
+interface TensorProblem {
+  readonly batch: number;
+  readonly d: number;
+  readonly rtol: number;
+  readonly atol: number;
+  readonly stats: StiffStats;
+  field(t: number, y: tf.Tensor): tf.Tensor;
+  jacobian(t: number, y: tf.Tensor): tf.Tensor3D;
+  /** `‖v / (atol + rtol·max(|a|, |b|))‖` in the solve's norm: one host read. */
+  norm(v: tf.Tensor, a: tf.Tensor, b: tf.Tensor): number;
+}
+
+/** A one-step stiff method on tensor states `[batch, d]`, as the driver below uses it. */
+interface TensorStepper {
+  /** Order of the error estimate plus one. */
+  readonly errorExponent: number;
+  /** At a newly accepted point (and the first): what the attempts from it share (kept until `release`). */
+  begin(t: number, y: tf.Tensor): void;
+  /** One attempt (inside the driver's `tidy`); null when Newton does not converge. */
+  attempt(t: number, y: tf.Tensor, h: number, tEval: number): { y1: tf.Tensor; err: tf.Tensor; dense(theta: number): tf.Tensor } | null;
+  release(): void;
+}
+
+/**
+ * `rodas5` or `kvaerno5` on a float32 tensor state `[batch, d]` whose rows are independent systems (a batch of small
+ * stiff ODEs): the Jacobian is block-diagonal, its `batch` blocks `[batch, d, d]` from `d` vector-Jacobian products,
+ * and the linear systems are solved by {@link batchedSolve}. Every op is recorded by tfjs's tape (the `tape`
+ * gradient mode), the Jacobian's included. One host read per step for the error (per Newton iteration for kvaerno5).
+ */
+export function solveStiffTensor(
+  fn: string,
+  f: TensorField,
+  y0: tf.Tensor,
+  ts: Float64Array,
+  direction: 1 | -1,
+  opts: ResolvedOdeintOptions,
+): { ys: tf.Tensor; stats: SolveStats } {
+  if (opts.method !== 'rodas5' && opts.method !== 'kvaerno5') {
+    throw new OdeintError(
+      'options.method',
+      `${fn}: method '${opts.method}' solves float64 array states only (on tensors rodas5 and kvaerno5 run). Fix: pass y0 as an array of numbers, or use rodas5 / kvaerno5 with y0 of shape [batch, d].`,
+    );
+  }
+  if (y0.rank !== 2) {
+    throw new OdeintError(
+      'y0',
+      `${fn}: method '${opts.method}' on tensors needs y0 of shape [batch, d] (rows are independent systems), got ${JSON.stringify(y0.shape)}. Fix: reshape y0 to [batch, d], or pass a float64 array.`,
+    );
+  }
+  if (opts.jacobian) {
+    throw new OdeintError('options.jacobian', `${fn}: options.jacobian is for float64 array states; on tensors the Jacobian comes from autodiff. Fix: remove jacobian.`);
+  }
+  if (typeof opts.atol !== 'number' || typeof opts.rtol !== 'number') {
+    throw new OdeintError('options.rtol', `${fn}: method '${opts.method}' on tensors takes scalar rtol and atol. Fix: pass numbers.`);
+  }
+  if (opts.events.length > 0 || opts.dense) {
+    throw new OdeintError('options.events', `${fn}: events and dense output are not supported by the stiff methods yet. Fix: remove events/dense, or use an explicit method.`);
+  }
+  const [batch, d] = y0.shape as [number, number];
+  const stats = stiffStats();
+  const { atol, rtol } = opts;
+  const field = (t: number, y: tf.Tensor): tf.Tensor => {
+    stats.nfe++;
+    const out = f(tf.scalar(t), y);
+    if (!(out instanceof tf.Tensor) || out.shape.length !== 2 || out.shape[0] !== batch || out.shape[1] !== d) {
+      throw new OdeintError('f', `${fn}: f(t = ${t}, y) must return a tensor of shape [${batch}, ${d}]. Fix: return dy/dt with the shape of y.`);
+    }
+    return out;
+  };
+  const p: TensorProblem = {
+    batch,
+    d,
+    rtol,
+    atol,
+    stats,
+    field,
+    jacobian(t, y) {
+      stats.njev++;
+      return blockJacobian(field, t, y);
+    },
+    norm: (v, a, b) =>
+      tf
+        .tidy(() => {
+          const r = tf.div(v, tf.add(atol, tf.mul(rtol, tf.maximum(tf.abs(a), tf.abs(b)))));
+          return opts.norm === 'rms' ? tf.sqrt(tf.mean(tf.square(r))) : tf.max(tf.abs(r));
+        })
+        .dataSync()[0],
+  };
+  const stepper = opts.method === 'rodas5' ? rosenbrockTensor(rodas5, p) : esdirkTensor(kvaerno5, p);
+
+  const tStart = ts[0];
+  const tEnd = ts[ts.length - 1];
+  const jumps = new Set(opts.jumpTimes);
+  const stops = [...between([...opts.jumpTimes, ...opts.stepTimes], tStart, tEnd, direction), tEnd];
+  const outputs: tf.Tensor[] = [y0];
+  let stop = 0;
+  let next = 1;
+  let t = tStart;
+  let y = y0;
+  const k = stepper.errorExponent;
+  let hAbs = opts.firstStep ?? Math.min(Math.abs(tEnd - tStart), 1e-3 * Math.max(1, Math.abs(tEnd - tStart)));
+  let rejectedLast = false;
+  let fresh = true;
+  try {
+    while (next < ts.length) {
+      if (stats.nSteps >= opts.maxSteps) {
+        throw new SolveError('max-steps', t, direction * hAbs, `${fn}: reached options.maxSteps = ${opts.maxSteps} steps at t = ${t} (of ${tStart} → ${tEnd}). Fix: raise maxSteps or loosen rtol/atol.`);
+      }
+      hAbs = Math.max(opts.minStep, Math.min(hAbs, opts.maxStep ?? Number.POSITIVE_INFINITY));
+      const { h, t1, tEval, landing } = plannedStep(fn, t, hAbs, stops[stop], direction, jumps);
+      hAbs = Math.abs(h);
+      if (stats.nSteps === 0) stats.firstStep = h;
+      if (fresh) stepper.begin(t, y);
+      fresh = false;
+      stats.nSteps++;
+      let ratio = Number.NaN;
+      let converged = true;
+      const yStep = y;
+      // [y1, ...outputs in (t, t1]] of an accepted step; [] for a rejected one.
+      const kept: tf.Tensor[] = tf.tidy(() => {
+        const a = stepper.attempt(t, yStep, h, tEval);
+        if (a === null) {
+          converged = false;
+          return [];
+        }
+        ratio = p.norm(a.err, yStep, a.y1);
+        if (!(Number.isFinite(ratio) && (ratio <= 1 || (opts.minStep > 0 && hAbs <= opts.minStep)))) return [];
+        const outs: tf.Tensor[] = [];
+        for (let q = next; q < ts.length && direction * (ts[q] - t1) <= 0; q++) outs.push(ts[q] === t1 ? tf.clone(a.y1) : a.dense((ts[q] - t) / h));
+        return [a.y1, ...outs];
+      });
+      if (kept.length === 0) {
+        stats.nRejected++;
+        if (!converged) {
+          stats.nRejectedConvergence++;
+          hAbs *= 0.25;
+        } else {
+          stats.nRejectedError++;
+          const raw = Number.isFinite(ratio) ? opts.safety * ratio ** (-1 / k) : opts.dfactor;
+          hAbs *= Math.min(1, Math.max(opts.dfactor, raw));
+        }
+        rejectedLast = true;
+        continue;
+      }
+      const raw = ratio === 0 ? opts.ifactor : opts.safety * ratio ** (-1 / k);
+      const factor = Math.min(rejectedLast ? 1 : opts.ifactor, Math.max(opts.dfactor, raw));
+      rejectedLast = false;
+      stats.nAccepted++;
+      stats.lastStep = h;
+      const [y1, ...outs] = kept;
+      outputs.push(...outs);
+      next += outs.length;
+      if (landing) stop++;
+      stepper.release();
+      fresh = true;
+      if (y !== y0) y.dispose();
+      t = t1;
+      y = y1;
+      hAbs *= factor;
+    }
+  } finally {
+    stepper.release();
+    if (y !== y0) y.dispose();
+  }
+  const ys = tf.stack(outputs, 0);
+  for (const o of outputs) if (o !== y0) o.dispose();
+  return { ys, stats };
+}
+
+/** Rosenbrock on tensors: `f(t, y)`, the Jacobian blocks and `∂f/∂t` (central difference) per accepted point. */
+function rosenbrockTensor(rb: RosenbrockCoefficients, p: TensorProblem): TensorStepper {
+  const s = rb.c.length;
+  let f0: tf.Tensor | null = null;
+  let J: tf.Tensor3D | null = null;
+  let dT: tf.Tensor | null = null;
+  return {
+    errorExponent: rb.embeddedOrder + 1,
+    begin(t, y) {
+      [f0, J, dT] = tf.tidy(() => {
+        const delta = Math.cbrt(2 ** -23) * Math.max(1, Math.abs(t));
+        return [p.field(t, y), p.jacobian(t, y), tf.div(tf.sub(p.field(t + delta, y), p.field(t - delta, y)), 2 * delta)];
+      }) as [tf.Tensor, tf.Tensor3D, tf.Tensor];
+    },
+    attempt(t, y, h, tEval) {
+      p.stats.nlu++; // batchedSolve factorises W once; the stages reuse the factors
+      const W = tf.sub(tf.mul(tf.expandDims(tf.eye(p.d), 0), 1 / (h * rb.gamma)), J as tf.Tensor3D) as tf.Tensor3D;
+      const us: tf.Tensor[] = [];
+      for (let i = 0; i < s; i++) {
+        let fi = f0 as tf.Tensor;
+        if (i > 0) {
+          let yi = y;
+          for (let j = 0; j < i; j++) if (rb.a[i][j] !== 0) yi = tf.add(yi, tf.mul(us[j], rb.a[i][j]));
+          fi = p.field(rb.c[i] === 1 ? tEval : t + rb.c[i] * h, yi);
+        }
+        let rhs = tf.add(fi, tf.mul(dT as tf.Tensor, h * rb.d[i]));
+        for (let j = 0; j < i; j++) if (rb.C[i][j] !== 0) rhs = tf.add(rhs, tf.mul(us[j], rb.C[i][j] / h));
+        us.push(batchedSolve(W, rhs));
+        p.stats.nsolve++;
+      }
+      const combine = (base: tf.Tensor, w: readonly number[]) => w.reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(us[j], c))), base);
+      const y1 = combine(y, rb.b);
+      let K: tf.Tensor[] | null = null;
+      return {
+        y1,
+        err: combine(tf.zerosLike(y), rb.bErr),
+        dense(theta) {
+          // (1−θ) y0 + θ (y1 + (1−θ)(K0 + θ (K1 + θ K2))), K_r = Σ_i H_ri u_i
+          K ??= rb.H.map((row) => combine(tf.zerosLike(y), row));
+          const inner = tf.add(K[0], tf.mul(tf.add(K[1], tf.mul(K[2], theta)), theta));
+          return tf.add(tf.mul(y, 1 - theta), tf.mul(tf.add(y1, tf.mul(inner, 1 - theta)), theta));
+        },
+      };
+    },
+    release() {
+      for (const x of [f0, J, dT]) if (x && !x.isDisposed) x.dispose();
+      f0 = J = dT = null;
+    },
+  };
+}
+
+/**
+ * ESDIRK on tensors: simplified Newton per stage on `z = h f(t_i, base + γ z)` with `I − hγJ` (the Jacobian blocks
+ * at the step's start), from the predictor and, if that fails, from `z = 0`; one host read per iteration for the
+ * convergence test (scipy's rate test, tolerance as on float64 with a float32 round-off floor).
+ */
+function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
+  const s = tab.c.length;
+  const maxIter = 7;
+  const newtonTol = Math.max((10 * 2 ** -23) / p.rtol, 0.01 * Math.min(0.03, Math.sqrt(p.rtol)));
+  let f0: tf.Tensor | null = null;
+  let J: tf.Tensor3D | null = null;
+  return {
+    errorExponent: tab.embeddedOrder + 1,
+    begin(t, y) {
+      [f0, J] = tf.tidy(() => [p.field(t, y), p.jacobian(t, y)]) as [tf.Tensor, tf.Tensor3D];
+    },
+    attempt(t, y, h, tEval) {
+      p.stats.nlu++;
+      const M = tf.sub(tf.expandDims(tf.eye(p.d), 0), tf.mul(J as tf.Tensor3D, h * tab.gamma)) as tf.Tensor3D;
+      const scale = tf.add(p.atol, tf.mul(p.rtol, tf.abs(y)));
+      const newton = (base: tf.Tensor, ti: number, start: tf.Tensor): tf.Tensor | null => {
+        let z = start;
+        let prev = 0;
+        let eta = 1;
+        for (let it = 0; it < maxIter; it++) {
+          const r = tf.sub(tf.mul(p.field(ti, tf.add(base, tf.mul(z, tab.gamma))), h), z);
+          p.stats.nNewton++;
+          const dz = batchedSolve(M, r);
+          p.stats.nsolve++;
+          const ndz = tf.sqrt(tf.mean(tf.square(tf.div(dz, scale)))).dataSync()[0];
+          if (!Number.isFinite(ndz)) return null;
+          z = tf.add(z, dz);
+          if (it > 0) {
+            const rate = ndz / prev;
+            if (rate >= 1 || (rate ** (maxIter - it) / (1 - rate)) * ndz > newtonTol) return null;
+            eta = rate / (1 - rate);
+          }
+          if (ndz === 0 || (it > 0 && eta * ndz < newtonTol)) return z;
+          prev = ndz;
+        }
+        return null;
+      };
+      const zs: tf.Tensor[] = [tf.mul(f0 as tf.Tensor, h)];
+      let Y = y;
+      let Yhat = y;
+      for (let i = 1; i < s; i++) {
+        const base = tab.a[i].reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(zs[j], c))), y);
+        const ti = tab.c[i] === 1 ? tEval : t + tab.c[i] * h;
+        const guess = tab.predictors[i].reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(zs[j], c))), tf.zerosLike(y));
+        const z = newton(base, ti, guess) ?? (tab.predictors[i].length > 0 ? newton(base, ti, tf.zerosLike(y)) : null);
+        if (z === null) return null;
+        zs.push(z);
+        const Yi = tf.add(base, tf.mul(z, tab.gamma));
+        if (i === tab.embeddedStage) Yhat = Yi;
+        if (i === s - 1) Y = Yi;
+      }
+      const zLast = zs[s - 1];
+      return {
+        y1: Y,
+        err: tf.sub(Y, Yhat),
+        dense(x) {
+          // cubic Hermite through y0, y1 with slopes f0 and zLast/h
+          const x2 = x * x;
+          const x3 = x2 * x;
+          return tf.addN([tf.mul(y, 2 * x3 - 3 * x2 + 1), tf.mul(Y, -2 * x3 + 3 * x2), tf.mul(f0 as tf.Tensor, h * (x3 - 2 * x2 + x)), tf.mul(zLast, x3 - x2)]);
+        },
+      };
+    },
+    release() {
+      for (const x of [f0, J]) if (x && !x.isDisposed) x.dispose();
+      f0 = J = null;
+    },
+  };
+}
+
+/**
+ * The Jacobian blocks `[batch, d, d]` of a field whose rows are independent systems, by `d` vector-Jacobian products:
+ * row `i` of every block is the gradient of `Σ_b f(t, y)[b, i]` with respect to `y` (rows do not mix, so the sum
+ * separates them). `d` evaluations of `f`, each with its backward pass.
+ */
+export function blockJacobian(f: (t: number, y: tf.Tensor) => tf.Tensor, t: number, y: tf.Tensor): tf.Tensor3D {
+  const [batch, d] = y.shape as [number, number];
+  return tf.tidy(() => {
+    const rows: tf.Tensor[] = [];
+    for (let i = 0; i < d; i++) rows.push(tf.grad((v: tf.Tensor) => tf.sum(tf.slice(f(t, v), [0, i], [batch, 1])))(y));
+    return tf.stack(rows, 1) as tf.Tensor3D;
+  });
+}
