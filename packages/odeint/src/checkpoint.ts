@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { integrate, type SolveStats } from './integrate';
 import { TABLEAUS } from './methods';
+import { float64Algebra } from './float64-algebra';
 import type { ResolvedOdeintOptions } from './options';
 import { resolvedSettings, type Solver } from './solver';
 import { AUTO_SEGMENT_STEPS, type CheckpointGradient } from './gradient';
@@ -17,7 +18,10 @@ export interface CheckpointStats {
   checkpoints: number;
   /** Accepted steps between two checkpoints (the last segment may be shorter). */
   stride: number;
-  /** Segments replayed under the tape (`checkpoints + 1`, or fewer when the last checkpoint is the final state). */
+  /**
+   * Segments replayed under the tape (`checkpoints + 1`); `1` with `recomputedSteps: 0` when a short fixed-step solve
+   * ran on the tape as it went (`replay: 'auto'`).
+   */
   segments: number;
   /**
    * Steps recomputed in the backward pass: every accepted forward step once under the tape (rejected steps are never
@@ -107,7 +111,10 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
   const tab = replayTableau(s.method, fn);
   const { shape, n } = checkTensorState(fn, y0);
   const { ts: times, direction } = checkTimes(fn, readTimes(fn, ts));
-  const N = times.length;
+  if (gradient.replay === 'auto' && s.stepping === 'fixed') {
+    const steps = fixedStepCount(fn, times, direction, opts);
+    if (steps <= AUTO_SEGMENT_STEPS) return tapedShortSolve(fn, f, y0, times, opts, steps);
+  }
   const solution: CheckpointSolution = { ys: undefined as unknown as tf.Tensor, stats: undefined as unknown as SolveStats, checkpointStats: null };
   const op = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
@@ -135,6 +142,39 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
     };
   });
   solution.ys = op(y0, ...params) as tf.Tensor;
+  return solution;
+}
+
+/**
+ * The number of steps a fixed-step solve takes (its grid, jump and stop times), found by running the stepper on a
+ * one-element float64 state: the grid does not depend on the state.
+ */
+function fixedStepCount(fn: string, times: Float64Array, direction: 1 | -1, opts: ResolvedOdeintOptions): number {
+  const zero = new Float64Array(1);
+  const one = Float64Array.of(1);
+  return integrate(float64Algebra(1, one, one, 'rms'), () => zero, zero, times, direction, TABLEAUS.euler, opts, { fn }).stats.nAccepted;
+}
+
+/**
+ * `replay: 'auto'` on a fixed-step solve of at most {@link AUTO_SEGMENT_STEPS} steps: the forward solve runs on the
+ * tape, since its tape is no larger than the one segment `auto` would replay under the tape, and nothing is recomputed.
+ * The stats say so (`segments: 1`, `recomputedSteps: 0`; `peakBytes`: the bytes the taped solve left allocated).
+ */
+function tapedShortSolve(fn: string, f: TensorField, y0: tf.Tensor, times: Float64Array, opts: ResolvedOdeintOptions, steps: number): CheckpointSolution {
+  const before = tf.memory().numBytes;
+  const fwd = solveTensor(fn, f, y0, times, opts);
+  const stats: CheckpointStats = { checkpoints: 0, stride: steps, segments: 1, recomputedSteps: 0, recomputedNfe: 0, peakBytes: tf.memory().numBytes - before };
+  const solution: CheckpointSolution = { ys: fwd.ys, stats: fwd.stats, checkpointStats: null };
+  // An identity whose gradient marks that the backward pass ran (the stats are null until then, as in the other cases).
+  const mark = tf.customGrad((...args: unknown[]) => ({
+    value: tf.clone(args[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+      solution.checkpointStats = stats;
+      return [tf.clone(dy as tf.Tensor)];
+    },
+  }));
+  solution.ys = mark(fwd.ys) as tf.Tensor;
+  fwd.ys.dispose();
   return solution;
 }
 

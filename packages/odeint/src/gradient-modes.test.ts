@@ -100,6 +100,18 @@ describe('checkpoint ≡ tape (same gradient to float32 round-off)', () => {
     }
   });
 
+  it("replay 'auto' tapes a fixed-step solve of at most 4 steps as it runs (nothing recomputed); 5 steps are replayed", () => {
+    for (const [stepSize, taped] of [[0.25, true], [0.2, false]] as const) {
+      const tape = gradientsOf({ method: 'rk4', stepSize, gradient: 'tape' });
+      const cp = gradientsOf({ method: 'rk4', stepSize, gradient: 'checkpoint' });
+      expect(relative(cp.y0, tape.y0)).toBeLessThan(1e-5);
+      cp.params.forEach((g, i) => expect(relative(g, tape.params[i])).toBeLessThan(1e-5));
+      const stats = cp.stats as Extract<GradientStats, { mode: 'checkpoint' }>;
+      expect(cp.nAccepted).toBe(taped ? 4 : 5);
+      expect(stats.recomputedSteps).toBe(taped ? 0 : cp.nAccepted);
+    }
+  });
+
   it('with jump times, stop times and decreasing ts', () => {
     const settings: SolverInput = { method: 'dopri5', rtol: 1e-5, atol: 1e-6, jumpTimes: [0.5], stepTimes: [0.2] };
     for (const times of [ts, [1, 0.6, 0]]) {
@@ -237,6 +249,7 @@ describe('no tensor leaks', () => {
   it.each([
     ['checkpoint', { method: 'dopri5', rtol: 1e-5, atol: 1e-6, gradient: 'checkpoint' }],
     ['checkpoint (rk4, 1 checkpoint)', { method: 'rk4', stepSize: 0.1, gradient: { mode: 'checkpoint', checkpoints: 1 } }],
+    ['checkpoint (rk4, 4 steps: taped as it runs)', { method: 'rk4', stepSize: 0.25, gradient: 'checkpoint' }],
     ['backsolve', { method: 'tsit5', rtol: 1e-5, atol: 1e-6, gradient: 'backsolve' }],
   ] as [string, SolverInput][])('%s: numTensors unchanged after a solve and its gradient inside tf.tidy, and after a solve without one', (_label, input) => {
     const model = mlp();

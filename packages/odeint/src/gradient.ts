@@ -46,7 +46,9 @@ export interface CheckpointGradient {
    *   when a step's tape outweighs a state, as in neural ODEs); most steps are recomputed twice, and FSAL methods
    *   evaluate one more stage per step.
    * - `auto` (default): `segment` for segments of at most {@link AUTO_SEGMENT_STEPS} steps (short solves, e.g. an
-   *   ODE block's few steps, where a second recomputation would cost more than the tape saves), `step` for longer ones.
+   *   ODE block's few steps, where a second recomputation would cost more than the tape saves), `step` for longer ones;
+   *   a fixed-step solve of at most that many steps in all runs on the tape as it goes (its tape is no larger than
+   *   that one segment's, and nothing is recomputed: the tape's speed).
    */
   readonly replay: 'auto' | 'step' | 'segment';
 }
