@@ -98,6 +98,9 @@ describe('neural-ode end to end', { timeout: 600_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     const e = JSON.parse(r.stdout);
     expect(e).toMatchObject({ command: 'evaluate', split: 'test', count: 16 });
+    // The generated data has digits 0-3 only: the subset says so, on stderr and in the JSON.
+    expect(e.warnings?.[0]).toMatch(/has 16 examples and none of class .*9/);
+    expect(r.stderr).toContain(e.warnings[0]);
     expect(e.accuracy).toBeCloseTo(full.testAccuracy!, 6);
     expect(e.loss).toBeCloseTo(full.testLoss!, 4);
   });

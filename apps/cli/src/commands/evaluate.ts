@@ -33,6 +33,8 @@ export interface EvaluateJsonResult {
   accuracy: number;
   loss: number;
   count: number;
+  /** Warnings about the measurement, e.g. a `--limit` subset that lacks some classes. */
+  warnings?: string[];
 }
 
 /** `neural-ode evaluate`: accuracy and loss of a checkpoint on the test split. */
@@ -60,6 +62,8 @@ export const evaluateCommand: CommandSpec = {
       checkModelFitsData(readRun(runDir).info.config.model, options.data, '--data');
     }
     const result = await evaluate(options);
+    // A subset that lacks classes (e.g. --limit on a class-sorted split) measures something else: say so.
+    for (const w of result.warnings ?? []) io.stderr(`${w}\n`);
     const json: EvaluateJsonResult = {
       command: 'evaluate',
       checkpoint: options.checkpoint,
@@ -67,6 +71,7 @@ export const evaluateCommand: CommandSpec = {
       accuracy: result.accuracy,
       loss: result.loss,
       count: result.count,
+      ...(result.warnings?.length ? { warnings: result.warnings } : {}),
     };
     emitResult(io, ctx.values.json === true, json, [
       `${options.split} accuracy ${(result.accuracy * 100).toFixed(2)}% (error ${((1 - result.accuracy) * 100).toFixed(2)}%), ` +
