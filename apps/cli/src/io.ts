@@ -42,7 +42,10 @@ export function processIO(): CliIO {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     isTTY: process.stderr.isTTY === true,
-    columns: process.stderr.columns ?? 80,
+    // Read at every redraw, so that the progress bar follows a resized terminal.
+    get columns() {
+      return process.stderr.columns ?? 80;
+    },
     cwd: userWorkingDirectory(),
     now: () => performance.now(),
   };
