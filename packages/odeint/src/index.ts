@@ -37,6 +37,7 @@ export type { EventInput, EventFunction, EventSpec, SolveEvent } from './events'
 export type { Float64Dense, Float64Extras } from './solve-observers';
 export type { TensorDense, TensorEvent, TensorExtras } from './tensor-observers';
 export type { StepInterpolant } from './step-interpolant';
+export type { PerSampleTimes } from './per-sample';
 export { OdeintError, SolveError } from './errors';
 export type { SolveFailure } from './errors';
 export { solver, isSolver, isAdaptive } from './solver';

@@ -13,6 +13,7 @@ import { tensorAlgebra, type ComponentTolerance, type TensorAlgebraOptions, type
 import { checkTensorState, readTimes, rowField, stackRows, type TensorField } from './tensor-field';
 import { solveObservers } from './solve-observers';
 import { tensorEventReader, tensorExtras, type TensorExtras } from './tensor-observers';
+import { isPerSample, solvePerSample, type PerSampleTimes } from './per-sample';
 
 /** Result of solving on tensor states (with `events`, `dense` and `evaluate` when the solver asks for them). */
 export interface TensorSolution extends TensorExtras {
@@ -73,14 +74,17 @@ export function solveTensor(
  * Solves `dy/dt = f(t, y)` on a float32 tensor state, differentiable in the solver's gradient mode
  * (`solver({ ..., gradient })`): `tape` (default: every op is recorded by tfjs's tape), `checkpoint` or `backsolve`.
  * Gradients reach `y0`, the variables `f` reads (`inputs.params` for `checkpoint` and `backsolve`) and, when `ts` is a
- * tensor, the times.
+ * 1-D tensor, the times. Per-sample times: `ts` shaped `[batch, T]` (a 2-D tensor or rows of numbers, every row from
+ * the same start time) with `y0` shaped `[batch, ...]` gives `ys` shaped `[batch, T, ...]` (see `solvePerSample`).
  */
 export function odeintTensor(
   f: TensorField,
   y0: tf.Tensor,
-  ts: ArrayLike<number> | tf.Tensor1D,
+  ts: ArrayLike<number> | tf.Tensor1D | PerSampleTimes,
   options?: SolverInput | Solver,
   inputs?: GradientInputs,
 ): OdeintTensorSolution {
-  return solveInGradientMode('odeint', f, y0, ts, solver(options, 'odeint'), inputs);
+  const s = solver(options, 'odeint');
+  if (isPerSample(ts)) return solvePerSample('odeint', y0, ts, (times) => solveInGradientMode('odeint', f, y0, times, s, inputs));
+  return solveInGradientMode('odeint', f, y0, ts as ArrayLike<number> | tf.Tensor1D, s, inputs);
 }

@@ -3,6 +3,7 @@ import { odeintFloat64, type Float64Field, type Float64Solution } from './odeint
 import { odeintTensor } from './odeint-tensor';
 import type { GradientInputs, OdeintTensorSolution } from './gradient-modes';
 import type { TensorField } from './tensor-field';
+import type { PerSampleTimes } from './per-sample';
 import type { OdeintOptions } from './options';
 import type { Solver, SolverInput } from './solver';
 
@@ -12,6 +13,8 @@ import type { Solver, SolverInput } from './solver';
  *
  * - With a float64 state (`y0` an array): `f(t: number, y: Float64Array)` returns `Float64Array | number[]`;
  *   `ys` is `Float64Array[]`.
+ * - Per-sample times (tensors): `ts` shaped `[batch, T]` (each row from the same start time) with `y0` shaped
+ *   `[batch, ...]`: `ys` is `[batch, T, ...]`, one batched solve through the union of the rows' times.
  * - With a tensor state (`y0` a `tf.Tensor`): `f(t: tf.Scalar, y: tf.Tensor)` returns a tensor of `y`'s shape;
  *   `ys` is one tensor `[ts.length, ...y0.shape]`, differentiable in the solver's gradient mode
  *   (`solver({ ..., gradient: 'tape' | 'checkpoint' | 'backsolve' })`, `tape` by default). `inputs.params`: the
@@ -25,18 +28,18 @@ export function odeint(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<num
 export function odeint(
   f: TensorField,
   y0: tf.Tensor,
-  ts: ArrayLike<number> | tf.Tensor1D,
+  ts: ArrayLike<number> | tf.Tensor1D | PerSampleTimes,
   options?: SolverInput | Solver,
   inputs?: GradientInputs,
 ): OdeintTensorSolution;
 export function odeint(
   f: Float64Field | TensorField,
   y0: ArrayLike<number> | tf.Tensor,
-  ts: ArrayLike<number> | tf.Tensor1D,
+  ts: ArrayLike<number> | tf.Tensor1D | PerSampleTimes,
   options?: SolverInput | Solver,
   inputs?: GradientInputs,
 ): Float64Solution | OdeintTensorSolution {
   if (y0 instanceof tf.Tensor) return odeintTensor(f as TensorField, y0, ts, options, inputs);
   if (ts instanceof tf.Tensor) return odeintFloat64(f as Float64Field, y0, ts.dataSync(), options);
-  return odeintFloat64(f as Float64Field, y0, ts, options);
+  return odeintFloat64(f as Float64Field, y0, ts as ArrayLike<number>, options);
 }
