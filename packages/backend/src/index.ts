@@ -8,7 +8,7 @@ export { initBackend, initBackendOptionsSchema, BACKEND_NAMES, BackendUnavailabl
 export type { InitBackendOptions, BackendChoice, BackendName } from './init';
 export { WASM_TRAINING_KERNELS, WASM_MAX_THREADS } from './wasm';
 export { CPU_TRAINING_KERNELS } from './cpu';
-export { NATIVE_PACKAGE, DISABLE_NATIVE_ENV } from './native';
+export { NATIVE_PACKAGE, NATIVE_INSTALL_FIX, DISABLE_NATIVE_ENV } from './native';
 export type { NativeBackendModule } from './native';
 export { TENSORFLOW_FLAVOURS } from './tensorflow';
 export type { TensorflowFlavour } from './tensorflow';

@@ -6,6 +6,15 @@ import type { ModuleImporter } from './tensorflow';
 /** The npm package with the native CPU kernels (an optional dependency of this one). */
 export const NATIVE_PACKAGE = '@neural-ode/backend-native';
 
+/**
+ * How to add the native package when it is missing: true whether the packages come from the npm registry or, before a
+ * release (or instead of one), from tarballs packed in the repository.
+ */
+export const NATIVE_INSTALL_FIX =
+  `npm i ${NATIVE_PACKAGE}, at the version of @neural-ode/backend (an optional dependency of it, left out by ` +
+  `--omit=optional); if you installed @neural-ode/backend from a tarball, install ${NATIVE_PACKAGE}'s tarball with it ` +
+  '(`bash scripts/pack-packages.sh DIR` in the neural-ode repository packs both)';
+
 /** Set to `1` to make {@link initBackend} skip the native backend (e.g. to test the fallback). */
 export const DISABLE_NATIVE_ENV = 'NEURAL_ODE_NATIVE_DISABLE';
 
@@ -32,7 +41,7 @@ export async function tryNative(threads: number, importer: ModuleImporter = dyna
     mod = (await importer(NATIVE_PACKAGE)) as NativeBackendModule;
   } catch (e) {
     if (isModuleNotFound(e, NATIVE_PACKAGE)) {
-      return { ok: false, reason: `${NATIVE_PACKAGE} is not installed`, fix: `npm i ${NATIVE_PACKAGE}` };
+      return { ok: false, reason: `${NATIVE_PACKAGE} is not installed`, fix: NATIVE_INSTALL_FIX };
     }
     return {
       ok: false,
