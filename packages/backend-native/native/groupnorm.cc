@@ -91,12 +91,137 @@ void backwardImage(int s, int c, int cg, int groups, double count, const float* 
   }
 }
 
+// Per-channel Σ f(p, ch) over the s rows of one image, the rows split across the threads (for fewer images
+// than threads, e.g. BatchNorm1d as a GroupNorm of one [1, rows, c] "image").
+template <typename F>
+std::vector<double> channelSumsSplit(int s, int c, F f) {
+  const int nt = threads();
+  std::vector<double> accs(size_t(nt) * c, 0.0);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const int p0 = int(long(s) * t / T), p1 = int(long(s) * (t + 1) / T);
+    std::vector<float> part(c);
+    channelSums(p1 - p0, c, accs.data() + size_t(t) * c, part.data(), [&](int p, int ch) { return f(p0 + p, ch); });
+  }
+  std::vector<double> total(c, 0.0);
+  for (int t = 0; t < nt; ++t)
+    for (int ch = 0; ch < c; ++ch) total[ch] += accs[size_t(t) * c + ch];
+  return total;
+}
+
+void forwardSplit(int s, int c, int groups, float eps, bool relu, const float* xi, const float* gamma, const float* beta,
+                  float* yi, float* meanOut, float* rstdOut) {
+  const int cg = c / groups;
+  const double count = double(s) * cg;
+  std::vector<float> mch(c), scale(c), shift(c);
+  std::vector<double> gm(groups);
+  std::vector<double> acc = channelSumsSplit(s, c, [&](int p, int ch) { return xi[size_t(p) * c + ch]; });
+  for (int g = 0; g < groups; ++g) {
+    double t = 0;
+    for (int j = 0; j < cg; ++j) t += acc[g * cg + j];
+    gm[g] = t / count;
+    for (int j = 0; j < cg; ++j) mch[g * cg + j] = float(gm[g]);
+  }
+  const float* m = mch.data();
+  acc = channelSumsSplit(s, c, [&](int p, int ch) {
+    const float d = xi[size_t(p) * c + ch] - m[ch];
+    return d * d;
+  });
+  for (int g = 0; g < groups; ++g) {
+    double t = 0;
+    for (int j = 0; j < cg; ++j) t += acc[g * cg + j];
+    double delta = double(mch[g * cg]) - gm[g];
+    double var = std::max(0.0, t / count - delta * delta);
+    double r = 1.0 / std::sqrt(var + double(eps));
+    meanOut[g] = float(gm[g]);
+    rstdOut[g] = float(r);
+    for (int j = 0; j < cg; ++j) {
+      const int ch = g * cg + j;
+      scale[ch] = float(r * gamma[ch]);
+      shift[ch] = float(beta[ch] - gm[g] * r * gamma[ch]);
+    }
+  }
+  const float* sc = scale.data();
+  const float* sh = shift.data();
+#pragma omp parallel for num_threads(threads()) schedule(static)
+  for (int p = 0; p < s; ++p) {
+    const float* row = xi + size_t(p) * c;
+    float* out = yi + size_t(p) * c;
+    if (relu) {
+#pragma omp simd
+      for (int ch = 0; ch < c; ++ch) out[ch] = std::max(row[ch] * sc[ch] + sh[ch], 0.f);
+    } else {
+#pragma omp simd
+      for (int ch = 0; ch < c; ++ch) out[ch] = row[ch] * sc[ch] + sh[ch];
+    }
+  }
+}
+
+template <bool Relu>
+void backwardSplit(int s, int c, int groups, const float* xi, const float* gi, const float* gamma, const float* beta,
+                   const float* mch, const float* rch, float* dxi, double* dbetaAcc, double* dgammaAcc) {
+  const int cg = c / groups;
+  const double count = double(s) * cg;
+  auto grad = [&](int p, int ch, float& xh) {
+    xh = (xi[size_t(p) * c + ch] - mch[ch]) * rch[ch];
+    const float gv = gi[size_t(p) * c + ch];
+    return Relu ? (xh * gamma[ch] + beta[ch] > 0.f ? gv : 0.f) : gv;
+  };
+  std::vector<double> a = channelSumsSplit(s, c, [&](int p, int ch) {
+    float xh;
+    return grad(p, ch, xh);
+  });
+  std::vector<double> b = channelSumsSplit(s, c, [&](int p, int ch) {
+    float xh;
+    const float g = grad(p, ch, xh);
+    return g * xh;
+  });
+  std::vector<float> s1c(c), s2c(c);
+  for (int g = 0; g < groups; ++g) {
+    double u = 0, v = 0;
+    for (int j = 0; j < cg; ++j) {
+      u += gamma[g * cg + j] * a[g * cg + j];
+      v += gamma[g * cg + j] * b[g * cg + j];
+    }
+    for (int j = 0; j < cg; ++j) {
+      s1c[g * cg + j] = float(u / count);
+      s2c[g * cg + j] = float(v / count);
+    }
+  }
+  for (int ch = 0; ch < c; ++ch) {
+    dbetaAcc[ch] += a[ch];
+    dgammaAcc[ch] += b[ch];
+  }
+  const float* p1 = s1c.data();
+  const float* p2 = s2c.data();
+#pragma omp parallel for num_threads(threads()) schedule(static)
+  for (int p = 0; p < s; ++p) {
+    const float* xr = xi + size_t(p) * c;
+    const float* gr = gi + size_t(p) * c;
+    float* out = dxi + size_t(p) * c;
+#pragma omp simd
+    for (int ch = 0; ch < c; ++ch) {
+      const float xh = (xr[ch] - mch[ch]) * rch[ch];
+      float gv = gr[ch];
+      if (Relu) gv = xh * gamma[ch] + beta[ch] > 0.f ? gv : 0.f;
+      out[ch] = rch[ch] * (gamma[ch] * gv - p1[ch] - xh * p2[ch]);
+    }
+  }
+}
+
 }  // namespace
 
 void groupNormForward(int n, int s, int c, int groups, float eps, bool relu, const float* x,
                       const float* gamma, const float* beta, float* y, float* mean, float* rstd) {
   const int cg = c / groups;
   const double count = double(s) * cg;
+  if (n < threads() && size_t(s) * c > 65536) {
+    for (int i = 0; i < n; ++i)
+      forwardSplit(s, c, groups, eps, relu, x + size_t(i) * s * c, gamma, beta, y + size_t(i) * s * c,
+                   mean + size_t(i) * groups, rstd + size_t(i) * groups);
+    return;
+  }
 #pragma omp parallel num_threads(threads()) if (size_t(n) * s * c > 16384)
   {
     std::vector<double> acc(c);
@@ -160,6 +285,20 @@ void groupNormBackward(int n, int s, int c, int groups, bool relu, const float* 
   const double count = double(s) * cg;
   const int nt = threads();
   std::vector<double> accGamma(size_t(nt) * c, 0.0), accBeta(size_t(nt) * c, 0.0);
+  if (n < nt && size_t(s) * c > 65536) {
+    std::vector<float> mch(c), rch(c);
+    for (int i = 0; i < n; ++i) {
+      for (int ch = 0; ch < c; ++ch) {
+        mch[ch] = mean[size_t(i) * groups + ch / cg];
+        rch[ch] = rstd[size_t(i) * groups + ch / cg];
+      }
+      const size_t off = size_t(i) * s * c;
+      if (relu)
+        backwardSplit<true>(s, c, groups, x + off, dy + off, gamma, beta, mch.data(), rch.data(), dx + off, accBeta.data(), accGamma.data());
+      else
+        backwardSplit<false>(s, c, groups, x + off, dy + off, gamma, beta, mch.data(), rch.data(), dx + off, accBeta.data(), accGamma.data());
+    }
+  } else
 #pragma omp parallel num_threads(nt) if (size_t(n) * s * c > 16384)
   {
     const int t = omp_get_thread_num();

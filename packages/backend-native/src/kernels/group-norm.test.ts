@@ -19,6 +19,38 @@ const cases: Case[] = [
   { shape: [2, 3, 2, 8], groups: 8, relu: false, eps: 1e-5 }, // InstanceNorm-like
 ];
 
+/** dx, dgamma, dbeta of Σ r ⊙ GroupNorm(+ReLU)(x) in float64, analytically (checked against central differences below). */
+function groupNormBackwardRef(x: Float64Array, gamma: Float64Array, beta: Float64Array, r: Float64Array, n: number, s: number, c: number, groups: number, eps: number, relu: boolean) {
+  const { mean, rstd } = groupNormForward(x, gamma, beta, n, s, c, groups, eps, false);
+  const cg = c / groups, count = s * cg;
+  const dx = new Float64Array(x.length), dgamma = new Float64Array(c), dbeta = new Float64Array(c);
+  for (let i = 0; i < n; ++i)
+    for (let g = 0; g < groups; ++g) {
+      const m = mean[i * groups + g]!, rs = rstd[i * groups + g]!;
+      let u = 0, v = 0;
+      const idx = (p: number, j: number) => (i * s + p) * c + g * cg + j;
+      const gradAt = (p: number, j: number) => {
+        const xh = (x[idx(p, j)]! - m) * rs;
+        const pre = xh * gamma[g * cg + j]! + beta[g * cg + j]!;
+        return { xh, gv: relu && pre <= 0 ? 0 : r[idx(p, j)]! };
+      };
+      for (let p = 0; p < s; ++p)
+        for (let j = 0; j < cg; ++j) {
+          const { xh, gv } = gradAt(p, j);
+          u += gamma[g * cg + j]! * gv;
+          v += gamma[g * cg + j]! * gv * xh;
+          dbeta[g * cg + j] += gv;
+          dgamma[g * cg + j] += gv * xh;
+        }
+      for (let p = 0; p < s; ++p)
+        for (let j = 0; j < cg; ++j) {
+          const { xh, gv } = gradAt(p, j);
+          dx[idx(p, j)] = rs * (gamma[g * cg + j]! * gv - u / count - (xh * v) / count);
+        }
+    }
+  return { dx, dgamma, dbeta };
+}
+
 describe.skipIf(!status.available)(`native GroupNorm(+ReLU) vs float64${status.available ? '' : ` (SKIPPED: ${status.reason})`}`, () => {
   beforeAll(async () => {
     await registerNativeBackend({ threads: 2 });
@@ -77,4 +109,32 @@ describe.skipIf(!status.available)(`native GroupNorm(+ReLU) vs float64${status.a
     tf.dispose([x, g, b]);
     expect(tf.memory().numTensors).toBe(before);
   });
+  it('the analytic float64 backward reference matches central differences', () => {
+    const [n, s, c, groups] = [2, 5, 6, 3];
+    const x = randomValues(n * s * c, 31, 2), gamma = randomValues(c, 32), beta = randomValues(c, 33), r = randomValues(x.length, 34);
+    const want = groupNormBackwardRef(x, gamma, beta, r, n, s, c, groups, 1e-5, true);
+    const f = (xv: Float64Array) => groupNormForward(xv, gamma, beta, n, s, c, groups, 1e-5, true).y;
+    expect(relativeError(want.dx, numericGradient(f, x.slice(), r))).toBeLessThan(1e-5);
+  });
+
+  // One image of many rows (BatchNorm1d as a GroupNorm of [1, 1, rows, c]): the rows are split across the threads.
+  for (const [shape, groups, relu] of [[[1, 1, 1100, 64], 64, true], [[1, 2, 550, 64], 16, false]] as const) {
+    it(`[${shape}] groups ${groups} relu ${relu} (one image, rows split across threads): forward and backward to 1e-4`, () => {
+      const n = shape[0], c = shape[3], s = shape[1] * shape[2];
+      const x = randomValues(n * s * c, 41, 2).map((v) => Math.fround(v + 0.5));
+      const gamma = randomValues(c, 42).map((v) => Math.fround(1 + 0.5 * v)), beta = randomValues(c, 43, 0.5), r = randomValues(x.length, 44);
+      const ref = groupNormForward(x, gamma, beta, n, s, c, groups, 1e-5, relu);
+      const want = groupNormBackwardRef(x, gamma, beta, r, n, s, c, groups, 1e-5, relu);
+      const xt = tf.tensor(Float32Array.from(x), [...shape]), gt = tf.tensor1d(Float32Array.from(gamma)), bt = tf.tensor1d(Float32Array.from(beta));
+      const [y, mean, rstd] = tf.engine().runKernel(GROUP_NORM_KERNEL, { x: xt, gamma: gt, beta: bt }, { groups, eps: 1e-5, relu }) as tf.Tensor[];
+      expect(relativeError(y!.dataSync(), ref.y)).toBeLessThan(1e-4);
+      expect(relativeError(mean!.dataSync(), ref.mean)).toBeLessThan(1e-4);
+      expect(relativeError(rstd!.dataSync(), ref.rstd)).toBeLessThan(1e-4);
+      const [dx, dg, db] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(groupNorm(a, g as tf.Tensor1D, b as tf.Tensor1D, { groups, eps: 1e-5, relu }), tf.tensor(Float32Array.from(r), [...shape]))))([xt, gt, bt]);
+      expect(relativeError(dx!.dataSync(), want.dx)).toBeLessThan(1e-4);
+      expect(relativeError(dg!.dataSync(), want.dgamma)).toBeLessThan(1e-4);
+      expect(relativeError(db!.dataSync(), want.dbeta)).toBeLessThan(1e-4);
+    });
+  }
 });
