@@ -65,8 +65,8 @@ function replayTableau(method: string, fn: string): Tableau {
 }
 
 /**
- * The online checkpoint schedule: keeps the state after every `stride`-th accepted step; when more than
- * `cap(stride)` are held, drops every other one and doubles the stride. With `auto` the cap is the stride itself, so
+ * The online checkpoint schedule: keeps the state after every `stride`-th accepted step; when more are held than the
+ * limit (`checkpoints`, or with `auto` the stride itself), drops every other one and doubles the stride. With `auto`,
  * about √n states are held and a segment is about √n steps long.
  */
 class Schedule {
