@@ -1,4 +1,4 @@
-// pnpm bench:stiff [--quick] [--no-scipy]   (run it under: flock /tmp/neural-ode-bench.lock pnpm bench:stiff)
+// pnpm bench:stiff [--quick] [--no-scipy] [--tensors]   (run it under: flock /tmp/neural-ode-bench.lock pnpm bench:stiff)
 //
 // Hairer & Wanner's stiff problems — Robertson to 1e5, Van der Pol μ = 1000 to 3000, HIRES to 321.8122, OREGO to
 // 360 — at rtol 1e-4, 1e-6, 1e-8 (atol = rtol·{1e-2, 1, 1e-2, 1}, the settings that reproduce the issue's scipy
@@ -9,9 +9,13 @@
 // f evaluations count every call of f, finite-difference Jacobian columns included (for scipy too: its own nfev
 // leaves them out, so it is printed separately). Time: best of 3 runs (1 with --quick), wall clock on a shared,
 // noisy 2-core machine: only ratios within one run mean anything.
+// --tensors adds rodas5 and kvaerno5 on float32 tensor states: each problem as a batch of 2 identical rows
+// ([2, d], block-diagonal Jacobian by autodiff) at rtol 1e-4 and 1e-6 (1e-8 is below float32's reach), cpu backend.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@neural-ode/backend';
 import { odeint, type MethodName, type SolveStats } from '@neural-ode/odeint';
 
 const argv = process.argv.slice(2);
@@ -202,3 +206,65 @@ for (const method of METHODS) {
   }
   console.log(`${pad(method, 9)} ${verdicts.filter((v) => v.endsWith('met')).length}/${verdicts.length} met; ${verdicts.join('; ')}`);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tensor states: the same problems as batches of 2 rows.
+async function tensorSection(): Promise<void> {
+  await initBackend({ backend: 'cpu', log: false });
+  const col = (y: tf.Tensor, i: number) => tf.slice(y, [0, i], [y.shape[0] as number, 1]);
+  const lin = (y: tf.Tensor, terms: [number, number][], c = 0) => terms.reduce((acc: tf.Tensor, [w, i]) => tf.add(acc, tf.mul(col(y, i), w)), tf.fill([y.shape[0] as number, 1], c));
+  const TENSOR_F: Record<string, (t: tf.Scalar, y: tf.Tensor) => tf.Tensor> = {
+    robertson: (_t, y) => {
+      const bc = tf.mul(col(y, 1), col(y, 2));
+      const b2 = tf.square(col(y, 1));
+      return tf.concat([tf.add(tf.mul(col(y, 0), -0.04), tf.mul(bc, 1e4)), tf.sub(tf.sub(tf.mul(col(y, 0), 0.04), tf.mul(bc, 1e4)), tf.mul(b2, 3e7)), tf.mul(b2, 3e7)], 1);
+    },
+    vanderpol: (_t, y) => tf.concat([col(y, 1), tf.sub(tf.mul(tf.mul(tf.sub(1, tf.square(col(y, 0))), col(y, 1)), 1000), col(y, 0))], 1),
+    hires: (_t, y) => {
+      const r = tf.mul(tf.mul(col(y, 5), col(y, 7)), 280);
+      return tf.concat(
+        [
+          lin(y, [[-1.71, 0], [0.43, 1], [8.32, 2]], 0.0007),
+          lin(y, [[1.71, 0], [-8.75, 1]]),
+          lin(y, [[-10.03, 2], [0.43, 3], [0.035, 4]]),
+          lin(y, [[8.32, 1], [1.71, 2], [-1.12, 3]]),
+          lin(y, [[-1.745, 4], [0.43, 5], [0.43, 6]]),
+          tf.sub(lin(y, [[0.69, 3], [1.71, 4], [-0.43, 5], [0.69, 6]]), r),
+          tf.add(r, tf.mul(col(y, 6), -1.81)),
+          tf.sub(tf.mul(col(y, 6), 1.81), r),
+        ],
+        1,
+      );
+    },
+    orego: (_t, y) => {
+      const [a, b, c] = [0, 1, 2].map((i) => col(y, i));
+      return tf.concat(
+        [tf.mul(tf.add(b, tf.mul(a, tf.sub(tf.sub(1, tf.mul(a, 8.375e-6)), b))), 77.27), tf.div(tf.sub(c, tf.mul(tf.add(1, a), b)), 77.27), tf.mul(tf.sub(a, c), 0.161)],
+        1,
+      );
+    },
+  };
+  console.log('\nTensor states (float32, batch of 2 identical rows, cpu backend): error of row 0, f evaluations, time of one run.');
+  console.log(`${pad('problem', 10)} ${pad('rtol', 6)} ${pad('method', 10)} ${lpad('error', 9)} ${lpad('f evals', 8)} ${lpad('njev', 5)} ${lpad('steps', 6)} ${lpad('ms', 9)}`);
+  for (const p of PROBLEMS) {
+    for (const rtol of [1e-4, 1e-6]) {
+      for (const method of ['rodas5', 'kvaerno5'] as const) {
+        const t0 = performance.now();
+        try {
+          const y0 = tf.tensor2d([p.y0, p.y0]);
+          const sol = odeint(TENSOR_F[p.name], y0, [0, p.T], { method, rtol, atol: rtol * p.atolFactor, maxSteps: 1e5 });
+          const ms = performance.now() - t0;
+          const y = (sol.ys.arraySync() as number[][][])[1][0];
+          console.log(
+            `${pad(p.name, 10)} ${pad(rtol.toExponential(0), 6)} ${pad(method, 10)} ${lpad(relError(y, p.reference).toExponential(1), 9)} ${lpad(String(sol.stats.nfe), 8)} ${lpad(String(sol.stats.njev), 5)} ${lpad(String(sol.stats.nAccepted), 6)} ${lpad(ms.toFixed(0), 9)}`,
+          );
+          tf.dispose([y0, sol.ys]);
+        } catch (e) {
+          console.log(`${pad(p.name, 10)} ${pad(rtol.toExponential(0), 6)} ${pad(method, 10)} FAILED ${String(e).slice(0, 160)}`);
+        }
+      }
+    }
+  }
+}
+
+if (argv.includes('--tensors')) void tensorSection();
