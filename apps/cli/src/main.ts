@@ -127,6 +127,10 @@ function expandHelp(argv: readonly string[]): readonly string[] {
  * 0 done, 1 failed while running, 2 usage error (nothing written), 130 interrupted (see {@link EXIT}).
  * Never calls `process.exit`; output goes to `io` (default: the process's streams).
  *
+ * @param givenArgv - the arguments after the program name, e.g. `["train", "--data", "mnist"]`.
+ * @param io - where output goes and what the terminal is (`stdout`, `stderr`, `isTTY`, `columns`, `cwd`); defaults:
+ *   the process's own.
+ *
  * @example
  * ```ts
  * import { main } from '@neural-ode/cli';

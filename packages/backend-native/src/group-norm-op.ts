@@ -16,6 +16,10 @@ export interface GroupNormOptions {
  * backend, differentiable in `x`, `gamma` and `beta`: `@neural-ode/kernels`' `groupNorm` with PyTorch's defaults,
  * refusing to fall back to composed ops. Throws when the active backend has no such kernel; libraries should use
  * `@neural-ode/kernels`' `groupNorm`, which composes GroupNorm from ordinary ops there.
+ * @param x - the input, channels last: `[n, h, w, c]` or `[n, w, c]`, float32.
+ * @param gamma - the per-channel scale, `c` values.
+ * @param beta - the per-channel shift, `c` values.
+ * @param options - `groups` (divides `c`), `eps` (default 1e-5) and `relu` (default false).
  */
 export function groupNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, options: GroupNormOptions): T {
   if (!hasFusedGroupNorm()) {

@@ -122,7 +122,10 @@ function checkThreads(threads: unknown): number {
   return threads;
 }
 
-/** Sets the threads of every native kernel (and of oneDNN / OpenBLAS). Default 2. */
+/**
+ * Sets the threads of every native kernel (and of oneDNN / OpenBLAS). Default 2.
+ * @param n - the thread count, a positive integer.
+ */
 export function setNativeThreads(n: number): void {
   addonOrThrow().setThreads(checkThreads(n));
 }
@@ -169,6 +172,7 @@ function nativeKernels(addon: NativeAddon): KernelConfig[] {
  * {@link GROUP_NORM_GRAD_KERNEL}. Idempotent (a second call only sets the threads). Does not activate the
  * backend: call `tf.setBackend('native')`. Rejects with the reason and the fix when {@link nativeStatus} says
  * unavailable.
+ * @param opts - `threads`: the kernels' thread count (default 2).
  */
 export async function registerNativeBackend(opts: { threads?: number } = {}): Promise<void> {
   const threads = checkThreads(opts.threads ?? 2);

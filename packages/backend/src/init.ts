@@ -78,6 +78,10 @@ export function defaultThreads(): number {
  * Picks, initialises and activates a TensorFlow.js backend that can train, registers the gradients (and
  * chained ops) tfjs-core lacks, and reports what it chose and why the faster ones were skipped.
  *
+ * @param options - `backend` (`auto`, the default, or one of `tensorflow`, `native`, `wasm`, `cpu`), `threads`
+ *   (default: the cores available, at most 8) and `log` (`true`, `false` or a function that takes each line); the
+ *   table below lists them.
+ *
  * @example
  * ```ts
  * import { initBackend } from '@neural-ode/backend';

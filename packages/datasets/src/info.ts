@@ -67,6 +67,9 @@ export interface DatasetInfo {
  * Describes a dataset: classes, shapes, counts per split and per class, its files with URLs and checksums, and
  * where they are on this machine. Never downloads.
  *
+ * @param name - the dataset, as for `loadDataset`.
+ * @param options - where to look for its files (`dataDir`, `cacheDir`), as for `loadDataset`.
+ *
  * @example
  * ```ts
  * const i = await info('fashion-mnist');

@@ -111,6 +111,10 @@ export function datasetCacheDir(name: DatasetName, cacheDir?: string): string {
 /**
  * Loads one split of a dataset into memory, from `dataDir`, a system folder, the cache, or a verified download.
  *
+ * @param name - the dataset: `mnist`, `fashion-mnist`, `mnist-sample`, `cifar10` or `ag-news` (`datasetNames`).
+ * @param options - `split` (`train` or `test`, required), where to look for and cache files (`dataDir`, `cacheDir`),
+ *   download settings and `onProgress`; the table below lists them.
+ *
  * @example
  * ```ts
  * const train = await loadDataset('mnist', { split: 'train', onProgress: (p) => console.log(p.bytes, p.total) });

@@ -26,6 +26,11 @@ export function hasFusedGroupNorm(backendName: string = tf.getBackend()): boolea
  * backward kernel run; otherwise the op is composed from tfjs ops with a hand-written gradient of the same form
  * (fewer ops than differentiating the composition). The inputs are checked first, as the kernels check them
  * (see {@link groupNormLayout}).
+ * @param x - the input, channels last: `[n, h, w, c]` or `[n, w, c]`, float32.
+ * @param gamma - the per-channel scale, `c` values.
+ * @param beta - the per-channel shift, `c` values.
+ * @param attrs - `groups` (divides `c`), `eps` (≥ 0, added to the variance) and `relu` (apply a ReLU after the affine
+ *   map).
  */
 export function groupNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, attrs: GroupNormAttrs): T {
   groupNormLayout('groupNorm', { x, gamma, beta }, attrs);

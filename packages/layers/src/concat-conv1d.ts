@@ -18,7 +18,11 @@ export class ConcatConv1D extends ConcatTimeLayer<ConvLayerArgs> {
 }
 tf.serialization.registerClass(ConcatConv1D);
 
-/** A {@link ConcatConv1D} layer: takes tfjs's `tf.layers.conv1d` arguments (`filters`, `kernelSize`, `padding`, …). */
+/**
+ * A {@link ConcatConv1D} layer: takes tfjs's `tf.layers.conv1d` arguments (`filters`, `kernelSize`, `padding`, …).
+ * @param args - `tf.layers.conv1d`'s arguments; `filters` and `kernelSize` count as there, the kernel has one more
+ *   input channel (the time, last).
+ */
 export function concatConv1d(args: ConvLayerArgs): ConcatConv1D {
   return new ConcatConv1D(args);
 }

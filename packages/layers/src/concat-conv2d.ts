@@ -18,7 +18,11 @@ export class ConcatConv2D extends ConcatTimeLayer<ConvLayerArgs> {
 }
 tf.serialization.registerClass(ConcatConv2D);
 
-/** A {@link ConcatConv2D} layer: takes tfjs's `tf.layers.conv2d` arguments (`filters`, `kernelSize`, `padding`, …). */
+/**
+ * A {@link ConcatConv2D} layer: takes tfjs's `tf.layers.conv2d` arguments (`filters`, `kernelSize`, `padding`, …).
+ * @param args - `tf.layers.conv2d`'s arguments; `filters` and `kernelSize` count as there, the kernel has one more
+ *   input channel (the time, last).
+ */
 export function concatConv2d(args: ConvLayerArgs): ConcatConv2D {
   return new ConcatConv2D(args);
 }

@@ -17,7 +17,10 @@ export class ConcatDense extends ConcatTimeLayer<DenseLayerArgs> {
 }
 tf.serialization.registerClass(ConcatDense);
 
-/** A {@link ConcatDense} layer: takes tfjs's `tf.layers.dense` arguments (`units`, `activation`, `useBias`, …). */
+/**
+ * A {@link ConcatDense} layer: takes tfjs's `tf.layers.dense` arguments (`units`, `activation`, `useBias`, …).
+ * @param args - `tf.layers.dense`'s arguments; the kernel has one more input row (the time, last).
+ */
 export function concatDense(args: DenseLayerArgs): ConcatDense {
   return new ConcatDense(args);
 }

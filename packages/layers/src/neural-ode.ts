@@ -290,6 +290,10 @@ function checkOutputTimes(t0: number, times: readonly number[]): void {
 /**
  * A neural ODE layer ({@link NeuralOde}): drop it into `tf.sequential` or a functional `tf.model` like any layer.
  *
+ * @param options - `dynamics` (a layer or model from the state to its derivative), `solver` (a `Solver` or its
+ *   settings), `gradient`, `t0`/`t1` or `outputTimes`, and tfjs's layer arguments (`name`, `trainable`, …); bad
+ *   options are errors naming them.
+ *
  * @example
  * ```ts
  * const ode = neuralOde({

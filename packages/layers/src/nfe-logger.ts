@@ -95,7 +95,11 @@ export class NfeLogger extends tfl.Callback {
   }
 }
 
-/** A {@link NfeLogger}: `model.fit(x, y, { callbacks: [nfeLogger()] })`. */
+/**
+ * A {@link NfeLogger}: `model.fit(x, y, { callbacks: [nfeLogger()] })`.
+ * @param options - `log` (where each epoch's line goes; default `console.log`) and `onBatch` (called after each batch
+ *   with the NFE of every ODE layer).
+ */
 export function nfeLogger(options?: NfeLoggerOptions): NfeLogger {
   return new NfeLogger(options);
 }

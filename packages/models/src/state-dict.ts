@@ -17,6 +17,7 @@ function inverse(perm: number[]): number[] {
  * Serialises a model's parameters and buffers as a safetensors file whose names, shapes and layouts are the
  * reference PyTorch model's `state_dict()` (OIHW convs, `[out, in]` linears, `num_batches_tracked` as I64),
  * so `model.load_state_dict(safetensors.torch.load_file(path))` loads it there.
+ * @param model - a model (or layer) of this package: its weights under the reference PyTorch `state_dict` names.
  * @returns the file's bytes (write them to a temporary name and rename, to keep the file whole).
  */
 export function saveStateDict(model: HasNamedWeights): Uint8Array {
@@ -37,6 +38,9 @@ export function saveStateDict(model: HasNamedWeights): Uint8Array {
  *
  * Every tensor must match: a missing, extra or mis-shaped tensor (or a float/integer mix-up) is an error that
  * lists all mismatches at once, and then nothing is loaded. F64, F16 and BF16 floats are converted to float32.
+ * @param model - the model to load into; its architecture must match the file's names and shapes.
+ * @param bytes - a safetensors file's bytes (from PyTorch's `save_file(model.state_dict(), …)` or from
+ *   `saveStateDict`).
  */
 export function loadStateDict(model: HasNamedWeights, bytes: Uint8Array): void {
   const { tensors } = parseSafetensors(bytes);

@@ -121,6 +121,12 @@ function vjp(f: TensorField, t: number, yRow: tf.Tensor2D, aRow: tf.Tensor2D, sh
  * integrates the augmented system (state, adjoint, parameter gradients) from the last time to the first,
  * so memory does not grow with the number of steps. Gradients reach `y0` and the variables listed in
  * `options.params` (pass every variable `f` reads).
+ * @param f - the right-hand side `(t: tf.Scalar, y: tf.Tensor) => tf.Tensor`, returning a tensor of `y`'s shape;
+ *   pure, reading the variables in `options.params` only inside.
+ * @param y0 - the initial state at `ts[0]`, a `tf.Tensor` of any shape; the gradient reaches it.
+ * @param ts - the output times (an array or a `Tensor1D`), strictly increasing or strictly decreasing.
+ * @param options - odeint's settings plus `params` (every variable `f` reads: the gradient reaches them) and the
+ *   adjoint's own (`adjointRtol`, `adjointAtol`, `adjointNorm`, …); the table below lists them.
  */
 export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, options?: OdeintAdjointOptions): AdjointSolution {
   const fn = 'odeintAdjoint';

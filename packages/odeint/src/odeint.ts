@@ -20,6 +20,19 @@ import type { Solver, SolverInput } from './solver';
  *   (`solver({ ..., gradient: 'tape' | 'checkpoint' | 'backsolve' })`, `tape` by default). `inputs.params`: the
  *   variables `f` reads, for `checkpoint` and `backsolve` (the tape finds them itself).
  *
+ * @param f - the right-hand side `f(t, y)`: `(t: number, y: Float64Array) => ArrayLike<number>` for a float64 state,
+ *   `(t: tf.Scalar, y: tf.Tensor) => tf.Tensor` (same shape as `y`) for a tensor state; pure, reading variables only
+ *   inside.
+ * @param y0 - the initial state at `ts[0]`: an array of numbers (solved in float64) or a `tf.Tensor` of any shape
+ *   (solved in its dtype, differentiable).
+ * @param ts - the output times, strictly increasing or strictly decreasing, starting at the initial time; `ys[i]` is
+ *   the state at `ts[i]`. For a tensor state also a `Tensor1D`, or per-sample times `[batch, T]`.
+ * @param options - a `Solver` from `solver({...})` (used as it is), or its settings inline (validated on each call):
+ *   `method`, `rtol`/`atol` or `stepSize`/`grid`, controller, events, `dense`, `gradient`; the table below lists
+ *   them. Default: dopri5 at rtol 1e-7, atol 1e-9.
+ * @param inputs - tensor states only: `params`, the variables `f` reads, which the `checkpoint` and `backsolve`
+ *   gradient modes differentiate (the tape finds them itself).
+ *
  * @example
  * const sol = odeint((t, y) => [y[1], -y[0]], [1, 0], [0, Math.PI], { rtol: 1e-8, atol: 1e-10 });
  * sol.ys[1]; // ≈ [-1, 0]

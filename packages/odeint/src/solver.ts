@@ -109,6 +109,11 @@ function isPlain(v: unknown): v is Record<string, unknown> {
  * Library defaults (as torchdiffeq's): `dopri5`, `rtol = 1e-7`, `atol = 1e-9`, the I controller; a fixed-step
  * method without `stepSize` or `grid` steps from output time to output time.
  *
+ * @param input - the settings (`method`, tolerances or step size, controller, events, `dense`, `gradient`; unknown
+ *   names are errors), or a `Solver` to return unchanged; none: the defaults.
+ * @param fn - the name to start error messages with (a caller that validates on behalf of its own function passes its
+ *   name).
+ *
  * @example
  * const s = solver({ method: 'dopri5', rtol: 1e-6, atol: 1e-8 });
  * odeint(f, y0, ts, s);

@@ -66,6 +66,9 @@ export function evaluateSplit(model: Model, split: DatasetSplit, batchSize: numb
 /**
  * Accuracy and mean loss of a checkpoint on the test split (or `split`), in evaluation mode.
  *
+ * @param options - `checkpoint` (a run directory or a checkpoint file, required), `split`, `limit` (a seeded,
+ *   class-balanced subset), `dataDir`, `batchSize`; `evaluateOptionsSchema` lists them.
+ *
  * @example
  * ```ts
  * const { accuracy, loss, count } = await evaluate({ checkpoint: 'runs/odenet' });

@@ -25,6 +25,9 @@ function writePlot(svg: string, outPrefix: string): PlotPaths {
  * Plots test accuracy and test loss per epoch of several runs (their `metrics.jsonl`) in one figure, written to
  * `${outPrefix}.svg` and `${outPrefix}.png`.
  *
+ * @param runDirs - the run directories written by `train`, one curve each, in this order.
+ * @param outPrefix - where to write: `<outPrefix>.svg` and `<outPrefix>.png`.
+ *
  * @example
  * ```ts
  * await plotRuns(['runs/resnet', 'runs/odenet'], 'runs/compare'); // runs/compare.svg, runs/compare.png

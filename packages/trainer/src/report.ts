@@ -39,6 +39,8 @@ function row(info: RunInfo, metrics: EpochMetrics[], metric: 'error' | 'accuracy
  * seconds per training epoch; NFE the mean function evaluations per forward / backward pass of ODE models
  * (`–` otherwise).
  *
+ * @param runDirs - the run directories written by `train`, one row each, grouped by dataset in this order.
+ *
  * @example
  * ```ts
  * console.log(await reportRuns(['runs/resnet', 'runs/odenet']));

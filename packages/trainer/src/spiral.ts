@@ -193,6 +193,10 @@ function toParams(vars: tf.Variable[]): Params {
  * over the whole range and reports its RMSE against the noise-free trajectory. Writes `spiral.svg`, `spiral.png`,
  * `metrics.jsonl` and `result.json` into `save`.
  *
+ * @param options - the experiment: `iterations`, `lr`, `batchWindows`, `method`, `rtol`, `atol`, `adjoint`, `save`,
+ *   `seed`, …; `spiralConfigSchema` lists every option and its default.
+ * @param control - `onEvent` (log lines and progress) and `signal` (abort: stop after the current iteration).
+ *
  * @example
  * ```ts
  * const { rmse, paths } = await runSpiral({ iterations: 2000, save: 'runs/spiral' });

@@ -54,6 +54,11 @@ export interface ResumeControl extends TrainControl {
  * Trains `config.model` on `config.data`, writing `config.json`, `metrics.jsonl` and checkpoints into `config.save`.
  * Activates `config.backend` through `@neural-ode/backend` first.
  *
+ * @param config - the run: `data`, `model`, `solver`, optimizer and schedule, `epochs`, `save` (the run directory,
+ *   which must not hold a run yet), …; `trainConfigSchema` lists every option and its default.
+ * @param control - `onEvent` (progress, log lines, checkpoints), `signal` (abort: finish the step, checkpoint,
+ *   resolve with `interrupted`), and `splits` (data already loaded, instead of loading `config.data`).
+ *
  * @example
  * ```ts
  * import { train } from '@neural-ode/trainer';
@@ -81,6 +86,10 @@ export async function train(config: TrainConfigInput, control: TrainControl = {}
 /**
  * Continues the run in `runDir` from its last checkpoint (weights, optimizer state, epoch and step, RNG state,
  * LR schedule) to the same result an uninterrupted run with the same seed gives.
+ *
+ * @param runDir - the run directory written by `train` (its `save`), or one of its checkpoint files to continue from.
+ * @param control - as for `train`, plus `epochs` (train on to this many; not below the epochs done) and `from` (the
+ *   checkpoint to continue from, instead of the newest intact one).
  *
  * @example
  * ```ts

@@ -61,6 +61,10 @@ const AUGMENT_STREAM = 2;
  * Batches a split as tfjs tensors, built on demand from the uint8 / int32 data (one batch's tensors alive at a
  * time, and only those the consumer holds). Shuffling and augmentation are seeded per epoch.
  *
+ * @param split - what `loadDataset` returned (or a `subsetSplit` of it).
+ * @param options - `batchSize` (128), `shuffle` and `seed`, `augment` (the reference augmentation, images only),
+ *   `dropLast`, `epoch` (start later, for resumed runs); the table below lists them.
+ *
  * @example
  * ```ts
  * const train = await loadDataset('cifar10', { split: 'train' });

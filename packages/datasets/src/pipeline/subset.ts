@@ -16,6 +16,10 @@ export interface SplitSubset {
  * "the first `count`": files such as `mnist-sample` are sorted by class, and their first 200 examples are one digit.
  * A `count` at or above the split's size returns the split unchanged. Copies the chosen examples.
  *
+ * @param split - the split to take examples from.
+ * @param count - how many examples to keep (a positive integer; the whole split when it has no more).
+ * @param seed - seeds which examples of each class are drawn and their order.
+ *
  * @example
  * ```ts
  * const { split, missingClasses } = subsetSplit(await loadDataset('mnist-sample', { split: 'test' }), 200, 0);

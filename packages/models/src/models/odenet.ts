@@ -21,7 +21,11 @@ export const odenetOptionsSchema = z
 /** Options of {@link odenet} as accepted. */
 export type OdenetOptions = z.input<typeof odenetOptionsSchema>;
 
-/** The image ODE-Net: {@link ImageClassifier} with one {@link OdeBlock} over an image {@link OdeFunc} (`feature.func.*`). */
+/**
+ * The image ODE-Net: {@link ImageClassifier} with one {@link OdeBlock} over an image {@link OdeFunc} (`feature.func.*`).
+ * @param options - `solver` (required: a `Solver` or its settings), `inChannels` (1 for MNIST, 3 for CIFAR-10),
+ *   `seed`; `odenetOptionsSchema` lists them.
+ */
 export function odenet(options: OdenetOptions): OdeModel {
   const o = parseOptions('odenet', odenetOptionsSchema, options);
   let block: OdeBlock | undefined;

@@ -65,7 +65,11 @@ export const modelOptionsSchema = z.discriminatedUnion('name', [
 /** Options of {@link createModel} as accepted. */
 export type ModelOptions = z.input<typeof modelOptionsSchema>;
 
-/** Builds a model by name: `createModel({ name: 'odenet', inChannels: 3, solver: { method: 'rk4', stepSize: 0.25 } })`. */
+/**
+ * Builds a model by name: `createModel({ name: 'odenet', inChannels: 3, solver: { method: 'rk4', stepSize: 0.25 } })`.
+ * @param options - `name` (`resnet`, `odenet`, `vdcnn` or `vdcnn-ode`) and that model's options
+ *   (`modelOptionsSchema`, keyed by `name`).
+ */
 export function createModel(options: ModelOptions): Model {
   const name = (options as { name?: unknown })?.name;
   if (typeof name !== 'string' || !(name in modelRegistry)) {

@@ -21,7 +21,10 @@ export const resnetOptionsSchema = z
 /** Options of {@link resnet} as accepted. */
 export type ResnetOptions = z.input<typeof resnetOptionsSchema>;
 
-/** The image ResNet: {@link ImageClassifier} with `blocks` {@link ResBlock}s (`feature.{i}.*`). */
+/**
+ * The image ResNet: {@link ImageClassifier} with `blocks` {@link ResBlock}s (`feature.{i}.*`).
+ * @param options - `blocks` (residual blocks, default 6), `inChannels`, `seed`; `resnetOptionsSchema` lists them.
+ */
 export function resnet(options: ResnetOptions = {}): Model {
   const o = parseOptions('resnet', resnetOptionsSchema, options);
   return new ImageClassifier(

@@ -21,7 +21,11 @@ export const vdcnnOdeOptionsSchema = z
 /** Options of {@link vdcnnOde} as accepted. */
 export type VdcnnOdeOptions = z.input<typeof vdcnnOdeOptionsSchema>;
 
-/** The text ODE model: {@link TextClassifier} with one {@link OdeBlock} over a text {@link OdeFunc} (`feature.func.*`). */
+/**
+ * The text ODE model: {@link TextClassifier} with one {@link OdeBlock} over a text {@link OdeFunc} (`feature.func.*`).
+ * @param options - `solver` (required: a `Solver` or its settings), `embeddingSize`, `seed`; `vdcnnOdeOptionsSchema`
+ *   lists them.
+ */
 export function vdcnnOde(options: VdcnnOdeOptions): OdeModel {
   const o = parseOptions('vdcnnOde', vdcnnOdeOptionsSchema, options);
   let block: OdeBlock | undefined;

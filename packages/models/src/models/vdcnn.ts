@@ -21,7 +21,10 @@ export const vdcnnOptionsSchema = z
 /** Options of {@link vdcnn} as accepted. */
 export type VdcnnOptions = z.input<typeof vdcnnOptionsSchema>;
 
-/** The character-level text CNN: {@link TextClassifier} with `blocks` {@link ResBlock1d}s (`feature.{i}.conv_block.*`). */
+/**
+ * The character-level text CNN: {@link TextClassifier} with `blocks` {@link ResBlock1d}s (`feature.{i}.conv_block.*`).
+ * @param options - `blocks` (residual blocks, default 6), `embeddingSize`, `seed`; `vdcnnOptionsSchema` lists them.
+ */
 export function vdcnn(options: VdcnnOptions = {}): Model {
   const o = parseOptions('vdcnn', vdcnnOptionsSchema, options);
   return new TextClassifier(
