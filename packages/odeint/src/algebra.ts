@@ -10,6 +10,11 @@ export interface StateAlgebra<S> {
    */
   combine(y: S | null, h: number, ks: readonly S[], w: readonly number[]): S;
   /**
+   * `y + h Σ_j ws[i][j] ks[j]` for every row `i` of `ws` at once (the dense outputs inside one step); absent: one
+   * `combine` each. Tensors: one matrix product instead of a chain of ops per output.
+   */
+  combineMany?(y: S, h: number, ks: readonly S[], ws: readonly (readonly number[])[]): S[];
+  /**
    * The step's error ratio `‖h Σ bErr_j k_j / (atol + rtol·max(|y0|, |y1|))‖` (≤ 1 accepts). One host read.
    * Not a number when the step produced non-finite values.
    */

@@ -197,11 +197,10 @@ function advance<S>(run: Run<S>, p: Position<S>, h: number, t1: number, tEval: n
     while (end < run.end && direction * (ts[end] - stopAt) <= 0) end++;
     run.end = end;
   }
-  while (next < run.end && direction * (ts[next] - t1) <= 0) {
-    const tOut = ts[next];
-    ys.push(tOut === t1 ? alg.copy(y1) : step.at(tOut));
-    next++;
-  }
+  let last = next;
+  while (last < run.end && direction * (ts[last] - t1) <= 0) last++;
+  const inside = step.atMany(Array.from(ts.subarray(next, last)).filter((t) => t !== t1));
+  for (let k = 0; next < last; next++) ys.push(ts[next] === t1 ? alg.copy(y1) : inside[k++]);
   let k0: S | null = null;
   if (next < run.end) {
     const f1 = step.knownF1();

@@ -102,6 +102,20 @@ export class RkStepInterpolant<S> implements StepInterpolant<S> {
     return this.alg.combine(this.y0, this.h, this.ks, w);
   }
 
+  /** The states at several times of the step at once (`alg.combineMany` when the algebra has it). */
+  atMany(times: readonly number[]): S[] {
+    if (times.length < 2 || !this.alg.combineMany) return times.map((t) => this.at(t));
+    const interp = this.tab.interpolation;
+    if (interp.kind === 'extra-stages') {
+      const extra = this.extraStages();
+      const stages = this.tab.fsal ? [...this.ks, ...extra] : [...this.ks, this.needF1(), ...extra];
+      return this.alg.combineMany(this.y0, this.h, stages, times.map((t) => interp.b((t - this.t0) / this.h)));
+    }
+    const weights = times.map((t) => denseWeights(this.tab, (t - this.t0) / this.h));
+    if (weights.every((w) => w.wF1 === 0)) return this.alg.combineMany(this.y0, this.h, this.ks, weights.map((w) => w.w));
+    return this.alg.combineMany(this.y0, this.h, [...this.ks, this.needF1()], weights.map((w) => [...w.w, ...new Array<number>(this.ks.length - w.w.length).fill(0), w.wF1]));
+  }
+
   /**
    * A copy that outlives the step (for a dense solution): `y0`, `y1`, the stages and `f(t1, y1)` when the
    * interpolation reads it (evaluated now if needed: the stepper then reuses it as the next first stage).

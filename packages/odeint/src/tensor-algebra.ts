@@ -207,6 +207,16 @@ export function tensorAlgebra(o: TensorAlgebraOptions): StateAlgebra<TensorState
       return Number.isFinite(v);
     },
     cheapFiniteCheck: false,
+    combineMany(y, h, ks, ws) {
+      const s = Math.max(...ws.map((w) => w.length));
+      const W = new Float32Array(ws.length * s);
+      ws.forEach((w, i) => w.forEach((v, j) => (W[i * s + j] = h * v)));
+      // Per component: [m, s] × [s, n] + y, split into m rows; every op has a gradient (the tape records 4 ops).
+      const parts = y.map((yc, c) =>
+        tf.tidy(() => tf.split(tf.add(yc, tf.matMul(tf.tensor2d(W, [ws.length, s]), tf.concat(ks.slice(0, s).map((k) => k[c]), 0))), ws.length, 0) as tf.Tensor2D[]),
+      );
+      return ws.map((_, i) => parts.map((p) => p[i]));
+    },
     copy: (y) => y.map((c) => tf.clone(c)),
     dispose: (y) => {
       for (const c of y) c.dispose();
