@@ -1,12 +1,41 @@
 // The API reference: TypeDoc over every documented package's src/index.ts, as Markdown pages in src/api/.
 import { rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { Application, Converter, LogLevel, ReflectionKind, type Reflection, type TypeDocOptions } from 'typedoc';
+import {
+  Application,
+  Converter,
+  LogLevel,
+  ReflectionKind,
+  type DeclarationReflection,
+  type ProjectReflection,
+  type Reflection,
+  type TypeDocOptions,
+} from 'typedoc';
 import { MarkdownPageEvent, type PluginOptions } from 'typedoc-plugin-markdown';
 import { docsDir, type DocumentedPackage } from './workspace';
 
 /** Where the generated API pages go (inside the VitePress source root, so they are part of the site). */
 export const apiOutDir = join(docsDir, 'src', 'api');
+
+/**
+ * The parameters of exported functions, methods and constructors that have no description (`@param name …` in
+ * their TSDoc), as `package: owner(name)`: their API pages would show "-" for them.
+ */
+export function undocumentedParameters(project: ProjectReflection, packages: DocumentedPackage[]): string[] {
+  const missing: string[] = [];
+  const kinds = ReflectionKind.Function | ReflectionKind.Method | ReflectionKind.Constructor;
+  for (const owner of project.getReflectionsByKind(kinds) as DeclarationReflection[]) {
+    if (owner.flags.isPrivate || owner.flags.isProtected || owner.flags.isExternal) continue;
+    for (const signature of owner.signatures ?? []) {
+      for (const param of signature.parameters ?? []) {
+        if (param.comment?.summary.some((part) => part.text.trim() !== '')) continue;
+        const where = owner.parent && !owner.parent.kindOf(ReflectionKind.Module) ? `${owner.parent.name}.${owner.name}` : owner.name;
+        missing.push(`${packageOf(owner, packages) ?? '?'}: ${where}(${param.name})`);
+      }
+    }
+  }
+  return [...new Set(missing)].sort();
+}
 
 /** Markdown to append to the page of an exported symbol (e.g. its options table), or undefined. */
 export type PageAppendix = (packageName: string, symbol: string, kind: 'function' | 'variable' | 'other') => string | undefined;
@@ -24,9 +53,12 @@ function packageOf(reflection: Reflection, packages: DocumentedPackage[]): strin
  * shared compiler options, with `@neural-ode/*` mapped to sources so no build is needed), one module per package,
  * named after its package.json. Returns the warning count.
  */
-export async function generateApi(packages: DocumentedPackage[], appendix: PageAppendix = () => undefined): Promise<{ warnings: number }> {
+export async function generateApi(
+  packages: DocumentedPackage[],
+  appendix: PageAppendix = () => undefined,
+): Promise<{ warnings: number; undocumentedParameters: string[] }> {
   rmSync(apiOutDir, { recursive: true, force: true });
-  if (packages.length === 0) return { warnings: 0 };
+  if (packages.length === 0) return { warnings: 0, undocumentedParameters: [] };
   const options: Partial<TypeDocOptions & PluginOptions> & { docsRoot: string; sidebar: object } = {
     plugin: ['typedoc-plugin-markdown', 'typedoc-vitepress-theme'],
     entryPointStrategy: 'resolve',
@@ -76,5 +108,5 @@ export async function generateApi(packages: DocumentedPackage[], appendix: PageA
   await app.generateOutputs(project);
   if (app.logger.hasErrors()) throw new Error('TypeDoc reported errors (see above)');
   console.log(`docs: API reference for ${packages.map((p) => p.short).join(', ')} → ${relative(docsDir, apiOutDir)}/`);
-  return { warnings: app.logger.warningCount };
+  return { warnings: app.logger.warningCount, undocumentedParameters: undocumentedParameters(project, packages) };
 }

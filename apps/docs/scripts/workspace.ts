@@ -40,3 +40,21 @@ export function documentedPackages(): DocumentedPackage[] {
   }
   return found;
 }
+
+/**
+ * The repository's web address, from the `repository` field of the root package.json (`"github:owner/name"`, a URL,
+ * or `{ "url": "git+https://….git" }`); undefined, with a warning, when it names none.
+ */
+export function repositoryUrl(pkgFile = join(repoRoot, 'package.json')): string | undefined {
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { repository?: string | { url?: string } };
+  const raw = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  if (!raw) {
+    console.warn(`docs: no repository link in the site: ${pkgFile} has no "repository" field`);
+    return undefined;
+  }
+  return raw
+    .replace(/^git\+/, '')
+    .replace(/\.git$/, '')
+    .replace(/^(github|gitlab):/, 'https://$1.com/')
+    .replace(/^git@([^:]+):/, 'https://$1/');
+}

@@ -1,13 +1,14 @@
 // The generator's pieces that turn the packages' own data into pages.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isZodObject, optionRows, optionsTable, schemaFieldComments } from '../scripts/schemas';
 import { readmeSections } from '../scripts/readme';
 import { tableCell } from '../scripts/markdown';
 import { checkLinks } from './link-check';
+import { docsDir, documentedPackages, repoRoot, repositoryUrl } from '../scripts/workspace';
 
 const dir = mkdtempSync(join(tmpdir(), 'docs-generate-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -128,5 +129,56 @@ describe('the link check', () => {
       'guide/a.html /logo.svg',
       'index.html /guide/missing.html',
     ]);
+  });
+});
+
+describe('benchmark logs live on the benchmark pages, READMEs keep a summary', () => {
+  // The packages whose READMEs held long benchmark logs; odeint's and backend-native's are quoted from their READMEs.
+  for (const short of ['backend', 'models', 'datasets', 'trainer']) {
+    it(`${short}: a short benchmark section that links its page, and the page exists`, () => {
+      const readme = readFileSync(join(repoRoot, 'packages', short, 'README.md'), 'utf8');
+      const page = `apps/docs/src/benchmarks/${short}.md`;
+      expect(existsSync(join(repoRoot, page)), page).toBe(true);
+      const sections = readmeSections(join(repoRoot, 'packages', short), /bench|figures|throughput/i);
+      expect(sections, `${short}/README.md has a benchmark section`).toBeDefined();
+      // The quote of the section(s) minus the attribution line: a summary, not a log.
+      const lines = sections!.trim().split('\n').slice(0, -2).filter((l) => l.trim() !== '');
+      expect(lines.length, `${short}/README.md benchmark sections:\n${sections}`).toBeLessThanOrEqual(8);
+      expect(lines.filter((l) => l.startsWith('|')), 'no tables of figures in the README').toEqual([]);
+      expect(readme).toContain(`(../../${page})`);
+    });
+  }
+
+  it('every benchmark page of the sidebar exists, and no README or page says "in this README"', () => {
+    for (const name of ['index', 'odeint', 'backend', 'backend-native', 'models', 'datasets', 'trainer']) {
+      expect(existsSync(join(docsDir, 'src', 'benchmarks', `${name}.md`)), name).toBe(true);
+    }
+    const texts = [
+      ...documentedPackages().map((p) => join(p.dir, 'README.md')),
+      ...readdirSync(join(docsDir, 'src', 'guide')).map((f) => join(docsDir, 'src', 'guide', f)),
+      ...readdirSync(join(docsDir, 'src', 'benchmarks')).map((f) => join(docsDir, 'src', 'benchmarks', f)),
+    ].filter((f) => existsSync(f));
+    const leftovers = texts.filter((f) => /in this README/i.test(readFileSync(f, 'utf8')));
+    expect(leftovers).toEqual([]);
+  });
+});
+
+describe('the repository link', () => {
+  it('reads the root package.json, in every form npm allows', () => {
+    const file = join(dir, 'package.json');
+    for (const [repository, url] of [
+      ['github:acme/neural-ode', 'https://github.com/acme/neural-ode'],
+      [{ type: 'git', url: 'git+https://github.com/acme/neural-ode.git' }, 'https://github.com/acme/neural-ode'],
+      ['https://gitlab.com/acme/neural-ode', 'https://gitlab.com/acme/neural-ode'],
+      ['git@github.com:acme/neural-ode.git', 'https://github.com/acme/neural-ode'],
+    ] as const) {
+      writeFileSync(file, JSON.stringify({ name: 'x', repository }));
+      expect(repositoryUrl(file)).toBe(url);
+    }
+    writeFileSync(file, JSON.stringify({ name: 'x' }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(repositoryUrl(file)).toBeUndefined();
+    expect(warn.mock.calls[0]?.[0]).toMatch(/no "repository" field/);
+    warn.mockRestore();
   });
 });

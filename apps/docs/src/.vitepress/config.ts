@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type DefaultTheme } from 'vitepress';
+import { repositoryUrl } from '../../scripts/workspace';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -11,11 +12,15 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
   return JSON.parse(readFileSync(file, 'utf8')) as DefaultTheme.SidebarItem[];
 }
 
+/** The repository link in the nav bar (from the root package.json's `repository`). */
+const repository = repositoryUrl();
+
 const guide: DefaultTheme.SidebarItem[] = [
   {
     text: 'Guide',
     items: [
       { text: 'Getting started', link: '/guide/getting-started' },
+      { text: 'Installing', link: '/guide/install' },
       { text: 'Choosing a solver', link: '/guide/solvers' },
       { text: 'Backends', link: '/guide/backends' },
       { text: 'Models', link: '/guide/models' },
@@ -25,6 +30,17 @@ const guide: DefaultTheme.SidebarItem[] = [
     ],
   },
   { text: 'Live', items: [{ text: 'Spiral in your browser', link: '/live' }] },
+];
+
+const benchmarks: DefaultTheme.SidebarItem[] = [
+  {
+    text: 'Benchmarks',
+    link: '/benchmarks/',
+    items: ['odeint', 'backend', 'backend-native', 'models', 'datasets', 'trainer'].map((name) => ({
+      text: `@neural-ode/${name}`,
+      link: `/benchmarks/${name}`,
+    })),
+  },
 ];
 
 export default defineConfig({
@@ -37,18 +53,24 @@ export default defineConfig({
   cleanUrls: false,
   lastUpdated: false,
   // Offline and private: nothing on the site asks another host for anything.
-  head: [['meta', { name: 'referrer', content: 'no-referrer' }]],
+  head: [
+    ['meta', { name: 'referrer', content: 'no-referrer' }],
+    ['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }],
+  ],
   markdown: { math: false },
   themeConfig: {
     nav: [
       { text: 'Guide', link: '/guide/getting-started' },
       { text: 'API', link: '/api/' },
+      { text: 'Benchmarks', link: '/benchmarks/' },
       { text: 'Live demo', link: '/live' },
     ],
+    socialLinks: repository ? [{ icon: 'github', link: repository }] : [],
     sidebar: {
       '/guide/': guide,
       '/live': guide,
       '/api/': [{ text: 'API reference', link: '/api/', items: apiSidebar() }],
+      '/benchmarks/': benchmarks,
     },
     search: { provider: 'local' },
     outline: { level: [2, 3] },
