@@ -6,6 +6,7 @@ const interpolationText: Record<string, string> = {
   hermite: 'cubic Hermite',
   quartic: '4th-order (quartic fit)',
   weights: 'its own continuous extension',
+  'backward-differences': 'the backward-difference polynomial (BDF)',
 };
 
 /** Markdown for the method table, or an honest note when odeint exports no registry. */
@@ -19,11 +20,12 @@ export function methodsPage(odeint: Record<string, unknown> | undefined): string
     const evals = m.fsal ? `${m.evaluationsPerStep} (FSAL)` : String(m.evaluationsPerStep);
     const dense = interpolationText[m.interpolation] ?? m.interpolation;
     // The description sits under the name: a column of its own would make the table too wide to read.
-    return `| \`${m.name}\`<br><small>${tableCell(m.description)}</small> | ${order} | ${m.stages} | ${evals} | ${m.adaptive ? 'yes' : 'no'} | ${dense} |`;
+    const kind = m.stiff ? `stiff (${m.family}${m.stability ? `, ${m.stability}` : ''})` : 'explicit';
+    return `| \`${m.name}\`<br><small>${tableCell(m.description)}</small> | ${order} | ${m.stages} | ${tableCell(m.costPerStep ?? evals)} | ${m.adaptive ? 'yes' : 'no'} | ${tableCell(kind)} | ${dense} |`;
   });
   return [
-    '| Method | Order | Stages | f evaluations per step | Adaptive | Dense output |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Method | Order | Stages | Cost per step | Adaptive | Kind | Dense output |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `*Generated from \`METHOD_INFO\` in \`@neural-ode/odeint\` (${info.length} methods). Order p(q): the solution is order p, the embedded error estimate order q.*`,
