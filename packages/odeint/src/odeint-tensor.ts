@@ -85,6 +85,13 @@ export function odeintTensor(
   inputs?: GradientInputs,
 ): OdeintTensorSolution {
   const s = solver(options, 'odeint');
+  if (ts instanceof tf.Tensor && ts.rank === 1 && s.events.some((e) => e.terminal !== false)) {
+    // The time gradients expect one output per requested time; a terminal event may end ys early.
+    throw new OdeintError(
+      'options.events',
+      "odeint: a terminal event with ts given as a tensor (differentiable times) is not supported yet. Fix: pass ts as an array of numbers, or make the events non-terminal.",
+    );
+  }
   if (isPerSample(ts)) return solvePerSample('odeint', y0, ts, (times) => solveInGradientMode('odeint', f, y0, times, s, inputs));
   return solveInGradientMode('odeint', f, y0, ts as ArrayLike<number> | tf.Tensor1D, s, inputs);
 }
