@@ -29,6 +29,15 @@ const tsc = join(repoRoot, 'node_modules/.bin/tsc');
 
 let project = '';
 beforeAll(() => {
+  // The snippets import the packages as a user does: through package.json's exports, i.e. the built dist/.
+  const unbuilt = documentedPackages().filter((p) => {
+    const pkg = JSON.parse(readFileSync(join(p.dir, 'package.json'), 'utf8')) as { exports?: { '.'?: { import?: { default?: string } } } };
+    const entry = pkg.exports?.['.']?.import?.default;
+    return entry !== undefined && !existsSync(join(p.dir, entry));
+  });
+  if (unbuilt.length) {
+    throw new Error(`the README snippets import built packages: ${unbuilt.map((p) => p.name).join(', ')} not built. Run \`pnpm build\` first.`);
+  }
   project = mkdtempSync(join(tmpdir(), 'readme-snippets-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'blank', private: true, type: 'module' }));
   for (const [name, dir] of installed) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentedPackages } from '../scripts/workspace';
+import { documentedPackages, repositoryUrl } from '../scripts/workspace';
 import { checkLinks } from './link-check';
 import { serveStatic, type StaticServer } from './static-server';
 
@@ -53,6 +53,8 @@ let context: BrowserContext;
 let profileDir: string;
 const requests: string[] = [];
 const pageErrors: string[] = [];
+/** Console errors and Vue's warnings (a hydration mismatch on first render is only logged, never thrown). */
+const consoleErrors: string[] = [];
 
 /** The page's h1 once it contains `text` (client-side navigation swaps the content after the URL changes). */
 async function heading(page: Page, text: string): Promise<string> {
@@ -63,6 +65,9 @@ async function heading(page: Page, text: string): Promise<string> {
 async function open(path: string): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${path}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /\[Vue warn\]|hydration/i.test(m.text())) consoleErrors.push(`${path}: ${m.type()}: ${m.text()}`);
+  });
   await page.goto(server.origin + path);
   return page;
 }
@@ -104,6 +109,14 @@ describe('the built docs site', () => {
     const page = await open('/');
     expect(await page.locator('.VPHero .name').textContent()).toContain('neural-ode');
     await page.getByRole('heading', { name: 'In three sentences' }).waitFor();
+    // A favicon that exists, and (when the root package.json names one) the repository in the nav bar.
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    expect(icon).toBe('/favicon.svg');
+    const iconResponse = await fetch(server.origin + icon);
+    expect(iconResponse.status).toBe(200);
+    expect(await iconResponse.text()).toContain('<svg');
+    const repository = repositoryUrl();
+    if (repository) expect(await page.locator(`.VPSocialLinks a[href="${repository}"]`).count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(outDir, 'home.png'), fullPage: true });
 
     await page.locator('.VPHero').getByRole('link', { name: 'Get started' }).click();
@@ -120,7 +133,14 @@ describe('the built docs site', () => {
     await page.waitForURL(/\/api\/@neural-ode\/odeint\/functions\/odeint/);
     await heading(page, 'odeint');
     await page.locator('h2', { hasText: 'Options' }).waitFor();
-    const table = page.locator('table', { has: page.locator('code', { hasText: /^rtol$/ }) });
+    // Every parameter is described (TSDoc @param): no "-" in the Description column.
+    const params = page.locator('table', { has: page.locator('th', { hasText: 'Description' }) }).first();
+    for (const name of ['f', 'y0', 'ts', 'options']) {
+      const row = params.locator('tr', { has: page.locator('td:first-child code', { hasText: new RegExp(`^${name}\\??$`) }) }).first();
+      const description = ((await row.locator('td').last().textContent()) ?? '').trim();
+      expect(description, `odeint's parameter ${name}`).not.toMatch(/^-?$/);
+    }
+    const table = page.locator('h2', { hasText: 'Options' }).locator('xpath=following-sibling::table[1]');
     for (const name of ['method', 'rtol', 'atol', 'maxSteps']) {
       await table.locator('code', { hasText: new RegExp(`^${name}$`) }).waitFor();
     }
@@ -203,5 +223,6 @@ describe('the built docs site', () => {
     const outside = requests.filter((u) => !u.startsWith(server.origin) && !/^(data|blob):/.test(u));
     expect(outside).toEqual([]);
     expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   });
 });
