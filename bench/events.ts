@@ -5,7 +5,9 @@
 //    (fastest and median of alternated runs) and evaluations of f.
 // 2. Between-step against step-end error at rtol = atol = 1e-10: dopri8 (4th-order quartic dense output), dop853
 //    (DOP853's 7th-order one, 3 extra stages per step that an output falls in), and dopri8 with the outputs as
-//    stepTimes (exact, but more steps). Error against a dopri8 reference at rtol 1e-13 that steps on every output.
+//    stepTimes (exact, but more steps). Error against a dop853 reference at rtol 1e-14 that steps on every time.
+// 3. Per-sample time grids: one batched solve of 256 series with 50 irregular times each (ts [256, 50]) against 256
+//    separate solves and against one batched solve with 50 shared times.
 // Timings are wall-clock on a shared machine: only ratios within one run mean anything. Run it under
 // `flock /tmp/neural-ode-bench.lock`.
 import * as tf from '@tensorflow/tfjs-core';
@@ -166,12 +168,65 @@ function betweenSteps(): void {
   table(['problem', 'method', 'step-end error', 'between-step error (θ = 0.3)', "interpolant's own", 'own / step-end', 'nfe (no outputs)', 'nfe (200 outputs)', 'extra nfe'], rows);
 }
 
+function perSample(): void {
+  const B = quick ? 64 : 256;
+  const T = 50;
+  console.log(`## 3. Per-sample time grids: ${B} series × ${T} irregular times (tanh field on [${B}, 2], dopri5, rtol = atol = 1e-6)\n`);
+  const W = tf.tensor2d([
+    [-0.1, 2],
+    [-2, -0.1],
+  ]);
+  const f = (_t: tf.Scalar, y: tf.Tensor) => tf.tanh(tf.matMul(y, W));
+  const y0 = tf.randomNormal([B, 2], 0, 1, 'float32', 2);
+  let seed = 5;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const rows = Array.from({ length: B }, () => [0, ...Array.from({ length: T - 1 }, () => 5 * rand()).sort((a, b) => a - b)]);
+  const shared = linspace(0, 5, T);
+  const o: SolverInput = { method: 'dopri5', rtol: 1e-6, atol: 1e-6 };
+  const rowsOf = Array.from({ length: B }, (_, b) => tf.slice(y0, [b, 0], [1, 2]));
+  let separateNfe = 0;
+  const res = timeAlternated(
+    [
+      () => {
+        const sol = odeint(f, y0, rows, o);
+        sol.ys.dispose();
+        return sol.stats.nfe;
+      },
+      () => {
+        separateNfe = 0;
+        for (let b = 0; b < B; b++) {
+          const sol = odeint(f, rowsOf[b], rows[b], o);
+          separateNfe += sol.stats.nfe;
+          sol.ys.dispose();
+        }
+        return separateNfe;
+      },
+      () => {
+        const sol = odeint(f, y0, shared, o);
+        sol.ys.dispose();
+        return sol.stats.nfe;
+      },
+    ],
+    quick ? 1 : 3,
+  );
+  table(
+    ['variant', 'ms (min)', '× batched per-sample', 'nfe (batched evaluations)'],
+    [
+      [`one batched solve, per-sample ts [${B}, ${T}] (union of ${new Set(rows.flat()).size} times)`, res[0].ms.toFixed(0), '1.00', res[0].last],
+      [`${B} separate solves, batch 1`, res[1].ms.toFixed(0), (res[1].ms / res[0].ms).toFixed(2), res[1].last],
+      [`one batched solve, ${T} shared times (lower bound)`, res[2].ms.toFixed(0), (res[2].ms / res[0].ms).toFixed(2), res[2].last],
+    ],
+  );
+  tf.dispose([W, y0, ...rowsOf]);
+}
+
 async function main(): Promise<void> {
   const backend = await initBackend({ backend: 'cpu', log: false });
   console.log(`# bench:events — tensors on tfjs backend '${tf.getBackend()}' (${typeof backend === 'string' ? backend : 'initBackend'}); shared 2-core machine\n`);
   costFloat64();
   costTensor();
   betweenSteps();
+  perSample();
 }
 
 void main();
