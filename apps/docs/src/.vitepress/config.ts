@@ -29,7 +29,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Reproducing the experiments', link: '/guide/experiments' },
     ],
   },
-  { text: 'Live', items: [{ text: 'Spiral in your browser', link: '/live' }] },
+  { text: 'Live', items: [{ text: 'Spiral in your browser', link: '/live' }, { text: 'A tf.layers neural ODE', link: '/live-layers' }] },
 ];
 
 const benchmarks: DefaultTheme.SidebarItem[] = [
