@@ -5,6 +5,7 @@ import { NeuralOde, type NfeCounts } from './neural-ode';
 /**
  * The {@link NeuralOde} layers of a model or layer, in order, depth first: those of nested models and those inside
  * other ODE blocks' dynamics included.
+  * @param root - a model or layer to search (nested models and the dynamics of ODE layers included).
  */
 export function neuralOdeLayers(root: tfl.layers.Layer): NeuralOde[] {
   const found: NeuralOde[] = [];

@@ -95,7 +95,10 @@ export interface MethodInfo {
   costPerStep?: string;
 }
 
-/** {@link MethodInfo} for a method name. */
+/**
+ * {@link MethodInfo} for a method name.
+ * @param name - a method name (`methodNames` lists them).
+ */
 export function methodInfo(name: MethodName): MethodInfo {
   if (isStiffMethod(name)) {
     const { embeddedOrder, ...s } = STIFF_METHOD_INFO[name];

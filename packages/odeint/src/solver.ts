@@ -86,12 +86,18 @@ const resolvedOf = new WeakMap<Solver, ResolvedOdeintOptions>();
 /** Inert values of the settings a solver's mode does not take (never read by that mode's stepper). */
 const INERT = odeintOptionsSchema.parse({});
 
-/** Whether `value` is a {@link Solver} made by {@link solver}. */
+/**
+ * Whether `value` is a {@link Solver} made by {@link solver}.
+ * @param value - anything.
+ */
 export function isSolver(value: unknown): value is Solver {
   return typeof value === 'object' && value !== null && resolvedOf.has(value as Solver);
 }
 
-/** Whether `method` controls its step size from an error estimate. */
+/**
+ * Whether `method` controls its step size from an error estimate.
+ * @param method - a method name.
+ */
 export function isAdaptive(method: MethodName): boolean {
   return isStiffMethod(method) || TABLEAUS[method].bErr !== undefined;
 }

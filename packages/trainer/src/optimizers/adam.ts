@@ -17,6 +17,11 @@ export interface AdamOptions {
 export class Adam extends SlottedOptimizer {
   readonly kind = 'adam' as const;
 
+  /**
+   * Adam as PyTorch's `torch.optim.Adam`.
+   * @param params - the variables to train, each with its name (its checkpoint slots are stored under it).
+   * @param options - `weightDecay` (L2, added to the gradient), and `beta1`, `beta2`, `eps` (PyTorch's defaults).
+   */
   constructor(params: OptimizerParam[], private readonly options: AdamOptions) {
     super(params, ['exp_avg', 'exp_avg_sq']);
   }

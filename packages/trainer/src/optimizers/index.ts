@@ -10,7 +10,11 @@ export type { RmsPropOptions } from './rmsprop';
 export type { SgdOptions } from './sgd';
 export type { Optimizer, OptimizerParam, OptimizerState } from './optimizer';
 
-/** The optimizer a run's config asks for (`sgd` with `momentum`, `adam`, `rmsprop`; all with `weightDecay`). */
+/**
+ * The optimizer a run's config asks for (`sgd` with `momentum`, `adam`, `rmsprop`; all with `weightDecay`).
+ * @param params - the variables to train, each with its name (the `state_dict` name its checkpoint slots are stored under).
+ * @param config - `optimizer` (`sgd`, `adam` or `rmsprop`), `momentum` (sgd) and `weightDecay`, as in `trainConfigSchema`.
+ */
 export function createOptimizer(
   params: OptimizerParam[],
   config: Pick<TrainConfig, 'optimizer' | 'momentum' | 'weightDecay'>,

@@ -23,11 +23,18 @@ export interface OptimizerState {
 export interface Optimizer {
   /** Which optimizer it is. */
   readonly kind: OptimizerState['kind'];
-  /** Applies one update with learning rate `lr`; `grads` maps parameter names to gradients (missing: no update). */
+  /**
+   * Applies one update with learning rate `lr`; `grads` maps parameter names to gradients (missing: no update).
+   * @param grads - parameter name → gradient, shaped like the parameter; a parameter without one is not updated.
+   * @param lr - the learning rate of this step.
+   */
   step(grads: Record<string, tf.Tensor>, lr: number): void;
   /** A copy of the state (step count and slot tensors). */
   getState(): OptimizerState;
-  /** Restores a state from {@link Optimizer.getState}; shapes must match the parameters. */
+  /**
+   * Restores a state from {@link Optimizer.getState}; shapes must match the parameters.
+   * @param state - what `getState()` returned (or a checkpoint read back): the same kind, slots shaped like the parameters.
+   */
   setState(state: OptimizerState): void;
   /** Frees the slot tensors. */
   dispose(): void;
@@ -64,6 +71,7 @@ export abstract class SlottedOptimizer implements Optimizer {
     fresh: boolean,
   ): void;
 
+  /** {@inheritDoc Optimizer.step} */
   step(grads: Record<string, tf.Tensor>, lr: number): void {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new Error(`optimizer.step: lr ${lr} is not a finite number >= 0`);
     this.stepCount += 1;
@@ -95,6 +103,7 @@ export abstract class SlottedOptimizer implements Optimizer {
     return { kind: this.kind, step: this.stepCount, slots };
   }
 
+  /** {@inheritDoc Optimizer.setState} */
   setState(state: OptimizerState): void {
     if (state.kind !== this.kind) {
       throw new Error(`optimizer.setState: state is for '${state.kind}', this optimizer is '${this.kind}': use the same --optimizer as the checkpoint`);

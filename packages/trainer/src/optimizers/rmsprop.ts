@@ -16,6 +16,11 @@ export interface RmsPropOptions {
 export class RmsProp extends SlottedOptimizer {
   readonly kind = 'rmsprop' as const;
 
+  /**
+   * RMSprop as PyTorch's `torch.optim.RMSprop`.
+   * @param params - the variables to train, each with its name (its checkpoint slots are stored under it).
+   * @param options - `weightDecay` (L2, added to the gradient), and `alpha`, `eps` (PyTorch's defaults).
+   */
   constructor(params: OptimizerParam[], private readonly options: RmsPropOptions) {
     super(params, ['square_avg']);
   }

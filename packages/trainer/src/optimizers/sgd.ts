@@ -16,6 +16,11 @@ export interface SgdOptions {
 export class Sgd extends SlottedOptimizer {
   readonly kind = 'sgd' as const;
 
+  /**
+   * SGD as PyTorch's `torch.optim.SGD`.
+   * @param params - the variables to train, each with its name (its checkpoint slots are stored under it).
+   * @param options - `momentum` (0: none) and `weightDecay` (L2, added to the gradient).
+   */
   constructor(params: OptimizerParam[], private readonly options: SgdOptions) {
     super(params, options.momentum > 0 ? ['momentum_buffer'] : []);
   }
