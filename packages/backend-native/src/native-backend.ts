@@ -213,6 +213,7 @@ export type NativeConvAlgorithm = 'auto' | 'im2col' | 'onednn-blocked' | 'onednn
  * layout for outputs of at most 64 positions, directly on tfjs's NHWC buffers otherwise — else im2col), `im2col`
  * (im2col + one GEMM per chunk of images), `onednn-blocked` (always reorder activations to oneDNN's blocked
  * layout and back) or `onednn-nhwc` (never reorder). Without oneDNN every choice is im2col.
+ * @param algorithm - `auto`, `im2col`, `onednn-blocked` or `onednn-nhwc` (see above).
  */
 export function setNativeConvAlgorithm(algorithm: NativeConvAlgorithm): void {
   const code = { auto: 0, im2col: 1, 'onednn-blocked': 2, 'onednn-nhwc': 3 } as const;
@@ -227,6 +228,7 @@ const ISA_LEVELS: readonly NativeIsa[] = ['baseline', 'avx2', 'avx512'];
 /**
  * Picks the instruction-set level of the addon's own kernels, for tests and benchmarks: `baseline` (x86-64-v2),
  * `avx2` (x86-64-v3) or `avx512` (x86-64-v4), capped at what this CPU runs. Returns the level now in use.
+ * @param level - `baseline`, `avx2` or `avx512`; a level above what the CPU runs is capped.
  */
 export function setNativeIsa(level: NativeIsa): NativeIsa {
   const code = ISA_LEVELS.indexOf(level);

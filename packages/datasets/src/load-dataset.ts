@@ -103,7 +103,11 @@ export interface TextSplit extends SplitBase {
 /** One split of a dataset in memory: see {@link ImageSplit} and {@link TextSplit}. */
 export type DatasetSplit = ImageSplit | TextSplit;
 
-/** Resolves the cache folder of one dataset. */
+/**
+ * Resolves the cache folder of one dataset.
+ * @param name - the dataset.
+ * @param cacheDir - the cache root to use instead of `defaultCacheRoot()`.
+ */
 export function datasetCacheDir(name: DatasetName, cacheDir?: string): string {
   return join(cacheDir ?? defaultCacheRoot(), name);
 }

@@ -11,7 +11,10 @@ function customGrad(f: GroupNormGradFunc): (x: tf.Tensor, gamma: tf.Tensor, beta
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
 }
 
-/** Whether `backendName` (default: the active backend) registers both {@link GROUP_NORM_KERNEL} and {@link GROUP_NORM_GRAD_KERNEL}. */
+/**
+ * Whether `backendName` (default: the active backend) registers both {@link GROUP_NORM_KERNEL} and {@link GROUP_NORM_GRAD_KERNEL}.
+ * @param backendName - the tfjs backend to ask about (default: the active one).
+ */
 export function hasFusedGroupNorm(backendName: string = tf.getBackend()): boolean {
   return tf.getKernel(GROUP_NORM_KERNEL, backendName) !== undefined && tf.getKernel(GROUP_NORM_GRAD_KERNEL, backendName) !== undefined;
 }

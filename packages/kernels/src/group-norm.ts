@@ -64,6 +64,9 @@ function requireFloat32(label: string, inputs: Partial<Record<string, GroupNormI
  * layout a kernel loops over. Errors start with `label` (the kernel or op name), name the input or attribute
  * with its value and say what to pass instead. Kernels call it so that every backend rejects the same inputs
  * with the same words.
+ * @param label - what error messages start with: the kernel or op name.
+ * @param inputs - `{x, gamma, beta}` as the kernel receives them.
+ * @param attrs - `{groups, eps, relu}`.
  */
 export function groupNormLayout(label: string, inputs: GroupNormInputs, attrs: GroupNormAttrs | NamedAttrMap): GroupNormLayout {
   const { x, gamma, beta } = inputs;
@@ -88,6 +91,8 @@ export function groupNormLayout(label: string, inputs: GroupNormInputs, attrs: G
 /**
  * Checks the inputs and attrs of {@link GROUP_NORM_GRAD_KERNEL} as {@link groupNormLayout} does, and that `dy`,
  * `mean` and `rstd` fit `x` as the forward kernel returns them.
+ * @param inputs - `{dy, x, gamma, beta, mean, rstd}` as the gradient kernel receives them.
+ * @param attrs - `{groups, eps, relu}`, as for the forward kernel.
  */
 export function groupNormGradLayout(inputs: GroupNormGradInputs, attrs: GroupNormAttrs | NamedAttrMap): GroupNormLayout {
   const k = GROUP_NORM_GRAD_KERNEL;

@@ -21,6 +21,10 @@ const lookup = new Map<number, number>();
  * 1-based index in {@link CHAR_ALPHABET}, anything else to {@link UNKNOWN_CHAR_ID}; truncated to `length`,
  * padded with {@link PADDING_CHAR_ID}. Ids are 0–68, so they fit in bytes: a new array is a `Uint8Array`. Writes
  * into `out` (any integer array, e.g. an `Int32Array` to feed a tensor directly) at `offset` when given.
+ * @param text - the text to quantise.
+ * @param length - characters per text (default 1014, the reference's `seq_len`).
+ * @param out - where to write the ids (default: a new `Uint8Array` of `length`).
+ * @param offset - where in `out` to start writing.
  */
 export function quantizeText<T extends Uint8Array | Int32Array = Uint8Array>(
   text: string,
