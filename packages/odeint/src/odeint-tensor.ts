@@ -92,6 +92,6 @@ export function odeintTensor(
       "odeint: a terminal event with ts given as a tensor (differentiable times) is not supported yet. Fix: pass ts as an array of numbers, or make the events non-terminal.",
     );
   }
-  if (isPerSample(ts)) return solvePerSample('odeint', y0, ts, (times) => solveInGradientMode('odeint', f, y0, times, s, inputs));
+  if (isPerSample(ts)) return solvePerSample('odeint', f, y0, ts, (x0, times) => solveInGradientMode('odeint', f, x0, times, s, inputs));
   return solveInGradientMode('odeint', f, y0, ts as ArrayLike<number> | tf.Tensor1D, s, inputs);
 }

@@ -73,6 +73,20 @@ describe('per-sample time grids (ts shaped [batch, T])', () => {
     W.dispose();
   });
 
+  it('with ts a 2-D tensor, gradients reach the times: equal to each sample solved alone with 1-D tensor times', () => {
+    const { W, f, y0, ts } = problem();
+    const loss = (ys: tf.Tensor) => tf.sum(tf.square(tf.sin(ys))) as tf.Scalar;
+    const got = tf.grad((t: tf.Tensor) => loss(odeint(f, y0, t as tf.Tensor2D, opts).ys))(tf.tensor2d(ts)).arraySync() as number[][];
+    ts.forEach((row, b) => {
+      const yb = tf.slice(y0, [b, 0], [1, 2]);
+      const want = tf.grad((t: tf.Tensor) => loss(odeint(f, yb, t as tf.Tensor1D, opts).ys))(tf.tensor1d(row)).arraySync() as number[];
+      row.forEach((_, i) => expect(Math.abs(got[b][i] - want[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(want[i]))));
+      // The start time's gradient is not zero here (it moves every trajectory).
+      expect(Math.abs(want[0])).toBeGreaterThan(1e-3);
+    });
+    W.dispose();
+  });
+
   it('bad per-sample times are errors naming ts', () => {
     const { W, f, y0, ts } = problem();
     expect(() => odeint(f, y0, ts.slice(0, 3), opts)).toThrow(/ts has 3 rows of per-sample times but y0 has 4 samples/);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OdeintError, show } from './errors';
 import type { OdeintTensorSolution } from './gradient-modes';
+import type { TensorField } from './tensor-field';
 import { checkTimes } from './times';
 
 /** Per-sample output times: `[batch, T]`, as a 2-D tensor or rows of numbers. */
@@ -60,15 +61,30 @@ function unionOf(fn: string, ts: PerSampleTimes, batch: number): Union {
  * row onto each other, so irregular times inside a row would still need one output per distinct time, and it
  * changes the vector field per sample (`dy/ds = (t1 − t0) f`). Through the union, the steps are those the batch takes
  * anyway (the error norm covers every sample), and the extra cost is one dense-output evaluation of the whole batch
- * state per distinct time. Gradients reach `y0` and the parameters (gradient modes as for any solve); per-sample
- * times given as a tensor are read as numbers (no gradient reaches them yet).
+ * state per distinct time. Gradients reach `y0` and the parameters (gradient modes as for any solve) and, when `ts` is
+ * a 2-D tensor, the times: `dL/dys[b, i] · f(ts[b, i], y)[b]` (one evaluation of `f` on the whole batch per distinct
+ * time, in the backward pass only), the common start time also through `y0` (as for 1-D times).
  */
-export function solvePerSample(fn: string, y0: tf.Tensor, ts: PerSampleTimes, solve: (times: number[]) => OdeintTensorSolution): OdeintTensorSolution {
+export function solvePerSample(
+  fn: string,
+  f: TensorField,
+  y0: tf.Tensor,
+  ts: PerSampleTimes,
+  solve: (x0: tf.Tensor, times: number[]) => OdeintTensorSolution,
+): OdeintTensorSolution {
   if (y0.rank < 1) throw new OdeintError('y0', `${fn}: per-sample times need y0 shaped [batch, ...], got a scalar. Fix: add a batch dimension.`);
   const batch = y0.shape[0];
   const { times, rows } = unionOf(fn, ts, batch);
-  const sol = solve(times);
   const U = times.length;
+  const T = rows[0].length;
+  const rest = y0.shape.slice(1);
+  const perm = [1, 0, ...rest.map((_, i) => i + 2)];
+  const index = rows.flatMap((r, b) => r.map((i) => b * U + i));
+  // [U, batch, ...] (union times first) → [batch, T, ...] (each sample's own times).
+  const gatherRows = (union: tf.Tensor): tf.Tensor =>
+    tf.tidy(() => tf.reshape(tf.gather(tf.reshape(tf.transpose(union, perm), [batch * U, ...rest]), tf.tensor1d(index, 'int32')), [batch, T, ...rest]));
+  const tsTensor = ts instanceof tf.Tensor ? ts : null;
+  const sol = solve(tsTensor ? startTime(f, y0, tsTensor, times[0], T) : y0, times);
   if (sol.ys.shape[0] !== U) {
     sol.ys.dispose();
     throw new OdeintError(
@@ -76,16 +92,57 @@ export function solvePerSample(fn: string, y0: tf.Tensor, ts: PerSampleTimes, so
       `${fn}: a terminal event stopped the solve before the last per-sample time. Fix: make the events non-terminal with per-sample ts, or solve each sample alone.`,
     );
   }
-  const rest = y0.shape.slice(1);
-  const T = rows[0].length;
-  const ys = tf.tidy(() => {
-    const perm = [1, 0, ...rest.map((_, i) => i + 2)];
-    const flat = tf.reshape(tf.transpose(sol.ys, perm), [batch * U, ...rest]);
-    const index = tf.tensor1d(rows.flatMap((r, b) => r.map((i) => b * U + i)), 'int32');
-    return tf.reshape(tf.gather(flat, index), [batch, T, ...rest]);
-  });
+  let ys = gatherRows(sol.ys);
+  if (tsTensor) {
+    // ∂L/∂ts[b, i] = dL/dys[b, i] · f(ts[b, i], y)[b]: f at each union time on the whole batch state, gathered.
+    const outputs = tf.customGrad((...args: unknown[]) => {
+      const [value, , union, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, (t: tf.Tensor[]) => void];
+      save([union]);
+      return {
+        value: tf.clone(value),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const g = dy as tf.Tensor;
+          const F = tf.tidy(() => {
+            const states = tf.unstack(saved[0]);
+            return gatherRows(tf.stack(states.map((y, j) => tf.reshape(f(tf.scalar(times[j]), y), y.shape))));
+          });
+          const dts = tf.tidy(() => (rest.length ? tf.sum(tf.mul(g, F), rest.map((_, i) => i + 2)) : tf.mul(g, F)));
+          F.dispose();
+          return [tf.clone(g), dts, tf.zerosLike(saved[0])];
+        },
+      };
+    });
+    const wrapped = outputs(ys, tsTensor, sol.ys) as tf.Tensor;
+    ys.dispose();
+    ys = wrapped;
+  }
   sol.ys.dispose();
   // The solution object keeps its getters (gradientStats); only `ys` changes.
   sol.ys = ys;
   return sol;
+}
+
+/**
+ * `y0` passed through unchanged, with the start time's share of `ts`' gradient: moving the common start moves every
+ * trajectory, `∂L/∂ts[b, 0] −= a0[b] · f(t0, y0)[b]` for the whole gradient `a0` reaching `y0` (as for 1-D times).
+ */
+function startTime(f: TensorField, y0: tf.Tensor, ts: tf.Tensor, t0: number, T: number): tf.Tensor {
+  const rest = y0.shape.slice(1);
+  const start = tf.customGrad((...args: unknown[]) => {
+    const [x, , save] = args as [tf.Tensor, tf.Tensor, (t: tf.Tensor[]) => void];
+    save([x]);
+    return {
+      value: tf.clone(x),
+      gradFunc: (a: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const dts = tf.tidy(() => {
+          const prod = tf.mul(a as tf.Tensor, tf.reshape(f(tf.scalar(t0), saved[0]), saved[0].shape));
+          const col = tf.neg(rest.length ? tf.sum(prod, rest.map((_, i) => i + 1)) : prod);
+          const first = tf.reshape(col, [y0.shape[0], 1]);
+          return T > 1 ? tf.concat([first, tf.zeros([y0.shape[0], T - 1])], 1) : first;
+        });
+        return [tf.clone(a as tf.Tensor), dts];
+      },
+    };
+  });
+  return start(y0, ts) as tf.Tensor;
 }
