@@ -237,6 +237,7 @@ bool activation(int kind, const float* x, float* y, size_t n, float alpha) {
     case 14: map(x, y, n, [](float v) { return 1.f / std::sqrt(v); }); return true;
     case 15: map(x, y, n, [](float v) { return 1.f / v; }); return true;
     case 16: map(x, y, n, [](float v) { return v > 0.f ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }); return true;
+    case 17: map(x, y, n, [](float v) { return std::floor(v); }); return true;
     default: return false;
   }
 }

@@ -23,6 +23,7 @@ const activations: [string, (t: tf.Tensor) => tf.Tensor, (v: number) => number, 
   ['sqrt', (t) => tf.sqrt(tf.abs(t)), (v) => Math.sqrt(Math.abs(v)), (v) => Math.sign(v) / (2 * Math.sqrt(Math.abs(v)))],
   ['rsqrt', (t) => tf.rsqrt(tf.abs(t)), (v) => 1 / Math.sqrt(Math.abs(v)), (v) => -Math.sign(v) / (2 * Math.abs(v) ** 1.5)],
   ['reciprocal', tf.reciprocal, (v) => 1 / v, (v) => -1 / (v * v)],
+  ['floor', tf.floor, Math.floor, () => 0],
 ];
 
 /** Reduction over `axes` with `op` from `init`, float64; output without the reduced axes. */
@@ -59,7 +60,7 @@ describe.skipIf(!status.available)(`native activations, comparisons, reductions,
     await tf.setBackend('native');
   });
   afterAll(() => {
-    const ours = ['Sigmoid', 'Tanh', 'Elu', 'EluGrad', 'Selu', 'Relu6', 'LeakyRelu', 'Softplus', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Reciprocal',
+    const ours = ['Sigmoid', 'Tanh', 'Elu', 'EluGrad', 'Selu', 'Relu6', 'LeakyRelu', 'Softplus', 'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Reciprocal', 'Floor',
       'Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'Select', 'Minimum', 'SquaredDifference', 'Max', 'Min', 'Prod',
       'Softmax', 'BatchMatMul', '_FusedMatMul', 'FusedBatchNorm'];
     expect([...nativeFallbackCounts().keys()].filter((k) => ours.includes(k))).toEqual([]);

@@ -1,5 +1,5 @@
 import {
-  Abs, Elu, EluGrad, Exp, LeakyRelu, Log, Neg, Reciprocal, Relu, Relu6, Rsqrt, Selu, Sigmoid, Softplus, Sqrt, Square, Step, Tanh,
+  Abs, Elu, EluGrad, Exp, Floor, LeakyRelu, Log, Neg, Reciprocal, Relu, Relu6, Rsqrt, Selu, Sigmoid, Softplus, Sqrt, Square, Step, Tanh,
 } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -9,14 +9,14 @@ import { float32Values, output, outputBuffer } from './tensor-data';
 /** Kernel name → the addon's `unary` kind. */
 const KINDS = {
   [Relu]: 0, [Step]: 1, [Abs]: 2, [Square]: 3, [Neg]: 4, [Sigmoid]: 5, [Tanh]: 6, [Elu]: 7, [Selu]: 8, [Relu6]: 9,
-  [LeakyRelu]: 10, [Exp]: 11, [Log]: 12, [Sqrt]: 13, [Rsqrt]: 14, [Reciprocal]: 15, [Softplus]: 16,
+  [LeakyRelu]: 10, [Exp]: 11, [Log]: 12, [Sqrt]: 13, [Rsqrt]: 14, [Reciprocal]: 15, [Softplus]: 16, [Floor]: 17,
 } as const;
 
 /**
  * Elementwise functions of float32 tensors (NaN stays NaN): Relu, Step (Relu's gradient is `dy · step(x)`), Abs,
- * Square, Neg, the activations Sigmoid, Tanh, Elu, Selu, Relu6, LeakyRelu and Softplus, Exp, Log, Sqrt, Rsqrt and
- * Reciprocal, and EluGrad. The other activations' gradients are compositions of kernels this backend has
- * (Multiply, Sub, comparisons, Select).
+ * Square, Neg, the activations Sigmoid, Tanh, Elu, Selu, Relu6, LeakyRelu and Softplus, Exp, Log, Sqrt, Rsqrt,
+ * Reciprocal, Floor (tf.layers' dropout mask) and EluGrad. The other activations' gradients are compositions of
+ * kernels this backend has (Multiply, Sub, comparisons, Select).
  */
 export function unaryKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
   const make = (name: keyof typeof KINDS): KernelFunc => (args) => {
