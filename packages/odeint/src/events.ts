@@ -186,7 +186,8 @@ export class EventFinder<S, Y> {
             a = step.t0;
             ga = gAt(i, a);
           }
-          const tol = 4 * Number.EPSILON * Math.max(Math.abs(a), Math.abs(t)) + Number.MIN_VALUE;
+          // A few ulps of t, and never below 1e-14 of the step (near t = 0 ulps alone would ask for 200 iterations).
+          const tol = Math.max(4 * Number.EPSILON * Math.max(Math.abs(a), Math.abs(t)), 1e-14 * Math.abs(step.h));
           const tRoot = ga === 0 ? a : illinois((s) => gAt(i, s), a, ga, t, g, tol);
           const up = sign > 0 ? 1 : -1;
           if (spec.direction === 0 || spec.direction === up) crossings.push({ index: i, t: tRoot, direction: up });
