@@ -37,6 +37,38 @@ export function undocumentedParameters(project: ProjectReflection, packages: Doc
   return [...new Set(missing)].sort();
 }
 
+/**
+ * In the parameter tables of a page that gets an options table, the options parameter's inline object type (the
+ * expansion of a `z.input<…>` alias, which TypeScript does not keep by name) becomes a link to that table: one row,
+ * not dozens of fields on one line.
+ */
+export function collapseInlineOptions(markdown: string): string {
+  return markdown
+    .split('\n')
+    .map((line) => {
+      // Only the options parameter: another inline object (e.g. evaluate's `inputs`) is not what the table lists.
+      if (!/^\| `(options|config)\??` \| /.test(line)) return line;
+      const cells = line.split(/(?<!\\)\|/);
+      // ['', ' `name` ', ' type ', ' description ', ''] (description absent in a two-column table)
+      const type = cells[2];
+      const start = type?.indexOf('\\{');
+      if (type === undefined || start === undefined || start < 0) return line;
+      let depth = 0;
+      let end = -1;
+      for (let i = start; i < type.length - 1; i++) {
+        if (type[i] === '\\' && type[i + 1] === '{') depth++;
+        if (type[i] === '\\' && type[i + 1] === '}' && --depth === 0) {
+          end = i + 2;
+          break;
+        }
+      }
+      if (end < 0) return line;
+      cells[2] = `${type.slice(0, start)}an object: see [Options](#options)${type.slice(end)}`;
+      return cells.join('|');
+    })
+    .join('\n');
+}
+
 /** Markdown to append to the page of an exported symbol (e.g. its options table), or undefined. */
 export type PageAppendix = (packageName: string, symbol: string, kind: 'function' | 'variable' | 'other') => string | undefined;
 
@@ -92,7 +124,9 @@ export async function generateApi(
     if (!pkg) return;
     const kind = model.kindOf(ReflectionKind.Function) ? 'function' : model.kindOf(ReflectionKind.Variable) ? 'variable' : 'other';
     const extra = appendix(pkg, model.name, kind);
-    if (extra) page.contents = `${page.contents.trimEnd()}\n\n${extra}\n`;
+    if (!extra) return;
+    const contents = extra.startsWith('## Options') ? collapseInlineOptions(page.contents) : page.contents;
+    page.contents = `${contents.trimEnd()}\n\n${extra}\n`;
   });
   // Name each module after its package (TypeDoc would name it after the path of its entry file).
   const byEntry = new Map(packages.map((p) => [join(p.dir, 'src', 'index.ts'), p.name]));

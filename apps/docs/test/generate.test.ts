@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isZodObject, optionRows, optionsTable, schemaFieldComments } from '../scripts/schemas';
 import { readmeSections } from '../scripts/readme';
+import { collapseInlineOptions } from '../scripts/api';
 import { tableCell } from '../scripts/markdown';
 import { checkLinks } from './link-check';
 import { docsDir, documentedPackages, repoRoot, repositoryUrl } from '../scripts/workspace';
@@ -180,5 +181,21 @@ describe('the repository link', () => {
     expect(repositoryUrl(file)).toBeUndefined();
     expect(warn.mock.calls[0]?.[0]).toMatch(/no "repository" field/);
     warn.mockRestore();
+  });
+});
+
+describe('parameter tables of functions with an options table', () => {
+  it('link an inline object type to the Options table instead of spelling out its fields', () => {
+    const page = [
+      '| Parameter | Type | Description |',
+      '| ------ | ------ | ------ |',
+      '| `f` | [`Float64Field`](../type-aliases/Float64Field.md) | the right-hand side |',
+      "| `options?` | \\| [`Solver`](../type-aliases/Solver.md) \\| \\{ `atol?`: `number`; `events?`: \\{ `g`: `number`; \\}[]; `method?`: `\"rk4\"`; \\} | settings |",
+      '| `inputs?` | \\{ `params?`: `Variable`[]; \\} |',
+    ].join('\n');
+    const lines = collapseInlineOptions(page).split('\n');
+    expect(lines[2]).toBe('| `f` | [`Float64Field`](../type-aliases/Float64Field.md) | the right-hand side |');
+    expect(lines[3]).toBe('| `options?` | \\| [`Solver`](../type-aliases/Solver.md) \\| an object: see [Options](#options) | settings |');
+    expect(lines[4]).toBe('| `inputs?` | \\{ `params?`: `Variable`[]; \\} |'); // not the options: left alone
   });
 });
