@@ -102,6 +102,26 @@ describe('neuralOde', () => {
     expect(relative(grads('backsolve'), tape)).toBeLessThan(1e-4);
   });
 
+  it('works in a functional tf.model and as the first layer of a tf.sequential (inputShape)', async () => {
+    const input = tfl.input({ shape: [2] });
+    const ode = neuralOde({ dynamics: dynamics(5), solver: { method: 'midpoint', stepSize: 0.25 }, outputTimes: [0.5, 1] });
+    const h = ode.apply(input) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 1, kernelInitializer: seeded(6) }).apply(tfl.layers.flatten().apply(h)) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    expect(h.shape).toEqual([null, 2, 2]);
+    expect(model.trainableWeights).toHaveLength(6);
+    model.compile({ optimizer: tf.train.adam(0.05), loss: 'meanSquaredError' });
+    const x = tf.randomNormal([8, 2], 0, 1, 'float32', 13);
+    const history = await model.fit(x, tf.sum(x, 1, true), { epochs: 5, verbose: 0 });
+    const loss = history.history.loss as number[];
+    expect(loss[4]).toBeLessThan(loss[0]);
+
+    const first = neuralOde({ dynamics: dynamics(7), solver: { method: 'euler', stepSize: 0.5 }, inputShape: [2] });
+    const seq = tfl.sequential({ layers: [first] });
+    expect(seq.outputs[0].shape).toEqual([null, 2]);
+    expect((seq.predict(tf.ones([3, 2])) as tf.Tensor).shape).toEqual([3, 2]);
+  });
+
   it('trainable = false freezes the dynamics: no trainable weights, fit leaves them unchanged', async () => {
     const ode = neuralOde({ dynamics: dynamics(), solver: { method: 'rk4', stepSize: 0.25 } });
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [2], kernelInitializer: seeded(9) }), ode] });
