@@ -3,6 +3,7 @@ import { odeint } from './float64';
 import { thrownOdeintError } from './errors.test-fixtures';
 import { OdeintError, SolveError } from './errors';
 import { METHODS } from './methods';
+import { float64Algebra } from './float64-algebra';
 
 const decay = (_t: number, y: Float64Array) => [-y[0]];
 
@@ -79,6 +80,16 @@ describe('errors name the argument, the value and the fix', () => {
     expect(e.reason).toBe('step-underflow');
     expect(e.t).toBeCloseTo(1, 2);
     expect(e.message).toMatch(/underflowed at t = (0\.99|1\.0)\d* \(h = [-\d.e]+\)/);
+  });
+
+  it('a relative tolerance below float64\'s resolution is refused; a tiny atol is a large error ratio, not a NaN state', () => {
+    const e = thrown(() => odeint(decay, [1], [0, 1], { rtol: 1e-200, atol: 1e-200 }));
+    expect(e.argument).toBe('options.rtol');
+    expect(e.message).toMatch(/options.rtol = 1e-200 is below float64's resolution .*Fix: use rtol ≥ 1e-15/);
+    // The RMS error ratio scales before squaring: 1e-10 errors over atol = 1e-300 are a ratio of 1e290, not Infinity.
+    const alg = float64Algebra(2, Float64Array.of(1e-300, 1e-300), Float64Array.of(0, 0), 'rms');
+    const ks = [Float64Array.of(1e-10, 1e-10)];
+    expect(alg.errorRatio(1, ks, [1], Float64Array.of(0, 0), Float64Array.of(0, 0))).toBeCloseTo(1e290, -285);
   });
 
   it('exceeding maxSteps says where and how to fix it', () => {

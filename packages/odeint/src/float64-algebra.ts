@@ -33,7 +33,8 @@ export function float64Algebra(n: number, atol: Float64Array, rtol: Float64Array
         if (v !== v) return NaN;
         acc = reduce(acc, v);
       }
-      return finish(acc);
+      // Tolerances far below the error (atol = 1e-200) make v² overflow: the ratio is then huge, not NaN.
+      return acc === Infinity && norm === 'rms' ? rescaledRms(n, (i) => (h * errorAt(bErr, ks, i)) / (atol[i] + rtol[i] * Math.max(Math.abs(y0[i]), Math.abs(y1[i])))) : finish(acc);
     },
     scaledNorm(v, y) {
       let acc = 0;
@@ -48,4 +49,23 @@ export function float64Algebra(n: number, atol: Float64Array, rtol: Float64Array
     copy: (y) => new Float64Array(y),
     dispose() {},
   };
+}
+
+function errorAt(bErr: readonly number[], ks: readonly Float64Array[], i: number): number {
+  let e = 0;
+  for (let j = 0; j < bErr.length; j++) if (bErr[j] !== 0) e += bErr[j] * ks[j][i];
+  return e;
+}
+
+/** RMS of `n` values scaled by their largest magnitude before squaring, so that it overflows only when that does. */
+export function rescaledRms(n: number, value: (i: number) => number): number {
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(value(i)));
+  if (max === 0 || !Number.isFinite(max)) return max;
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    const r = value(i) / max;
+    acc += r * r;
+  }
+  return max * Math.sqrt(acc / n);
 }

@@ -204,6 +204,15 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
 }
 
 function checkAdaptive(fn: string, s: z.output<typeof adaptiveSchema>): void {
+  // A relative error below float64's resolution cannot be met: every step would be rejected down to underflow.
+  const rtols = Array.isArray(s.rtol) ? s.rtol : [s.rtol];
+  const tiny = rtols.find((r) => r < Number.EPSILON);
+  if (tiny !== undefined) {
+    throw new OdeintError(
+      'options.rtol',
+      `${fn}: options.rtol = ${tiny} is below float64's resolution (${Number.EPSILON.toExponential(1)}): no step can meet it. Fix: use rtol ≥ 1e-15 (1e-13 or more is practical).`,
+    );
+  }
   if (s.maxStep !== undefined && s.minStep > s.maxStep) {
     throw new OdeintError(
       'options.minStep',
