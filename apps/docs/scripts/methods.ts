@@ -7,6 +7,7 @@ const interpolationText: Record<string, string> = {
   quartic: '4th-order (quartic fit)',
   weights: 'its own continuous extension',
   'backward-differences': 'the backward-difference polynomial (BDF)',
+  'extra-stages': 'its own, with extra stages (DOP853)',
 };
 
 /** Markdown for the method table, or an honest note when odeint exports no registry. */
@@ -18,7 +19,8 @@ export function methodsPage(odeint: Record<string, unknown> | undefined): string
   const rows = info.map((m) => {
     const order = m.adaptive && m.embeddedOrder !== undefined ? `${m.order}(${m.embeddedOrder})` : String(m.order);
     const evals = m.fsal ? `${m.evaluationsPerStep} (FSAL)` : String(m.evaluationsPerStep);
-    const dense = interpolationText[m.interpolation] ?? m.interpolation;
+    const kindText = interpolationText[m.interpolation] ?? m.interpolation;
+    const dense = m.interpolationOrder !== undefined ? `${kindText}, order ${m.interpolationOrder}` : kindText;
     // The description sits under the name: a column of its own would make the table too wide to read.
     const kind = m.stiff ? `stiff (${m.family}${m.stability ? `, ${m.stability}` : ''})` : 'explicit';
     return `| \`${m.name}\`<br><small>${tableCell(m.description)}</small> | ${order} | ${m.stages} | ${tableCell(m.costPerStep ?? evals)} | ${m.adaptive ? 'yes' : 'no'} | ${tableCell(kind)} | ${dense} |`;
