@@ -62,6 +62,7 @@ describe('the run solver (one parse, the experiments\' defaults stated once)', (
     expect(() => parseTrainConfig({ solver: { method: 'rk4' } })).toThrow(/solver\.method 'rk4' is fixed-step: give its step size/);
     expect(() => parseTrainConfig({ solver: { method: 'rk5' } })).toThrow(/option 'solver.method' \(got "rk5"\).*use one of: .*dopri5/);
     expect(() => parseTrainConfig({ solver: { method: 'euler', stepSize: 2 } })).toThrow(/option 'solver.stepSize' \(got 2\).*must be <= 1/);
+    expect(() => parseTrainConfig({ solver: { method: 'rodas5' } })).toThrow(/option 'solver.method' \(got "rodas5"\).*stiff method.*use an explicit method/);
   });
 
   it('reads back the resolved solver it records in config.json', () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { datasetNames } from '@neural-ode/datasets';
 import { modelNames, type ModelName } from '@neural-ode/models';
 import { BACKEND_NAMES } from '@neural-ode/backend';
-import { isAdaptive, isSolver, METHODS, OdeintError, solver, type MethodName, type Solver, type SolverInput } from '@neural-ode/odeint';
+import { EXPLICIT_METHODS, isAdaptive, isSolver, isStiffMethod, METHODS, OdeintError, solver, type MethodName, type Solver, type SolverInput } from '@neural-ode/odeint';
 
 /** Optimizers of the trainer (PyTorch semantics). */
 export const OPTIMIZER_NAMES = ['sgd', 'adam', 'rmsprop'] as const;
@@ -34,6 +34,14 @@ export function experimentSolver(input: Solver | SolverInput = {}): Solver {
   const method: MethodName = input.method ?? EXPERIMENT_SOLVER.method;
   // An unknown method: odeint's error lists the valid ones.
   if (!(METHODS as readonly string[]).includes(method)) return solver({ ...input, method }, 'solver');
+  // The ODE blocks integrate feature maps ([batch, h, w, c] or [batch, length, c]); the stiff methods solve float64
+  // arrays and [batch, d] tensors only, and take neither checkpointed nor backsolve gradients.
+  if (isStiffMethod(method)) {
+    throw new OdeintError(
+      'options.method',
+      `solver.method '${method}' is a stiff method (float64 arrays and [batch, d] tensors only): the ODE models' states are feature maps. Fix: use an explicit method (${EXPLICIT_METHODS.join(', ')}).`,
+    );
+  }
   if (!isAdaptive(method)) {
     if (input.stepSize === undefined && input.grid === undefined) {
       throw new OdeintError('options.stepSize', `solver.method '${method}' is fixed-step: give its step size (solver.stepSize, --step-size, or the reference's --tol)`);
