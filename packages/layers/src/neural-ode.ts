@@ -52,11 +52,17 @@ export const neuralOdeOptionsSchema = z
      * axis (`[batch, outputTimes.length, ...state]`, as an RNN with `returnSequences`). `outputTimes[0]` may equal `t0`.
      */
     outputTimes: z.array(finite).min(1).optional(),
+    /** tfjs layer argument: the layer's name (unique in a model; its weights are named under it). */
     name: z.string().optional(),
+    /** tfjs layer argument: `false` freezes the dynamics' weights (as setting `layer.trainable = false`). */
     trainable: z.boolean().optional(),
+    /** tfjs layer argument: the state's shape without the batch axis, when this is a model's first layer. */
     inputShape: shape.optional(),
+    /** tfjs layer argument: the state's shape with the batch axis (`null` for any batch size). */
     batchInputShape: shape.optional(),
+    /** tfjs layer argument: a fixed batch size, with `inputShape`. */
     batchSize: z.number().int().positive().optional(),
+    /** tfjs layer argument: the state's dtype (float32 only: odeint's tensor states are float32). */
     dtype: z.literal('float32').optional(),
   })
   .strict();
