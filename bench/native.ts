@@ -52,8 +52,9 @@ const useCpuKernel = new Set<string>();
 function instrumentKernels() {
   for (const k of tf.getKernelsForBackend('native')) {
     const native = k.kernelFunc;
-    const cpu = tf.getKernel(k.kernelName, 'cpu')?.kernelFunc;
-    const run: typeof native = (args) => (cpu && useCpuKernel.has(k.kernelName) ? cpu(args) : native(args));
+    // getKernel is typed as always finding one; the GroupNorm kernels have no cpu version.
+    const cpuConfig = tf.getKernel(k.kernelName, 'cpu') as tf.KernelConfig | undefined;
+    const run: typeof native = (args) => (cpuConfig && useCpuKernel.has(k.kernelName) ? cpuConfig.kernelFunc(args) : native(args));
     tf.unregisterKernel(k.kernelName, 'native');
     tf.registerKernel({
       ...k,
