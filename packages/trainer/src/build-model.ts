@@ -1,4 +1,5 @@
 import { createModel, type Model, type ModelOptions, type OdeModel } from '@neural-ode/models';
+import type { GradientStats } from '@neural-ode/odeint';
 import type { TrainConfig } from './config';
 import type { DatasetSplit } from '@neural-ode/datasets';
 
@@ -28,6 +29,11 @@ export function buildModel(
           : { name: 'vdcnn-ode', ...solver, embeddingSize: config.embeddingSize, seed };
   // The models free the initial values of their weights themselves: nothing to scope here.
   return createModel(options);
+}
+
+/** The ODE block's gradient counters of the last backward pass (`checkpoint` / `backsolve`), or `undefined`. */
+export function gradientStatsOf(model: Model): GradientStats | undefined {
+  return (model as Partial<OdeModel>).gradientStats ?? undefined;
 }
 
 /** The model's NFE counts when it has an ODE block. */

@@ -17,6 +17,10 @@ export interface EpochProgress {
   nfeForwardSum: number;
   nfeBackwardSum: number;
   batches: number;
+  /** The largest bytes a checkpointed gradient held in the epoch so far (absent in checkpoints of trainer 0.1). */
+  gradientPeakBytes?: number;
+  /** The largest backsolve reconstruction error in the epoch so far. */
+  reconstructionError?: number;
 }
 
 /** The JSON half of a checkpoint (`checkpoints/<tag>.json`, copied to `checkpoint.json`). */

@@ -22,6 +22,13 @@ export interface EpochMetrics {
   nfeForward?: number;
   /** Mean function evaluations of the ODE block per backward pass (ODE models only). */
   nfeBackward?: number;
+  /** ODE models with checkpointed gradients: the most bytes a backward pass held (checkpoints plus one segment's tape). */
+  gradientPeakBytes?: number;
+  /**
+   * ODE models with backsolve gradients: the largest relative error of the backward solve's reconstruction of the
+   * forward states; above the solver's `checkTolerance` the gradients were not to be trusted (use `checkpoint`).
+   */
+  reconstructionError?: number;
   /** Learning rate used in the epoch. */
   lr: number;
   /** Training examples seen in the epoch. */

@@ -137,6 +137,20 @@ describe('train', () => {
     expect(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).label).toBe('ODE-Net (euler, h 0.5)');
   });
 
+  it("reports what the gradient cost: a checkpointed gradient's peak bytes, a backsolve's reconstruction error", async () => {
+    const run = (gradient: 'checkpoint' | 'backsolve') =>
+      train(
+        { ...base, model: 'odenet', solver: { method: 'euler', stepSize: 0.125, gradient }, epochs: 1, save: mkdtempSync(join(tmpdir(), 'trainer-grad-')) },
+        { splits: small },
+      );
+    const checkpoint = (await run('checkpoint')).final!;
+    expect(checkpoint.gradientPeakBytes).toBeGreaterThan(0);
+    expect(checkpoint.reconstructionError).toBeUndefined();
+    const backsolve = (await run('backsolve')).final!;
+    expect(Number.isFinite(backsolve.reconstructionError)).toBe(true);
+    expect(backsolve.gradientPeakBytes).toBeUndefined();
+  });
+
   it('trains the text model on character ids and leaves no tensor behind', async () => {
     const before = tf.memory().numTensors;
     const result = await train(

@@ -6,7 +6,7 @@ import { initBackend } from '@neural-ode/backend';
 import { batches, type DatasetSplit } from '@neural-ode/datasets';
 import type { Model } from '@neural-ode/models';
 import { appendLineAtomic, writeFileAtomic } from './atomic-write';
-import { buildModel, nfeOf } from './build-model';
+import { buildModel, gradientStatsOf, nfeOf } from './build-model';
 import {
   emptyProgress,
   findResumePoint,
@@ -267,6 +267,9 @@ async function runTraining(cfg: TrainConfig, runDir: string, control: ResumeCont
           p.nfeForwardSum += nfe.forward;
           p.nfeBackwardSum += nfe.backward;
         }
+        const gs = gradientStatsOf(model);
+        if (gs?.mode === 'checkpoint') p.gradientPeakBytes = Math.max(p.gradientPeakBytes ?? 0, gs.peakBytes);
+        if (gs?.mode === 'backsolve') p.reconstructionError = Math.max(p.reconstructionError ?? 0, gs.reconstructionError);
         examplesThisCall += batch.size;
         secondsThisCall += dt;
         if (!Number.isFinite(loss)) {
@@ -305,6 +308,8 @@ async function runTraining(cfg: TrainConfig, runDir: string, control: ResumeCont
         evalSeconds,
         imagesPerSec: p.count / p.seconds,
         ...(nfeOf(model) ? { nfeForward: p.nfeForwardSum / p.batches, nfeBackward: p.nfeBackwardSum / p.batches } : {}),
+        ...(p.gradientPeakBytes !== undefined ? { gradientPeakBytes: p.gradientPeakBytes } : {}),
+        ...(p.reconstructionError !== undefined ? { reconstructionError: p.reconstructionError } : {}),
         lr,
         trainCount: p.count,
         testCount: test.count,
@@ -314,7 +319,10 @@ async function runTraining(cfg: TrainConfig, runDir: string, control: ResumeCont
       appendLineAtomic(metricsPath, JSON.stringify(m));
       emit({ type: 'epoch', metrics: m });
       if (epoch % cfg.logEvery === 0 || epoch === cfg.epochs) {
-        const nfeText = m.nfeForward !== undefined ? `  NFE ${m.nfeForward.toFixed(1)}/${m.nfeBackward?.toFixed(1)}` : '';
+        const nfeText =
+          (m.nfeForward !== undefined ? `  NFE ${m.nfeForward.toFixed(1)}/${m.nfeBackward?.toFixed(1)}` : '') +
+          (m.gradientPeakBytes !== undefined ? `  gradient memory ${(m.gradientPeakBytes / 2 ** 20).toFixed(1)} MiB` : '') +
+          (m.reconstructionError !== undefined ? `  backsolve reconstruction error ${m.reconstructionError.toExponential(1)}` : '');
         log(
           `epoch ${epoch}/${cfg.epochs}  train loss ${m.trainLoss.toFixed(4)}  test loss ${m.testLoss.toFixed(4)}  test acc ${(100 * m.testAccuracy).toFixed(2)}%  ` +
             `${m.epochSeconds.toFixed(1)} s  ${m.imagesPerSec.toFixed(0)} img/s${nfeText}  lr ${lr}`,
