@@ -9,9 +9,16 @@ import * as tf from '@tensorflow/tfjs-core';
  * gives the same weights.
  */
 export interface Initializer {
-  /** U(-1/√fanIn, 1/√fanIn): PyTorch's default for conv/linear weights (kaiming-uniform, a=√5) and biases. */
+  /**
+   * U(-1/√fanIn, 1/√fanIn): PyTorch's default for conv/linear weights (kaiming-uniform, a=√5) and biases.
+   * @param shape - shape of the tensor to draw, e.g. `[kh, kw, in, out]` for a conv weight.
+   * @param fanIn - inputs per output unit (in · kh · kw for a conv, in for a linear layer); the bound is 1/√fanIn.
+   */
   kaimingUniform(shape: number[], fanIn: number): tf.Tensor;
-  /** N(0, 1): PyTorch's default for `Embedding` weights. */
+  /**
+   * N(0, 1): PyTorch's default for `Embedding` weights.
+   * @param shape - shape of the tensor to draw, e.g. `[numEmbeddings, embeddingDim]`.
+   */
   standardNormal(shape: number[]): tf.Tensor;
 }
 

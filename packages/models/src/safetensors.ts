@@ -45,6 +45,7 @@ function decodeHalf(bits: number): number {
  * Parses a safetensors file. Throws with the reason on a malformed header, an unknown dtype, offsets outside
  * the data or a size that does not match the shape.
  * @returns the tensors by name and the `__metadata__` strings.
+ * @param bytes - the whole file, e.g. `fs.readFileSync(path)`: 8-byte header length, JSON header, data.
  */
 export function parseSafetensors(bytes: Uint8Array): { tensors: Map<string, SafetensorsEntry>; metadata: Record<string, string> } {
   if (!(bytes instanceof Uint8Array)) fail(`bytes must be a Uint8Array (e.g. fs.readFileSync(path)), got ${typeof bytes}`);
@@ -127,6 +128,9 @@ export function parseSafetensors(bytes: Uint8Array): { tensors: Map<string, Safe
  * Writes tensors as a safetensors file, in the given order: float32 data as `F32`, int32 data as `I64`
  * (PyTorch's dtype for counters such as `num_batches_tracked`). The header is padded with spaces to a
  * multiple of 8 bytes, as the reference writer does.
+ * @param tensors - the tensors by `state_dict` name, in the order to write them: shape and float32 or int32 data (int32
+ *   is written as `I64`).
+ * @param metadata - strings to store under `__metadata__`; default none (the header then has no `__metadata__`).
  */
 export function serializeSafetensors(tensors: Map<string, SafetensorsInput>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};

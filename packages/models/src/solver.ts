@@ -33,6 +33,8 @@ export const ODE_BLOCK_GRADIENT = 'checkpoint';
  * The {@link Solver} of an ODE block, validated once: odeint's `solver()` (settings without `gradient` get
  * {@link ODE_BLOCK_GRADIENT}) plus the block's own rule that a fixed-step method needs `stepSize` or `grid` (without
  * them it would integrate [0, 1] in one step). `who` names the caller in errors.
+ * @param input - a `Solver` (returned as it is, after the step check) or solver settings for odeint's `solver()`.
+ * @param who - the caller named in error messages, e.g. `odenet (solver)`.
  */
 export function odeBlockSolver(input: Solver | SolverInput, who: string): Solver {
   const s = isSolver(input) ? input : solver({ gradient: ODE_BLOCK_GRADIENT, ...input }, who);

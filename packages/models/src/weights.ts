@@ -24,7 +24,11 @@ export interface NamedWeight {
   torchDtype: 'F32' | 'I64';
 }
 
-/** Axes that turn a tfjs tensor of `layout` into PyTorch's layout (and, inverted, back). */
+/**
+ * Axes that turn a tfjs tensor of `layout` into PyTorch's layout (and, inverted, back).
+ * @param layout - how the tfjs tensor maps onto PyTorch's (`OIHW`, `OIW`, `OI` or `same`); `same` gives `null` (no
+ *   transpose).
+ */
 export function toTorchPermutation(layout: WeightLayout): number[] | null {
   switch (layout) {
     case 'OIHW':
@@ -38,18 +42,31 @@ export function toTorchPermutation(layout: WeightLayout): number[] | null {
   }
 }
 
-/** The PyTorch shape of a tfjs tensor of shape `shape` held in `layout`. */
+/**
+ * The PyTorch shape of a tfjs tensor of shape `shape` held in `layout`.
+ * @param shape - the tfjs tensor's shape.
+ * @param layout - how that tensor maps onto PyTorch's layout.
+ */
 export function torchShape(shape: readonly number[], layout: WeightLayout): number[] {
   const perm = toTorchPermutation(layout);
   return perm ? perm.map((axis) => shape[axis]) : [...shape];
 }
 
-/** Adds `prefix.` in front of every name (nested modules in a PyTorch `state_dict`). */
+/**
+ * Adds `prefix.` in front of every name (nested modules in a PyTorch `state_dict`).
+ * @param prefix - the module's name in its parent, e.g. `downsampling.0`; an empty prefix leaves the names as they are.
+ * @param weights - the module's own weights, names relative to it.
+ */
 export function withPrefix(prefix: string, weights: NamedWeight[]): NamedWeight[] {
   return weights.map((w) => ({ ...w, name: prefix ? `${prefix}.${w.name}` : w.name }));
 }
 
-/** `weight` (in `layout`) and, when present, `bias`: the state of a conv or linear layer. */
+/**
+ * `weight` (in `layout`) and, when present, `bias`: the state of a conv or linear layer.
+ * @param weight - the layer's weight, in `layout`.
+ * @param bias - the layer's bias `[out]`, or `null` for a layer without one (then only `weight` is listed).
+ * @param layout - how the weight maps onto PyTorch's (`OIHW` for Conv2d, `OIW` for Conv1d, `OI` for Linear).
+ */
 export function weightAndBias(weight: tf.Variable, bias: tf.Variable | null, layout: WeightLayout): NamedWeight[] {
   const weights: NamedWeight[] = [{ name: 'weight', variable: weight, trainable: true, layout, torchDtype: 'F32' }];
   if (bias) weights.push({ name: 'bias', variable: bias, trainable: true, layout: 'same', torchDtype: 'F32' });

@@ -35,6 +35,11 @@ export class BatchNorm1d {
   /** The options the layer was built with (defaults filled in). */
   readonly options: Required<BatchNorm1dOptions>;
 
+  /**
+   * Builds the layer with weight 1, bias 0 and fresh running statistics (mean 0, variance 1).
+   * @param options - `channels` (the last axis of the input) and optionally `eps` (default 1e-5), `momentum` (default
+   *   0.1) and `relu` (default false); throws on a non-positive channel count, eps ≤ 0 or momentum outside [0, 1].
+   */
   constructor(options: BatchNorm1dOptions) {
     const o = { eps: 1e-5, momentum: 0.1, relu: false, ...options };
     if (!Number.isInteger(o.channels) || o.channels < 1) {
@@ -52,7 +57,12 @@ export class BatchNorm1d {
     this.numBatchesTracked = tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false));
   }
 
-  /** `x`: `[batch, length, channels]` → same shape. `training` picks batch or running statistics. */
+  /**
+   * `x`: `[batch, length, channels]` → same shape. `training` picks batch or running statistics.
+   * @param x - channels-last input `[batch, length, channels]`; training needs batch · length ≥ 2.
+   * @param context - `training`: true in training mode (BatchNorm normalises with the batch statistics and updates its
+   *   running averages), false to use the running statistics.
+   */
   apply(x: tf.Tensor3D, { training }: { training: boolean }): tf.Tensor3D {
     const [batch, length, channels] = x.shape;
     if (channels !== this.options.channels) {

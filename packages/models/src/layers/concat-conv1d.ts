@@ -13,7 +13,12 @@ export class ConcatConv1d {
   /** The convolution over `inChannels` = features + 1. */
   readonly conv: Conv1d;
 
-  /** `options.inChannels` counts the time channel. */
+  /**
+   * `options.inChannels` counts the time channel.
+   * @param options - the Conv1d options, with `inChannels` counting the time channel (features + 1, at least 2).
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(options: Conv1dOptions, init: Initializer) {
     if (!(options.inChannels >= 2)) {
       throw new Error(`ConcatConv1d: inChannels counts the time channel and must be >= 2, got ${options.inChannels}`);
@@ -21,7 +26,11 @@ export class ConcatConv1d {
     this.conv = new Conv1d(options, init);
   }
 
-  /** `x`: `[batch, length, inChannels − 1]`, `t`: a scalar → `[batch, length', outChannels]`. */
+  /**
+   * `x`: `[batch, length, inChannels − 1]`, `t`: a scalar → `[batch, length', outChannels]`.
+   * @param t - the time, a scalar tensor or a number, written into the appended channel.
+   * @param x - the features `[batch, length, inChannels − 1]`, without the time channel.
+   */
   apply(t: tf.Scalar | number, x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => this.bind(x.shape[1])(t, x));
   }
@@ -29,6 +38,8 @@ export class ConcatConv1d {
   /**
    * The layer for inputs of `length` with its weight split once: conv(x, W_x) + t · conv(1, W_t), as
    * {@link ConcatConv2d.bind}. The two tensors it keeps belong to the caller's scope.
+   * @param length - the sequence length of the inputs the bound layer will take (axis 1 of `x`); the time map is
+   *   computed for it.
    */
   bind(length: number): BoundConcatConv<tf.Tensor3D> {
     const { inChannels } = this.conv.options;

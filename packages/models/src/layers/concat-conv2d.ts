@@ -12,7 +12,12 @@ export class ConcatConv2d {
   /** The convolution over `inChannels` = features + 1. */
   readonly conv: Conv2d;
 
-  /** `options.inChannels` counts the time channel. */
+  /**
+   * `options.inChannels` counts the time channel.
+   * @param options - the Conv2d options, with `inChannels` counting the time channel (features + 1, at least 2).
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(options: Conv2dOptions, init: Initializer) {
     if (!(options.inChannels >= 2)) {
       throw new Error(`ConcatConv2d: inChannels counts the time channel and must be >= 2, got ${options.inChannels}`);
@@ -20,7 +25,11 @@ export class ConcatConv2d {
     this.conv = new Conv2d(options, init);
   }
 
-  /** `x`: `[batch, h, w, inChannels − 1]`, `t`: a scalar → `[batch, h', w', outChannels]`. */
+  /**
+   * `x`: `[batch, h, w, inChannels − 1]`, `t`: a scalar → `[batch, h', w', outChannels]`.
+   * @param t - the time, a scalar tensor or a number, written into the appended channel.
+   * @param x - the features `[batch, height, width, inChannels − 1]` (NHWC), without the time channel.
+   */
   apply(t: tf.Scalar | number, x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => this.bind(x.shape[1], x.shape[2])(t, x));
   }
@@ -31,6 +40,8 @@ export class ConcatConv2d {
    * it smaller at the borders), so the 65-channel tensor is never built. A solver that evaluates the layer many
    * times with the same weights binds it once: the split, the time map and their gradients happen once per solve
    * instead of once per evaluation. The two tensors it keeps belong to the caller's scope.
+   * @param height - height of the inputs the bound layer will take (axis 1 of NHWC `x`).
+   * @param width - width of the inputs the bound layer will take (axis 2 of NHWC `x`).
    */
   bind(height: number, width: number): BoundConcatConv<tf.Tensor4D> {
     const { inChannels } = this.conv.options;

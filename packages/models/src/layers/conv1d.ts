@@ -28,6 +28,13 @@ export class Conv1d {
   /** The options the layer was built with (defaults filled in). */
   readonly options: Required<Conv1dOptions>;
 
+  /**
+   * Builds the weight `[k, in, out]` and bias `[out]`, drawn as PyTorch's defaults.
+   * @param options - `inChannels`, `outChannels`, `kernelSize` (positive integers) and optionally `padding` (default 0)
+   *   and `bias` (default true), as PyTorch's `nn.Conv1d`.
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(options: Conv1dOptions, init: Initializer) {
     const o = { padding: 0, bias: true, ...options };
     for (const key of ['inChannels', 'outChannels', 'kernelSize'] as const) {
@@ -44,7 +51,10 @@ export class Conv1d {
     this.bias = o.bias ? tf.tidy(() => tf.variable(init.kaimingUniform([o.outChannels], fanIn))) : null;
   }
 
-  /** `x`: `[batch, length, inChannels]` → `[batch, outLength, outChannels]`. */
+  /**
+   * `x`: `[batch, length, inChannels]` → `[batch, outLength, outChannels]`.
+   * @param x - channels-last input `[batch, length, inChannels]`.
+   */
   apply(x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       const y = this.convolve(x, this.weight as tf.Tensor3D);
@@ -52,7 +62,12 @@ export class Conv1d {
     });
   }
 
-  /** The layer's convolution (padding) of `x` with another `filter` (`[k, in, out]`), no bias. */
+  /**
+   * The layer's convolution (padding) of `x` with another `filter` (`[k, in, out]`), no bias.
+   * @param x - channels-last input `[batch, length, in]`.
+   * @param filter - the filter to use instead of the layer's weight, `[k, in, out]` (WIO); e.g. one slice of a split
+   *   weight.
+   */
   convolve(x: tf.Tensor3D, filter: tf.Tensor3D): tf.Tensor3D {
     const [batch, length, channels] = x.shape;
     const [k, cin, cout] = filter.shape;

@@ -27,6 +27,13 @@ export class Conv2d {
   /** The options the layer was built with (defaults filled in). */
   readonly options: Required<Conv2dOptions>;
 
+  /**
+   * Builds the weight `[k, k, in, out]` and bias `[out]`, drawn as PyTorch's defaults.
+   * @param options - `inChannels`, `outChannels`, `kernelSize` (positive integers) and optionally `stride` (default 1),
+   *   `padding` (default 0) and `bias` (default true), as PyTorch's `nn.Conv2d`.
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(options: Conv2dOptions, init: Initializer) {
     const o = { stride: 1, padding: 0, bias: true, ...options };
     for (const key of ['inChannels', 'outChannels', 'kernelSize', 'stride'] as const) {
@@ -43,7 +50,10 @@ export class Conv2d {
     this.bias = o.bias ? tf.tidy(() => tf.variable(init.kaimingUniform([o.outChannels], fanIn))) : null;
   }
 
-  /** `x`: `[batch, height, width, inChannels]` → `[batch, outHeight, outWidth, outChannels]`. */
+  /**
+   * `x`: `[batch, height, width, inChannels]` → `[batch, outHeight, outWidth, outChannels]`.
+   * @param x - NHWC input `[batch, height, width, inChannels]`.
+   */
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const y = this.convolve(x, this.weight as tf.Tensor4D);
@@ -51,7 +61,12 @@ export class Conv2d {
     });
   }
 
-  /** The layer's convolution (stride, padding) of `x` with another `filter` (HWIO), no bias. */
+  /**
+   * The layer's convolution (stride, padding) of `x` with another `filter` (HWIO), no bias.
+   * @param x - NHWC input `[batch, height, width, in]`.
+   * @param filter - the filter to use instead of the layer's weight, `[kh, kw, in, out]` (HWIO); e.g. one slice of a
+   *   split weight.
+   */
   convolve(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
     const p = this.options.padding;
     return tf.conv2d(x, filter, this.options.stride, [[0, 0], [p, p], [p, p], [0, 0]], 'NHWC');

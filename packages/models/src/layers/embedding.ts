@@ -23,6 +23,12 @@ export class Embedding {
   /** The options the layer was built with. */
   readonly options: EmbeddingOptions;
 
+  /**
+   * Builds the table `[numEmbeddings, embeddingDim]`, drawn from N(0, 1).
+   * @param options - `numEmbeddings` (rows of the table, the number of ids) and `embeddingDim` (width of a row), both
+   *   positive integers.
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the table from N(0, 1).
+   */
   constructor(options: EmbeddingOptions, init: Initializer) {
     for (const key of ['numEmbeddings', 'embeddingDim'] as const) {
       if (!Number.isInteger(options[key]) || options[key] < 1) {
@@ -33,7 +39,10 @@ export class Embedding {
     this.weight = tf.tidy(() => tf.variable(init.standardNormal([options.numEmbeddings, options.embeddingDim])));
   }
 
-  /** `ids`: int32 `[...]` with values in `[0, numEmbeddings)` → `[..., embeddingDim]`. */
+  /**
+   * `ids`: int32 `[...]` with values in `[0, numEmbeddings)` → `[..., embeddingDim]`.
+   * @param ids - int32 ids of any shape, each in `[0, numEmbeddings)`.
+   */
   apply(ids: tf.Tensor): tf.Tensor {
     if (ids.dtype !== 'int32') {
       throw new Error(`Embedding: ids must be an int32 tensor, got dtype ${ids.dtype}; use tf.cast(ids, 'int32')`);

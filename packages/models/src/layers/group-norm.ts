@@ -29,6 +29,11 @@ export class GroupNorm {
   /** The options the layer was built with (defaults filled in). */
   readonly options: Required<GroupNormOptions>;
 
+  /**
+   * Builds the layer with weight 1 and bias 0.
+   * @param options - `groups` (a positive divisor of `channels`), `channels` (the last axis of the input) and
+   *   optionally `eps` (default 1e-5) and `relu` (default false).
+   */
   constructor(options: GroupNormOptions) {
     const o = { eps: 1e-5, relu: false, ...options };
     if (!Number.isInteger(o.channels) || o.channels < 1) {
@@ -43,7 +48,10 @@ export class GroupNorm {
     this.bias = tf.tidy(() => tf.variable(tf.zeros([o.channels])));
   }
 
-  /** `x`: `[batch, ..., channels]` → same shape. */
+  /**
+   * `x`: `[batch, ..., channels]` → same shape.
+   * @param x - channels-last input `[batch, ..., channels]` (NHWC images or `[batch, length, channels]`).
+   */
   apply<T extends tf.Tensor>(x: T): T {
     return tf.tidy(
       () =>

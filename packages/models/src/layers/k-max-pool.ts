@@ -11,6 +11,8 @@ type CustomGradient = Parameters<typeof tf.customGrad>[0];
  * Differentiable on its own (a `tf.customGrad`): the gradient of each pooled value goes to the position it
  * was taken from (a scatter), so it does not rely on a registered `TopK` gradient. Ties are broken towards
  * the lower position (tfjs's `topk`); the pooled values do not depend on how ties are broken.
+ * @param x - channels-last input `[batch, length, channels]`.
+ * @param k - values kept per channel, an integer in [1, length].
  */
 export function kMaxPool(x: tf.Tensor3D, k: number): tf.Tensor2D {
   const [batch, length, channels] = x.shape;
@@ -43,12 +45,20 @@ export class KMaxPool {
   /** Values kept per channel. */
   readonly k: number;
 
+  /**
+   * A pooling layer that keeps the `k` largest values of each channel.
+   * @param k - values kept per channel, a positive integer (4 in the text models); `apply` also needs k ≤ the sequence
+   *   length.
+   */
   constructor(k: number) {
     if (!Number.isInteger(k) || k < 1) throw new Error(`KMaxPool: k must be a positive integer, got ${k}`);
     this.k = k;
   }
 
-  /** `x`: `[batch, length, channels]` → `[batch, channels · k]`. */
+  /**
+   * `x`: `[batch, length, channels]` → `[batch, channels · k]`.
+   * @param x - channels-last input `[batch, length, channels]` with length ≥ k.
+   */
   apply(x: tf.Tensor3D): tf.Tensor2D {
     return kMaxPool(x, this.k);
   }

@@ -19,6 +19,13 @@ export class Linear {
   /** The options the layer was built with (defaults filled in). */
   readonly options: Required<LinearOptions>;
 
+  /**
+   * Builds the weight `[in, out]` and bias `[out]`, drawn as PyTorch's defaults.
+   * @param options - `inFeatures`, `outFeatures` (positive integers) and optionally `bias` (default true), as PyTorch's
+   *   `nn.Linear`.
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(options: LinearOptions, init: Initializer) {
     const o = { bias: true, ...options };
     for (const key of ['inFeatures', 'outFeatures'] as const) {
@@ -31,7 +38,10 @@ export class Linear {
     this.bias = o.bias ? tf.tidy(() => tf.variable(init.kaimingUniform([o.outFeatures], o.inFeatures))) : null;
   }
 
-  /** `x`: `[batch, inFeatures]` → `[batch, outFeatures]`. */
+  /**
+   * `x`: `[batch, inFeatures]` → `[batch, outFeatures]`.
+   * @param x - input rows `[batch, inFeatures]`.
+   */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const y = tf.matMul(x, this.weight as tf.Tensor2D) as tf.Tensor2D;

@@ -36,7 +36,14 @@ export class OdeBlock {
   private lastStats: { nfe: number; nAccepted: number; nRejected: number } | null = null;
   private lastSolution: OdeintTensorSolution | null = null;
 
-  /** `who` names the owner in errors, e.g. `odenet`. */
+  /**
+   * `who` names the owner in errors, e.g. `odenet`.
+   * @param func - the dynamics f(t, x) to integrate; its trainable weights are the parameters the gradient mode
+   *   differentiates.
+   * @param options - `solver`: a `Solver` from `@neural-ode/odeint` or its settings (validated here once; `gradient`
+   *   defaults to `checkpoint`; a fixed-step method needs `stepSize` or `grid`).
+   * @param who - the owner named in error messages, e.g. `odenet`; default `OdeBlock`.
+   */
   constructor(func: OdeFunc, options: OdeBlockOptions, who = 'OdeBlock') {
     this.func = func;
     this.solver = odeBlockSolver(options.solver, `${who} (solver)`);
@@ -61,7 +68,12 @@ export class OdeBlock {
     return this.lastSolution?.gradientStats ?? null;
   }
 
-  /** `x`: the state at t = 0 → the state at t = 1, same shape. */
+  /**
+   * `x`: the state at t = 0 → the state at t = 1, same shape.
+   * @param x - the state at t = 0, `[batch, h, w, c]` (image) or `[batch, length, c]` (text).
+   * @param context - `training`: passed to the dynamics on every evaluation (for `text`, BatchNorm uses batch
+   *   statistics and updates its running averages each time).
+   */
   apply<T extends tf.Tensor>(x: T, { training }: { training: boolean }): T {
     this.forwardCalls = 0;
     this.backwardCalls = 0;

@@ -34,6 +34,13 @@ export class OdeFunc {
   /** The options the function was built with. */
   readonly options: OdeFuncOptions;
 
+  /**
+   * Builds both concat-convs and norms for `options.kind`.
+   * @param options - `channels` (features of the state, a positive integer) and `kind` (`image`: 2-D convs and
+   *   GroupNorm; `text`: 1-D convs and BatchNorm1d).
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(options: OdeFuncOptions, init: Initializer) {
     const { channels, kind } = options;
     if (!Number.isInteger(channels) || channels < 1) {
@@ -56,7 +63,13 @@ export class OdeFunc {
     }
   }
 
-  /** dx/dt at time `t` for state `x` (`[batch, h, w, c]` or `[batch, length, c]`). */
+  /**
+   * dx/dt at time `t` for state `x` (`[batch, h, w, c]` or `[batch, length, c]`).
+   * @param t - the time, a scalar tensor or a number (written into the convs' time channel).
+   * @param x - the state, `[batch, h, w, channels]` for `image` or `[batch, length, channels]` for `text`.
+   * @param context - `training`: for `text`, BatchNorm normalises with the batch statistics and updates its running
+   *   averages; ignored by GroupNorm (`image`).
+   */
   apply(t: tf.Scalar | number, x: tf.Tensor, { training }: { training: boolean }): tf.Tensor {
     return tf.tidy(() => this.bind(x.shape)(t, x, { training }));
   }
@@ -65,6 +78,8 @@ export class OdeFunc {
    * The dynamics for states of `shape` with both convs bound once ({@link ConcatConv2d.bind}): what an ODE block
    * evaluates at every stage of a solve it backpropagates through. The tensors the bound convs keep belong to the
    * caller's scope.
+   * @param shape - the shape of the states the bound dynamics will take (`[batch, h, w, c]` or `[batch, length, c]`);
+   *   only the spatial axes are used.
    */
   bind(shape: readonly number[]): OdeDynamics {
     const bindConv = (conv: ConcatConv2d | ConcatConv1d) =>

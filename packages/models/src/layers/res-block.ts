@@ -15,7 +15,12 @@ export class ResBlock {
   readonly norm2: GroupNorm;
   readonly conv2: Conv2d;
 
-  /** `channels`: features in and out (64 in the reference models). */
+  /**
+   * `channels`: features in and out (64 in the reference models).
+   * @param channels - features in and out (64 in the reference models); the GroupNorms use min(32, channels) groups.
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(channels: number, init: Initializer) {
     const groups = Math.min(32, channels);
     this.norm1 = new GroupNorm({ groups, channels, relu: true });
@@ -24,7 +29,10 @@ export class ResBlock {
     this.conv2 = new Conv2d({ inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1, bias: false }, init);
   }
 
-  /** `x`: `[batch, h, w, channels]` → same shape. */
+  /**
+   * `x`: `[batch, h, w, channels]` → same shape.
+   * @param x - NHWC input `[batch, h, w, channels]`.
+   */
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const h = this.conv1.apply(this.norm1.apply(x));

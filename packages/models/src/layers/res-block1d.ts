@@ -15,7 +15,12 @@ export class ResBlock1d {
   readonly conv2: Conv1d;
   readonly bn2: BatchNorm1d;
 
-  /** `channels`: features in and out (64 in the reference models). */
+  /**
+   * `channels`: features in and out (64 in the reference models).
+   * @param channels - features in and out (64 in the reference models).
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(channels: number, init: Initializer) {
     this.conv1 = new Conv1d({ inChannels: channels, outChannels: channels, kernelSize: 3, padding: 1 }, init);
     this.bn1 = new BatchNorm1d({ channels, relu: true });
@@ -23,7 +28,12 @@ export class ResBlock1d {
     this.bn2 = new BatchNorm1d({ channels, relu: true });
   }
 
-  /** `x`: `[batch, length, channels]` → same shape. */
+  /**
+   * `x`: `[batch, length, channels]` → same shape.
+   * @param x - channels-last input `[batch, length, channels]`.
+   * @param context - `training`: true in training mode (BatchNorm normalises with the batch statistics and updates its
+   *   running averages), false to use the running statistics.
+   */
   apply(x: tf.Tensor3D, { training }: { training: boolean }): tf.Tensor3D {
     return tf.tidy(() => {
       const h = this.bn1.apply(this.conv1.apply(x), { training });

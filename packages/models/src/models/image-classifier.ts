@@ -8,6 +8,12 @@ import { WeightedModel, type ApplyOptions, type ModelName } from './model';
 
 /** The middle of an image classifier: residual blocks or an ODE block on `[batch, h, w, 64]`. */
 export interface ImageFeature {
+  /**
+   * The feature map of `x`, same shape.
+   * @param x - the downsampled features, NHWC `[batch, h, w, 64]`.
+   * @param options - `training`: passed on to the feature's norms (GroupNorm ignores it; BatchNorm in an ODE function
+   *   does not).
+   */
   apply(x: tf.Tensor4D, options: { training: boolean }): tf.Tensor4D;
   namedWeights(): NamedWeight[];
 }
@@ -28,7 +34,15 @@ export class ImageClassifier extends WeightedModel {
   readonly norm: GroupNorm;
   readonly fc: Linear;
 
-  /** Builds the layers in the reference's order: downsampling, `makeFeature(init)`, head. */
+  /**
+   * Builds the layers in the reference's order: downsampling, `makeFeature(init)`, head.
+   * @param name - which architecture this is (`resnet` or `odenet`); it also names the model in errors.
+   * @param inChannels - channels of the input images (1 for MNIST, 3 for CIFAR-10).
+   * @param makeFeature - builds the feature stage (residual blocks or an ODE block on `[batch, h, w, 64]`) with the
+   *   shared initialiser, after the downsampling layers.
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
+   */
   constructor(
     readonly name: ModelName,
     readonly inChannels: number,
@@ -50,7 +64,11 @@ export class ImageClassifier extends WeightedModel {
     this.fc = new Linear({ inFeatures: w, outFeatures: this.numClasses }, init);
   }
 
-  /** `x`: NHWC float32 `[batch, h, w, inChannels]` → logits `[batch, 10]`. */
+  /**
+   * `x`: NHWC float32 `[batch, h, w, inChannels]` → logits `[batch, 10]`.
+   * @param x - NHWC float32 images `[batch, h, w, inChannels]` with h, w ≥ 3; anything else throws.
+   * @param context - `training` (default false), passed to the feature stage.
+   */
   apply(x: tf.Tensor, { training = false }: ApplyOptions = {}): tf.Tensor2D {
     const shape = x.shape as number[];
     if (x.rank !== 4 || shape[3] !== this.inChannels || shape[1] < 3 || shape[2] < 3 || x.dtype !== 'float32') {

@@ -21,7 +21,12 @@ export interface Model {
   readonly inputKind: 'image' | 'text';
   /** Number of classes (length of a logits row). */
   readonly numClasses: number;
-  /** Logits `[batch, numClasses]`. Call inside `tf.variableGrads`/`tf.grads` to train. */
+  /**
+   * Logits `[batch, numClasses]`. Call inside `tf.variableGrads`/`tf.grads` to train.
+   * @param x - the input batch: NHWC float32 `[batch, h, w, c]` for `image` models, int32 character ids `[batch,
+   *   length]` for `text` models.
+   * @param options - `training` (default false): BatchNorm uses batch statistics and updates its running averages.
+   */
   apply(x: tf.Tensor, options?: ApplyOptions): tf.Tensor2D;
   /** Parameters and buffers under the reference PyTorch `state_dict` names, in its order. */
   namedWeights(): NamedWeight[];
@@ -67,6 +72,9 @@ export abstract class WeightedModel {
 /**
  * Parses model options with `schema`. A failure is one error with a line per problem, in the trainer's format:
  * `<model>: option '<path>' (got <value>): <what is valid>`; an unknown option is a line of its own.
+ * @param model - the model's name, the prefix of every error line (e.g. `odenet`).
+ * @param schema - the zod schema of the model's options.
+ * @param options - the options as given; `undefined` or `null` is parsed as `{}` (all defaults).
  */
 export function parseOptions<S extends z.ZodType>(model: string, schema: S, options: unknown): z.output<S> {
   const parsed = schema.safeParse(options ?? {});

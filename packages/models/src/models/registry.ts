@@ -15,7 +15,11 @@ export interface ModelEntry {
   ode: boolean;
   /** The model's options schema (without `name`). */
   optionsSchema: z.ZodObject;
-  /** Builds the model from options accepted by `optionsSchema`. */
+  /**
+   * Builds the model from options accepted by `optionsSchema`.
+   * @param options - the model's options (without `name`), parsed with `optionsSchema`; absent means all defaults, and
+   *   an invalid or unknown option throws.
+   */
   create(options?: Record<string, unknown>): Model;
 }
 

@@ -10,6 +10,12 @@ import { WeightedModel, type ApplyOptions, type ModelName } from './model';
 
 /** The middle of a text classifier: residual blocks or an ODE block on `[batch, length, 64]`. */
 export interface TextFeature {
+  /**
+   * The feature map of `x`, same shape.
+   * @param x - the convolved embeddings, `[batch, length, 64]`.
+   * @param options - `training`: passed on to the feature's BatchNorms (batch statistics and running-average updates
+   *   when true).
+   */
   apply(x: tf.Tensor3D, options: { training: boolean }): tf.Tensor3D;
   namedWeights(): NamedWeight[];
 }
@@ -39,6 +45,11 @@ export class TextClassifier extends WeightedModel {
 
   /**
    * Builds the layers in the reference's order: embedding and conv, `makeFeature(init)`, head.
+   * @param name - which architecture this is (`vdcnn` or `vdcnn-ode`); it also names the model in errors.
+   * @param makeFeature - builds the feature stage (residual blocks or an ODE block on `[batch, length, 64]`) with the
+   *   shared initialiser, after the embedding and conv.
+   * @param init - the seeded initialiser (see `createInitializer`) that draws the starting weights, PyTorch's default
+   *   distributions.
    * @param embeddingSize - width E of the character embedding (`embed.weight` is `[69, E]`); default 16.
    */
   constructor(
@@ -62,7 +73,11 @@ export class TextClassifier extends WeightedModel {
     ];
   }
 
-  /** `x`: int32 `[batch, length]` character ids → logits `[batch, 4]`. */
+  /**
+   * `x`: int32 `[batch, length]` character ids → logits `[batch, 4]`.
+   * @param x - int32 character ids `[batch, length]` in 0..68, length ≥ 4; anything else throws.
+   * @param context - `training` (default false): BatchNorm uses batch statistics and updates its running averages.
+   */
   apply(x: tf.Tensor, { training = false }: ApplyOptions = {}): tf.Tensor2D {
     if (x.rank !== 2 || x.dtype !== 'int32' || (x.shape as number[])[1] < this.pool.k) {
       throw new Error(
