@@ -5,6 +5,11 @@
 export class OdeintError extends Error {
   /** The argument or option at fault (`options.method`, `ts`, …). */
   readonly argument: string;
+  /**
+   * An error about `argument`, with the full `message`.
+   * @param argument - the argument or option at fault, e.g. `options.rtol`, `ts`, `y0` or `f` (kept as `argument`).
+   * @param message - the whole message: what was wrong, the value given and how to fix it.
+   */
   constructor(argument: string, message: string) {
     super(message);
     this.name = 'OdeintError';
@@ -45,6 +50,15 @@ export class SolveError extends Error {
   readonly t: number;
   /** The (signed) step size being attempted then. */
   readonly h: number;
+  /**
+   * A failed solve, stopped at `t` while trying a step of `h`.
+   * @param reason - what went wrong: `max-steps`, `step-underflow`, `non-finite-state`, `f-threw` or
+   *   `inaccurate-gradient`.
+   * @param t - the time at which the solve stopped.
+   * @param h - the signed step size being attempted at `t` (negative for a backward solve).
+   * @param message - the whole message, with the time, step and how to fix it.
+   * @param options - `cause`: the exception `f` threw (for `f-threw`), passed on to `Error`; absent otherwise.
+   */
   constructor(reason: SolveFailure, t: number, h: number, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SolveError';

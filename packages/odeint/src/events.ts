@@ -67,6 +67,12 @@ export interface SolveEvent<Y> {
  * Locates a zero of `F` in `[a, b]` where `F(a)` and `F(b)` have opposite signs, to `xtol` in `t`, by the Illinois
  * variant of regula falsi (superlinear; the bracket always shrinks). Returns the bracket end on the side of `b`'s
  * sign (the first time at which the crossing has happened), or an exact zero.
+ * @param F - the function whose zero is sought, e.g. an event function on the dense output.
+ * @param a - one end of the bracket (the earlier time in the solve's direction).
+ * @param fa - `F(a)`, already known.
+ * @param b - the other end of the bracket.
+ * @param fb - `F(b)`, of the opposite sign to `fa`.
+ * @param xtol - the tolerance on `t`: iterations stop once the bracket is this short (at most 200 iterations).
  */
 export function illinois(F: (t: number) => number, a: number, fa: number, b: number, fb: number, xtol: number): number {
   let side = 0;

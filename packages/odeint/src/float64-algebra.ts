@@ -3,6 +3,10 @@ import type { StateAlgebra } from './algebra';
 /**
  * {@link StateAlgebra} on `Float64Array` with plain loops. `atol`/`rtol` are per component (already
  * expanded to the state's length); `norm` is `rms` or `max`.
+ * @param n - length of the states.
+ * @param atol - absolute tolerance of each component, length `n`.
+ * @param rtol - relative tolerance of each component, length `n`.
+ * @param norm - `rms` (root mean square over the components) or `max` (largest component) for the error ratio.
  */
 export function float64Algebra(n: number, atol: Float64Array, rtol: Float64Array, norm: 'rms' | 'max'): StateAlgebra<Float64Array> {
   const reduce = (acc: number, v: number): number => (norm === 'rms' ? acc + v * v : Math.max(acc, Math.abs(v)));

@@ -139,6 +139,14 @@ interface Position<S> {
  * Integrates `f` from `ts[0]` through every requested time with any tableau on any state algebra: the one
  * stepper behind `odeint` for float64 arrays and tensors, and behind the adjoint's backward solve.
  * `y0` stays owned by the caller; the returned states are new.
+ * @param alg - the operations on states `S` (float64 arrays or tensor lists), with the tolerances and norm.
+ * @param rawF - the vector field; its failures become `SolveError`s that say where the solve stopped.
+ * @param y0 - the initial state at `ts[0]`, owned by the caller (never freed here).
+ * @param ts - the requested times, strictly monotone in `direction`; `ts[0]` is the start.
+ * @param direction - `1` for increasing times, `-1` for a backward solve.
+ * @param tab - the explicit Runge–Kutta tableau; one with `bErr` is stepped adaptively, one without at a fixed step.
+ * @param opts - the resolved options (tolerances, step size or grid, max steps, jump times, …).
+ * @param ctx - `fn` (the caller named in errors) and the optional observers `onAccept` and `onStep`.
  */
 export function integrate<S>(
   alg: StateAlgebra<S>,

@@ -25,7 +25,15 @@ export interface Float64Solution extends Float64Extras {
   stats: SolveStats;
 }
 
-/** Solves `dy/dt = f(t, y)` on float64 arrays. Used by `odeint` when `y0` is not a tensor. */
+/**
+ * Solves `dy/dt = f(t, y)` on float64 arrays. Used by `odeint` when `y0` is not a tensor.
+ * @param f - the vector field `(t, y) => dy/dt` on `Float64Array` states; it may return a `Float64Array` or a number
+ *   array of `y`'s length.
+ * @param y0 - the initial state at `ts[0]`, an array of finite numbers.
+ * @param ts - the times to report, strictly increasing or strictly decreasing; `ts[0]` is the start.
+ * @param options - a `Solver` from `solver()` or its settings (method, tolerances, step size, events, dense, …);
+ *   absent: the library defaults (`dopri5`).
+ */
 export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayLike<number>, options?: OdeintOptions | Solver): Float64Solution {
   const fn = 'odeint';
   if (typeof f !== 'function') {

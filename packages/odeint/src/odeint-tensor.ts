@@ -76,6 +76,15 @@ export function solveTensor(
  * Gradients reach `y0`, the variables `f` reads (`inputs.params` for `checkpoint` and `backsolve`) and, when `ts` is a
  * 1-D tensor, the times. Per-sample times: `ts` shaped `[batch, T]` (a 2-D tensor or rows of numbers, every row from
  * the same start time) with `y0` shaped `[batch, ...]` gives `ys` shaped `[batch, T, ...]` (see `solvePerSample`).
+ * @param f - the vector field `(t, y) => dy/dt`, `t` a scalar tensor, returning a tensor of `y`'s shape.
+ * @param y0 - the initial state at the first time, a float32 tensor of any shape (`[batch, ...]` with per-sample
+ *   times).
+ * @param ts - the times to report, strictly monotone: numbers, a 1-D tensor (then the times get gradients too) or
+ *   per-sample rows `[batch, T]`.
+ * @param options - a `Solver` from `solver()` or its settings, gradient mode included; absent: the library defaults
+ *   (`dopri5`, gradient `tape`).
+ * @param inputs - `params`: the variables `f` reads, which the `checkpoint` and `backsolve` modes differentiate; absent
+ *   there, one taped evaluation of `f` checks that it reads none.
  */
 export function odeintTensor(
   f: TensorField,

@@ -45,9 +45,15 @@ export interface Float64Dense {
   readonly steps: number;
   /** The accepted steps' boundaries, `t0` first (where the state is the step's own, not interpolated). */
   readonly times: readonly number[];
-  /** The state at `t` in the span, by the method's dense output. */
+  /**
+   * The state at `t` in the span, by the method's dense output.
+   * @param t - the time, inside `span` (outside it the last or first step extrapolates).
+   */
   evaluate(t: number): Float64Array;
-  /** The states at each of `ts`. */
+  /**
+   * The states at each of `ts`.
+   * @param ts - the times, each inside `span`, in any order; one new state per time.
+   */
   evaluate(ts: ArrayLike<number>): Float64Array[];
   /** Drops the kept steps. */
   dispose(): void;

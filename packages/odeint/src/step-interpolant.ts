@@ -16,7 +16,10 @@ export interface StepInterpolant<S> {
   readonly y0: S;
   /** The state at the end of the step (owned by the interpolant). */
   readonly y1: S;
-  /** The state at `t` (in the step; extrapolates outside it): a new state that the caller owns. */
+  /**
+   * The state at `t` (in the step; extrapolates outside it): a new state that the caller owns.
+   * @param t - the time, normally in `[t0, t1]`; outside the step the interpolation extrapolates.
+   */
   at(t: number): S;
 }
 

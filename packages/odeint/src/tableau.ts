@@ -50,7 +50,11 @@ export interface Tableau {
   readonly interpolation: Interpolation;
 }
 
-/** Freezes a tableau deeply so a registry entry cannot be changed by a caller. */
+/**
+ * Freezes a tableau deeply so a registry entry cannot be changed by a caller.
+ * @param t - the tableau; throws unless `a`, `b` and `bErr` have one entry per stage of `c` and row `a[i]` has `i`
+ *   entries.
+ */
 export function defineTableau(t: Tableau): Tableau {
   const stages = t.c.length;
   if (t.a.length !== stages || t.b.length !== stages || (t.bErr && t.bErr.length !== stages)) {

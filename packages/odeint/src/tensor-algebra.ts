@@ -16,6 +16,9 @@ export type ComponentTolerance = number | tf.Tensor2D;
 /**
  * Runs `fn` without recording it on the gradient tape (tfjs has no `stopGradient`): the body runs as the
  * forward pass of a `customGrad` whose gradient is zero, and ops inside a kernel are never taped.
+ * @param anchor - a tensor the custom gradient takes as its input; it receives a zero gradient (any tensor of the
+ *   computation will do).
+ * @param fn - the computation to run off the tape; returns the result tensor.
  */
 export function untaped(anchor: tf.Tensor, fn: () => tf.Tensor): tf.Tensor {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
@@ -132,7 +135,11 @@ function hostCombination(h: number, ks: readonly TensorState[], w: readonly numb
   return out;
 }
 
-/** {@link StateAlgebra} on lists of float32 tensors; every method returns new tensors and frees its temporaries. */
+/**
+ * {@link StateAlgebra} on lists of float32 tensors; every method returns new tensors and frees its temporaries.
+ * @param o - the per-component `atol` and `rtol` (numbers or `[1, n]` rows), the `norm`, and optionally
+ *   `normComponents`, `normOn` and `onHostRead`.
+ */
 export function tensorAlgebra(o: TensorAlgebraOptions): StateAlgebra<TensorState> {
   // y + h Σ w_j k_j as one linearCombination: one recorded op whatever the number of stages.
   const combineOne = (y: tf.Tensor2D | null, h: number, ks: readonly TensorState[], w: readonly number[], c: number): tf.Tensor2D =>

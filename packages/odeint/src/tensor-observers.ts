@@ -16,6 +16,7 @@ export interface TensorDense {
   /**
    * The state at `t` (a tensor of `y0`'s shape), or at each of `ts` (`[ts.length, ...y0.shape]`), by the method's
    * dense output. Differentiable like `ys` (gradient mode `tape`): gradients reach `y0` and the variables `f` reads.
+   * @param t - one time (a number) or several (an array or a 1-D tensor), inside `span`.
    */
   evaluate(t: number | ArrayLike<number> | tf.Tensor1D): tf.Tensor;
   /** Frees the kept states (otherwise they live as long as the enclosing `tf.tidy`, or until the program ends). */

@@ -8,6 +8,8 @@ import { luFactor, luSolve, type LU } from './linalg';
  * systems of batched stiff ODEs are small), so one call reads `a` and `b` back from the device. Differentiable in
  * both arguments: with `g = ∂L/∂x`, `∂L/∂b = A⁻ᵀ g` and `∂L/∂A = −(A⁻ᵀ g) xᵀ`, themselves computed with
  * `batchedSolve`, so gradients of gradients work too. A singular matrix is an {@link OdeintError}.
+ * @param a - the matrices, `[batch, d, d]`, each non-singular.
+ * @param b - the right-hand sides, `[batch, d]`.
  */
 export function batchedSolve(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   if (a.rank !== 3 || b.rank !== 2 || a.shape[1] !== a.shape[2] || a.shape[0] !== b.shape[0] || a.shape[1] !== b.shape[1]) {

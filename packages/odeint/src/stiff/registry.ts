@@ -55,7 +55,10 @@ export type StiffMethodName = keyof typeof STIFF_METHOD_INFO;
 /** Every stiff method name. */
 export const STIFF_METHODS = Object.freeze(Object.keys(STIFF_METHOD_INFO) as StiffMethodName[]) as readonly StiffMethodName[];
 
-/** Whether `method` names a stiff method (these take `jacobian` and run on float64 states only). */
+/**
+ * Whether `method` names a stiff method (these take `jacobian` and run on float64 states only).
+ * @param method - a method name as given in the options, e.g. `rodas5` or `dopri5`.
+ */
 export function isStiffMethod(method: string): method is StiffMethodName {
   return Object.prototype.hasOwnProperty.call(STIFF_METHOD_INFO, method);
 }
