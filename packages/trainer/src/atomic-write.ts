@@ -7,6 +7,8 @@ let counter = 0;
  * Writes `data` to `path` atomically: to a temporary file in the same directory, flushed, then renamed over `path`.
  * A crash or Ctrl-C at any moment leaves either the old file or the new one, never a partial file; the directory is
  * fsynced after the rename, so the new name survives a power loss too. Creates the directory when missing.
+ * @param path - the file to write or replace; its directory is created when missing.
+ * @param data - the whole new content: bytes, or a string written as UTF-8.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const dir = dirname(path);
@@ -54,6 +56,8 @@ function syncDirectory(dir: string): void {
 /**
  * Appends one line to a text file, atomically (the whole file is rewritten through {@link writeFileAtomic}, so a
  * reader never sees half a line). Meant for small logs such as `metrics.jsonl`.
+ * @param path - the text file to append to; created when missing.
+ * @param line - the line to add, without its newline; newlines inside it become spaces, so it stays one line.
  */
 export function appendLineAtomic(path: string, line: string): void {
   let existing = '';

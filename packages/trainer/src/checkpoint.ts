@@ -102,6 +102,8 @@ function pad(n: number, width = 4): string {
 /**
  * Finds a checkpoint from a run directory (its latest), a checkpoint's `.json`, or its weights `.safetensors`.
  * @returns the run directory and the checkpoint's state.
+ * @param path - a run directory (its latest checkpoint is taken), a checkpoint's `.json` or its weights `.safetensors`;
+ *   relative to the working directory.
  */
 export function locateCheckpoint(path: string): { runDir: string; state: CheckpointState } {
   const p = resolve(path);

@@ -28,6 +28,8 @@ export const EXPERIMENT_SOLVER = Object.freeze({ method: 'bosh3', rtol: 1e-2, at
  * `solver()`: a missing `method` is {@link EXPERIMENT_SOLVER}'s; an adaptive method without `rtol` / `atol` gets the
  * experiments' `1e-2`; a fixed-step method must say its `stepSize` (or `grid`); a missing `gradient` is `checkpoint`.
  * A `Solver` value is used as it is.
+ * @param input - a `Solver` (used as it is) or partial solver settings to complete; default `{}`, i.e. the experiments'
+ *   `bosh3` at rtol = atol = 1e-2 with `checkpoint` gradients.
  */
 export function experimentSolver(input: Solver | SolverInput = {}): Solver {
   if (isSolver(input)) return input;
@@ -77,6 +79,8 @@ const solverSetting = z
  * The options of a `config.json` written by trainer 0.1 in today's shape: `solver.adjoint` becomes `solver.gradient`
  * (`backsolve` / `tape`, what 0.1 trained with), and the settings 0.1 filled in for the other stepping mode (`rtol` / `atol` of a fixed-step
  * method, `stepSize` of an adaptive one), which odeint now refuses, are dropped. Anything else is returned as it is.
+ * @param stored - the `config` object read from a run's `config.json` (any version); a non-object is returned
+ *   unchanged.
  */
 export function upgradeStoredConfig(stored: unknown): unknown {
   if (typeof stored !== 'object' || stored === null) return stored;
@@ -184,6 +188,8 @@ export const SPIRAL_TOLERANCES = Object.freeze({ rtol: 1e-5, atol: 1e-7 });
 /**
  * The spiral experiment's solver, built once: an adaptive method at the run's tolerances (else
  * {@link SPIRAL_TOLERANCES}); a fixed-step method steps on the observation times and refuses tolerances.
+ * @param c - the spiral run's `method` and, for an adaptive method, its optional `rtol` / `atol` (absent:
+ *   `SPIRAL_TOLERANCES`); a fixed-step method with either throws.
  */
 export function spiralSolver(c: Pick<SpiralConfig, 'method' | 'rtol' | 'atol'>): Solver {
   if (isAdaptive(c.method)) return solver({ method: c.method, rtol: c.rtol ?? SPIRAL_TOLERANCES.rtol, atol: c.atol ?? SPIRAL_TOLERANCES.atol }, 'spiral');
@@ -279,12 +285,17 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 /**
  * Resolves training options (defaults applied) or throws one error whose lines name each bad option, the value
  * given and what is valid.
+ * @param input - the training options as given (e.g. from the CLI flags or a stored `config.json`); missing ones get
+ *   the defaults.
  */
 export function parseTrainConfig(input: unknown): TrainConfig {
   return parseOptions(trainConfigSchema, input, 'train');
 }
 
-/** Resolves spiral options like {@link parseTrainConfig}. */
+/**
+ * Resolves spiral options like {@link parseTrainConfig}.
+ * @param input - the spiral options as given (e.g. from the CLI flags); missing ones get the defaults.
+ */
 export function parseSpiralConfig(input: unknown): SpiralConfig {
   return parseOptions(spiralConfigSchema, input, 'spiral');
 }

@@ -38,7 +38,12 @@ export const evaluateOptionsSchema = z
 /** Options of {@link evaluate} as accepted. */
 export type EvaluateOptions = z.input<typeof evaluateOptionsSchema>;
 
-/** Mean cross-entropy and accuracy of `model` (evaluation mode) on a whole split, in batches. */
+/**
+ * Mean cross-entropy and accuracy of `model` (evaluation mode) on a whole split, in batches.
+ * @param model - the model to evaluate; it runs with `training: false` (BatchNorm uses its running statistics).
+ * @param split - the dataset split to evaluate, read in order (no shuffling, no augmentation).
+ * @param batchSize - examples per forward pass; it changes memory use, not the result.
+ */
 export function evaluateSplit(model: Model, split: DatasetSplit, batchSize: number): EvaluateResult {
   let lossSum = 0;
   let correct = 0;

@@ -76,6 +76,9 @@ export interface SpiralPlotData {
 /**
  * Plots the spiral experiment in the phase plane: the noisy observations (dots), the true trajectory (dashed) and the
  * learned one, written to `${outPrefix}.svg` and `${outPrefix}.png`.
+ * @param data - the observations, the true and the learned trajectory (one `[x, y]` per time each) and an optional
+ *   title.
+ * @param outPrefix - the output path without extension; `.svg` and `.png` are appended.
  */
 export async function plotSpiral(data: SpiralPlotData, outPrefix: string): Promise<PlotPaths> {
   const xy = (zs: ArrayLike<number>[]) => zs.map((z) => [z[0], z[1]] as const);

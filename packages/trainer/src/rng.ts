@@ -10,7 +10,10 @@ export interface RngState {
 export class Rng {
   private s: Uint32Array;
 
-  /** Seeds the generator; equal seeds give equal sequences. */
+  /**
+   * Seeds the generator; equal seeds give equal sequences.
+   * @param seed - an integer in 0..2^32−1 (e.g. the run's `seed`); anything else throws.
+   */
   constructor(seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new Error(`Rng: seed ${seed} is not an integer in 0..2^32-1: pass a non-negative 32-bit integer`);
@@ -27,7 +30,11 @@ export class Rng {
     }
   }
 
-  /** A generator continuing from a saved {@link RngState}. */
+  /**
+   * A generator continuing from a saved {@link RngState}.
+   * @param state - what `state()` returned, e.g. read back from a checkpoint: `{ s: [4 uint32 words] }`; anything else
+   *   throws.
+   */
   static fromState(state: RngState): Rng {
     const words = state?.s;
     if (!Array.isArray(words) || words.length !== 4 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) {
@@ -72,7 +79,10 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** A uniform integer in [0, n). */
+  /**
+   * A uniform integer in [0, n).
+   * @param n - the exclusive upper bound, a positive integer (e.g. the length of the array to index).
+   */
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }

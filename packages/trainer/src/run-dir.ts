@@ -153,7 +153,11 @@ export function readRunInfo(runDir: string): RunInfo {
   }
 }
 
-/** Reads a run directory's `config.json` and `metrics.jsonl`; errors name the directory and what is missing. */
+/**
+ * Reads a run directory's `config.json` and `metrics.jsonl`; errors name the directory and what is missing.
+ * @param runDir - a directory written by `train` (its `--save`), holding `config.json` and, once an epoch has ended,
+ *   `metrics.jsonl`.
+ */
 export function readRun(runDir: string): { dir: string; info: RunInfo; metrics: EpochMetrics[] } {
   const dir = resolve(runDir);
   const configPath = join(dir, RUN_FILES.config);
@@ -170,7 +174,10 @@ export function readRun(runDir: string): { dir: string; info: RunInfo; metrics: 
   return { dir, info, metrics: readMetrics(join(dir, RUN_FILES.metrics)) };
 }
 
-/** Parses a `metrics.jsonl` file (missing: no epochs yet). A bad line is an error naming the file and line. */
+/**
+ * Parses a `metrics.jsonl` file (missing: no epochs yet). A bad line is an error naming the file and line.
+ * @param path - the `metrics.jsonl` file: one JSON object per epoch per line; a missing file gives `[]`.
+ */
 export function readMetrics(path: string): EpochMetrics[] {
   if (!existsSync(path)) return [];
   const out: EpochMetrics[] = [];
@@ -187,7 +194,11 @@ export function readMetrics(path: string): EpochMetrics[] {
   return out;
 }
 
-/** A short model name for legends and tables, as the reference study's tables name them. */
+/**
+ * A short model name for legends and tables, as the reference study's tables name them.
+ * @param config - the run's resolved training options: the model and its `blocks`, and for ODE models the solver's
+ *   method, step size or tolerance, and gradient mode when not `checkpoint`.
+ */
 export function modelLabel(config: TrainConfig): string {
   const s = config.solver;
   const solver =

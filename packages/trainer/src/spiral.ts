@@ -69,7 +69,10 @@ export const SPIRAL_W = [
 /** The true initial state. */
 export const SPIRAL_Z0 = [0.6, 0.3] as const;
 
-/** The noise-free solution z(t) = e^{-0.1 t} R(t) z0 (W = -0.1 I + a rotation generator). */
+/**
+ * The noise-free solution z(t) = e^{-0.1 t} R(t) z0 (W = -0.1 I + a rotation generator).
+ * @param t - the time (same units as the observation times, starting from 0 at `SPIRAL_Z0`).
+ */
 export function spiralTruth(t: number): [number, number] {
   const d = Math.exp(-0.1 * t);
   const c = Math.cos(t);

@@ -82,7 +82,10 @@ export const STUDY_TABLES: Readonly<Record<StudyTableName, StudyTable>> = Object
   },
 });
 
-/** Parameters as the study prints them: thousands, rounded, with a K ("577 K"). */
+/**
+ * Parameters as the study prints them: thousands, rounded, with a K ("577 K").
+ * @param count - the number of trainable parameters, e.g. `model.countParams()`.
+ */
 export function studyParams(count: number): string {
   return `${Math.round(count / 1000)} K`;
 }
@@ -90,7 +93,10 @@ export function studyParams(count: number): string {
 /** Where a row's run stands. */
 export type RowState = 'missing' | 'started' | 'finished';
 
-/** A run directory's state: no run, a run short of its epochs, or a run whose metrics reached its `epochs`. */
+/**
+ * A run directory's state: no run, a run short of its epochs, or a run whose metrics reached its `epochs`.
+ * @param dir - the row's run directory; `missing` when it has no `config.json`, `started` when it cannot be read.
+ */
 export function runState(dir: string): RowState {
   if (!existsSync(join(dir, RUN_FILES.config))) return 'missing';
   try {
@@ -121,7 +127,10 @@ export interface MeasuredRow {
   nfe?: { forward: number; backward?: number };
 }
 
-/** Reads what each row's run directory holds. */
+/**
+ * Reads what each row's run directory holds.
+ * @param rows - the study rows with the run directory that reproduces each.
+ */
 export function measureRows(rows: readonly ReproducedRow[]): MeasuredRow[] {
   return rows.map(({ row, dir }) => {
     const state = runState(dir);
@@ -160,6 +169,8 @@ const STUDY_ODE_SOLVER: Readonly<Partial<Record<StudyRowName, { method: string; 
  * this project's measurement of each row beside the study's figure, plus epochs and NFE. Below it, every way the runs
  * departed from the study, read from their own `config.json`: the dataset, the epochs and LR schedule, the ODE
  * solver, the backend, quick-run subsets.
+ * @param table - the study table to reproduce (its title, metric and rows with the study's figures).
+ * @param measured - what `measureRows` read for the rows of that table; rows not measured yet show as such.
  */
 export function studyReportTable(table: StudyTable, measured: readonly MeasuredRow[]): string {
   const infos = measured.flatMap((m) => (m.info ? [m.info] : []));
