@@ -12,6 +12,11 @@ export class ConcatConv1D extends ConcatTimeLayer<ConvLayerArgs> {
   /** The name tfjs serializes the layer under. */
   static className = 'ConcatConv1D';
 
+  /**
+   * Builds the layer; prefer {@link concatConv1d}.
+   * @param args - `tf.layers.conv1d`'s arguments (`filters`, `kernelSize`, `padding`, …); the kernel gets one more
+   *   input channel, the time, last.
+   */
   constructor(args: ConvLayerArgs) {
     super(args, (a) => tfl.layers.conv1d(a));
   }

@@ -12,6 +12,11 @@ export class ConcatConv2D extends ConcatTimeLayer<ConvLayerArgs> {
   /** The name tfjs serializes the layer under. */
   static className = 'ConcatConv2D';
 
+  /**
+   * Builds the layer; prefer {@link concatConv2d}.
+   * @param args - `tf.layers.conv2d`'s arguments (`filters`, `kernelSize`, `padding`, …); the kernel gets one more
+   *   input channel, the time, last.
+   */
   constructor(args: ConvLayerArgs) {
     super(args, (a) => tfl.layers.conv2d(a));
   }

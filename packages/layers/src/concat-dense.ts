@@ -11,6 +11,11 @@ export class ConcatDense extends ConcatTimeLayer<DenseLayerArgs> {
   /** The name tfjs serializes the layer under. */
   static className = 'ConcatDense';
 
+  /**
+   * Builds the layer; prefer {@link concatDense}.
+   * @param args - `tf.layers.dense`'s arguments (`units`, `activation`, `useBias`, …); the kernel gets one more input
+   *   row, the time, last.
+   */
   constructor(args: DenseLayerArgs) {
     super(args, (a) => tfl.layers.dense(a));
   }

@@ -14,6 +14,12 @@ export abstract class DelegatingLayer extends tfl.layers.Layer {
   /** The layer that holds the weights. */
   readonly inner: tfl.layers.Layer;
 
+  /**
+   * Wraps `inner`, whose weights and `trainable` flag become this layer's.
+   * @param args - this layer's own tfjs layer arguments (`name`, `inputShape`, …); `trainable: false` is passed on to
+   *   `inner`.
+   * @param inner - the layer or model that holds the weights and that this layer runs.
+   */
   constructor(args: LayerArgs, inner: tfl.layers.Layer) {
     super(args);
     this.inner = inner;

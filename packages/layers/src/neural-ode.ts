@@ -105,6 +105,11 @@ export class NeuralOde extends DelegatingLayer {
   private counts: NfeCounts = { forward: 0, backward: 0 };
   private lastSolve: { stats: SolveStats; readonly gradientStats: GradientStats | null } | null = null;
 
+  /**
+   * Builds the layer; prefer {@link neuralOde}.
+   * @param options - the `neuralOde` options: `dynamics`, `solver` (and `gradient`), `t0` and `t1` or `outputTimes`,
+   *   and tfjs layer arguments; validated here, a bad one throws naming it.
+   */
   constructor(options: NeuralOdeOptions) {
     const o = parseLayerOptions('neuralOde', neuralOdeOptionsSchema, options);
     const layerArgs: Record<string, unknown> = {};
@@ -211,7 +216,12 @@ export class NeuralOde extends DelegatingLayer {
     };
   }
 
-  /** Rebuilds the layer from {@link getConfig}'s output, dynamics included (their classes must be registered). */
+  /**
+   * Rebuilds the layer from {@link getConfig}'s output, dynamics included (their classes must be registered).
+   * @param cls - the class to build (`NeuralOde`), as tfjs's deserializer passes it.
+   * @param config - the output of `getConfig()`: the dynamics' class name and config, the saved solver, `t0` and `t1`
+   *   or `outputTimes`, and the layer arguments.
+   */
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,

@@ -41,6 +41,11 @@ export class NfeLogger extends tfl.Callback {
   private sums = new Map<NeuralOde, NfeCounts>();
   private batches = 0;
 
+  /**
+   * Builds the callback; prefer {@link nfeLogger}.
+   * @param options - `log`: where the per-epoch line goes (default `console.log`, `false` for none); `onBatch`: called
+   *   after each batch with each ODE layer's NFE.
+   */
   constructor(options: NfeLoggerOptions = {}) {
     super();
     if (options.log !== undefined && options.log !== false && typeof options.log !== 'function') {
@@ -64,6 +69,10 @@ export class NfeLogger extends tfl.Callback {
     this.batches = 0;
   }
 
+  /**
+   * Adds each ODE layer's NFE of the batch to the epoch's sums and calls `onBatch`.
+   * @param batch - the batch's index in the epoch (from tfjs), passed on to `onBatch`.
+   */
   override async onBatchEnd(batch: number): Promise<void> {
     const perLayer: Record<string, NfeCounts> = {};
     for (const layer of this.layers) {
@@ -77,6 +86,12 @@ export class NfeLogger extends tfl.Callback {
     this.options.onBatch?.(batch, perLayer);
   }
 
+  /**
+   * Logs the mean NFE per batch of each ODE layer and adds the totals to `logs`.
+   * @param epoch - the epoch's 0-based index (from tfjs); the logged line counts from 1.
+   * @param logs - the epoch's logs; when present, `nfeForward` and `nfeBackward` (means per batch summed over the ODE
+   *   layers) are added to them.
+   */
   override async onEpochEnd(epoch: number, logs?: UnresolvedLogs): Promise<void> {
     const n = Math.max(1, this.batches);
     let forward = 0;
