@@ -8,6 +8,12 @@ export class CliUsageError extends Error {
   /** The flag (or argument) at fault, e.g. `--batch-size`, when there is one. */
   readonly flag: string | undefined;
 
+  /**
+   * A usage error with the message to print and, when there is one, the flag at fault.
+   * @param message - what is wrong on the command line, with the value given and how to fix it; printed as it is.
+   * @param flag - the flag or argument at fault, e.g. `--batch-size` (kept as `flag`); absent when no single flag is to
+   *   blame.
+   */
   constructor(message: string, flag?: string) {
     super(message);
     this.name = 'CliUsageError';

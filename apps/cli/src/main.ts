@@ -186,7 +186,11 @@ export function commandOf(argv: readonly string[]): string | undefined {
   return first === undefined || first.startsWith('-') ? undefined : first;
 }
 
-/** Whether a command stops gracefully on the first Ctrl-C (finish the step, checkpoint) rather than at once. */
+/**
+ * Whether a command stops gracefully on the first Ctrl-C (finish the step, checkpoint) rather than at once.
+ * @param argv - the command-line arguments after the program name (`process.argv.slice(2)`); a reference script in
+ *   place of a command is expanded first.
+ */
 export function stopsGracefully(argv: readonly string[]): boolean {
   return stopsGracefullyByName(commandOf(argv));
 }

@@ -167,6 +167,10 @@ export interface ReferenceDecision {
  * steps by `--tol` and `--solver runge_kutta` (RK4) by `4·--tol`, as the study's code did; `--tol` with an adaptive
  * method is `rtol = atol = tol`; `--tol` alone means the scripts' default solver, euler. A flag that contradicts one
  * of the library's own flags is a {@link CliUsageError} that names both.
+ * @param ref - the reference flags as given: `--use_ode`, `--solver`, `--tol` and the reference script whose defaults
+ *   apply.
+ * @param native - what the library's own flags and `--config` already chose (dataset, model, solver settings) and which
+ *   flag set each option, to name both sides of a conflict.
  */
 export function referenceDecision(ref: ReferenceFlagValues, native: NativeChoice): ReferenceDecision {
   const origin: Record<string, string> = {};

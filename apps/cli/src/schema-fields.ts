@@ -45,6 +45,8 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  * Lists the leaf options of a zod object schema (nested objects and discriminated unions flattened into paths),
  * with type, choices, default, bounds and description taken from the schema itself. The CLI builds its flags
  * and `describeCli()` its reference from this, so the schema stays the one source of truth.
+ * @param schema - a zod object schema (e.g. the trainer's `trainConfigSchema`); it is converted once per process and
+ *   the result cached.
  */
 export function schemaFields(schema: z.ZodType): SchemaField[] {
   const cached = cache.get(schema);

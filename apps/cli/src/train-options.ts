@@ -96,6 +96,12 @@ interface FlagReader {
  * Resolves `train`'s flag values (as commander parsed them: strings, or booleans for switches) into a checked
  * {@link TrainConfig}: schema defaults, then `--config file.json`, then flags, then the reference flags' meanings
  * ({@link referenceDecision}). Every problem is a {@link CliUsageError} that names the flag and the valid values.
+ * @param values - the flag values as commander parsed them, by attribute name (`batchSize`, `dryRun`, …): strings, or
+ *   booleans for switches.
+ * @param given - whether the flag with that commander attribute name was given on the command line (rather than left at
+ *   its default).
+ * @param cwd - the directory that relative paths of `--config`, `--resume` and `--from` are resolved against, usually
+ *   `process.cwd()`.
  */
 export function resolveTrainInvocation(
   values: Record<string, unknown>,
