@@ -59,6 +59,13 @@ export class BackendUnavailableError extends Error {
   /** Why each way of providing it failed. */
   readonly reasons: string[];
 
+  /**
+   * The error for `backend`, its message built from the reasons and the fix.
+   * @param backend - the backend that was asked for (kept as `backend`).
+   * @param reasons - why each way of providing it failed, one entry per way tried (kept as `reasons`; joined with `; `
+   *   in the message).
+   * @param fix - how to install or enable it, appended to the message as a sentence.
+   */
   constructor(backend: BackendName, reasons: string[], fix: string) {
     super(`initBackend: backend '${backend}' is not available: ${reasons.join('; ')}. ${fix}`);
     this.name = 'BackendUnavailableError';

@@ -22,7 +22,11 @@ export const DISABLE_NATIVE_ENV = 'NEURAL_ODE_NATIVE_DISABLE';
 export interface NativeBackendModule {
   /** Whether the addon is built and loadable here; if not, why and how to fix it. */
   nativeStatus(): { available: boolean; reason?: string; fix?: string };
-  /** Registers a tfjs backend named `native` running with `threads` threads. */
+  /**
+   * Registers a tfjs backend named `native` running with `threads` threads.
+   * @param opts - `threads`: the size of the addon's thread pool, a positive integer; fixed for the process once
+   *   registered.
+   */
   registerNativeBackend(opts: { threads: number }): Promise<void>;
 }
 
