@@ -81,22 +81,27 @@ export function float64Extras(obs: SolveObservers<Float64Array, Float64Array>): 
       if (typeof t === 'number' || t == null || typeof t.length !== 'number') return record!.at(t as number);
       return Array.from({ length: t.length }, (_, i) => record!.at(t[i], `ts[${i}]`));
     }
-    out.dense = {
-      get span() {
-        return record.span;
-      },
-      get steps() {
-        return record.size;
-      },
-      get times() {
-        return record.times;
-      },
-      evaluate,
-      dispose: () => record.dispose(),
-    };
+    out.dense = denseView(record, evaluate);
     out.evaluate = evaluate;
   }
   return out;
+}
+
+/** The dense output a solution hands out (either state kind): the record's span, steps and times, and `evaluate`. */
+export function denseView<S, E>(record: DenseRecord<S>, evaluate: E): { readonly span: [number, number]; readonly steps: number; readonly times: readonly number[]; evaluate: E; dispose(): void } {
+  return {
+    get span() {
+      return record.span;
+    },
+    get steps() {
+      return record.size;
+    },
+    get times() {
+      return record.times;
+    },
+    evaluate,
+    dispose: () => record.dispose(),
+  };
 }
 
 /** Reads `g` on float64 states. */

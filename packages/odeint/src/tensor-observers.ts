@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OdeintError, show } from './errors';
 import type { EventReader, SolveEvent } from './events';
-import type { SolveObservers } from './solve-observers';
+import { denseView, type SolveObservers } from './solve-observers';
 import type { TensorState } from './tensor-algebra';
 import { stackRows } from './tensor-field';
 
@@ -88,19 +88,7 @@ export function tensorExtras(obs: SolveObservers<TensorState, tf.Tensor>, shape:
       const rows = Array.from({ length: times.length }, (_, i) => record.at(times[i], `ts[${i}]`)[0]);
       return stackRows(rows, shape);
     };
-    out.dense = {
-      get span() {
-        return record.span;
-      },
-      get steps() {
-        return record.size;
-      },
-      get times() {
-        return record.times;
-      },
-      evaluate,
-      dispose: () => record.dispose(),
-    };
+    out.dense = denseView(record, evaluate);
     out.evaluate = evaluate;
   }
   return out;
