@@ -11,7 +11,7 @@ import { parseOptions } from './config';
 import { limitSplit } from './data';
 import type { EvaluateResult } from './events';
 import { crossEntropy } from './loss';
-import { readRunInfo } from './run-dir';
+import { loadRunInfo } from './run-dir';
 
 /** Options of {@link evaluate}. */
 export const evaluateOptionsSchema = z
@@ -83,7 +83,7 @@ export function evaluateSplit(model: Model, split: DatasetSplit, batchSize: numb
 export async function evaluate(options: EvaluateOptions, inputs: { split?: DatasetSplit } = {}): Promise<EvaluateResult> {
   const o = parseOptions(evaluateOptionsSchema, options, 'evaluate');
   const { runDir, state } = locateCheckpoint(o.checkpoint);
-  const info = readRunInfo(runDir);
+  const info = loadRunInfo(runDir);
   const config = { ...info.config, data: o.data ?? info.config.data, dataDir: o.dataDir ?? info.config.dataDir };
   await initBackend({ backend: o.backend ?? info.config.backend, threads: info.config.threads, log: false });
   let split = inputs.split;

@@ -154,24 +154,27 @@ export function readRunInfo(runDir: string): RunInfo {
 }
 
 /**
+ * A run directory's `config.json` with its options in today's shape ({@link upgradeStoredConfig}) and validated, the
+ * solver included: what every reader of a run (report, evaluate, resume) works from. Errors name the file.
+ * @param runDir - a directory written by `train` (its `--save`).
+ */
+export function loadRunInfo(runDir: string): RunInfo {
+  const info = readRunInfo(runDir);
+  try {
+    return { ...info, config: trainConfigSchema.parse(upgradeStoredConfig(info.config)) };
+  } catch (err) {
+    throw new Error(`${join(runDir, RUN_FILES.config)} is not a valid run config: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
  * Reads a run directory's `config.json` and `metrics.jsonl`; errors name the directory and what is missing.
  * @param runDir - a directory written by `train` (its `--save`), holding `config.json` and, once an epoch has ended,
  *   `metrics.jsonl`.
  */
 export function readRun(runDir: string): { dir: string; info: RunInfo; metrics: EpochMetrics[] } {
   const dir = resolve(runDir);
-  const configPath = join(dir, RUN_FILES.config);
-  if (!existsSync(configPath)) {
-    throw new Error(`run directory '${runDir}' has no ${RUN_FILES.config}: pass a directory written by train (its --save)`);
-  }
-  let info: RunInfo;
-  try {
-    info = JSON.parse(readFileSync(configPath, 'utf8')) as RunInfo;
-    info.config = trainConfigSchema.parse(upgradeStoredConfig(info.config));
-  } catch (err) {
-    throw new Error(`${configPath} is not a valid run config: ${(err as Error).message}`, { cause: err });
-  }
-  return { dir, info, metrics: readMetrics(join(dir, RUN_FILES.metrics)) };
+  return { dir, info: loadRunInfo(dir), metrics: readMetrics(join(dir, RUN_FILES.metrics)) };
 }
 
 /**

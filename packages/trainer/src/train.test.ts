@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -149,6 +149,19 @@ describe('train', () => {
     const backsolve = (await run('backsolve')).final!;
     expect(Number.isFinite(backsolve.reconstructionError)).toBe(true);
     expect(backsolve.gradientPeakBytes).toBeUndefined();
+  });
+
+  it('evaluate and resume read a run written by trainer 0.1 (solver.adjoint, the other mode\'s tolerances filled in)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainer-old-'));
+    await train({ ...base, model: 'odenet', solver: { method: 'euler', stepSize: 0.5 }, epochs: 1, save: dir }, { splits: small });
+    const path = join(dir, 'config.json');
+    const info = JSON.parse(readFileSync(path, 'utf8'));
+    info.config.solver = { method: 'euler', stepSize: 0.5, rtol: 0.01, atol: 0.01, adjoint: false };
+    writeFileSync(path, JSON.stringify(info));
+    const ev = await evaluate({ checkpoint: dir }, { split: small.test });
+    expect(ev.count).toBe(32);
+    const resumed = await resume(dir, { epochs: 2, splits: small });
+    expect(resumed.final!.epoch).toBe(2);
   });
 
   it('trains the text model on character ids and leaves no tensor behind', async () => {

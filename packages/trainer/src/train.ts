@@ -17,7 +17,7 @@ import {
   type CheckpointState,
   type EpochProgress,
 } from './checkpoint';
-import { parseTrainConfig, trainConfigSchema, upgradeStoredConfig, type TrainConfig, type TrainConfigInput } from './config';
+import { parseTrainConfig, trainConfigSchema, type TrainConfig, type TrainConfigInput } from './config';
 import { loadRunSplits } from './data';
 import { evaluateSplit } from './evaluate';
 import type { EpochMetrics, RunControl, TrainEvent, TrainResult } from './events';
@@ -25,7 +25,7 @@ import { crossEntropy } from './loss';
 import { learningRateAt } from './lr-schedule';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { Rng } from './rng';
-import { RUN_FILES, cleanRunDir, lockRunDir, modelLabel, readMetrics, readRunInfo, type RunInfo } from './run-dir';
+import { RUN_FILES, cleanRunDir, loadRunInfo, lockRunDir, modelLabel, readMetrics, type RunInfo } from './run-dir';
 
 /** Train and test splits given in memory (as `@neural-ode/datasets`' `loadDataset` returns them). */
 export interface SplitsInput {
@@ -125,8 +125,8 @@ async function resumeLocked(dir: string, from: string | undefined, control: Resu
   // No checkpoint yet: the run starts again, and its metrics of unsaved epochs go.
   if (!point.state) rmSync(join(dir, RUN_FILES.metrics), { force: true });
   const state = point.state;
-  const info = readRunInfo(dir);
-  const cfg = trainConfigSchema.parse({ ...(upgradeStoredConfig(info.config) as object), ...(control.epochs !== undefined ? { epochs: control.epochs } : {}) });
+  const info = loadRunInfo(dir);
+  const cfg = control.epochs === undefined ? info.config : trainConfigSchema.parse({ ...info.config, epochs: control.epochs });
   if (control.epochs !== undefined && !(Number.isInteger(control.epochs) && control.epochs >= 1)) {
     throw new Error(`resume: epochs = ${control.epochs} is not a positive integer: pass the total number of epochs to reach`);
   }
