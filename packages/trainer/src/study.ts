@@ -93,19 +93,24 @@ export function studyParams(count: number): string {
 /** Where a row's run stands. */
 export type RowState = 'missing' | 'started' | 'finished';
 
+/** A run directory's state, and what it holds when it can be read. */
+function readRow(dir: string): { state: RowState; run?: ReturnType<typeof readRun> } {
+  if (!existsSync(join(dir, RUN_FILES.config))) return { state: 'missing' };
+  try {
+    const run = readRun(dir);
+    const last = run.metrics[run.metrics.length - 1];
+    return { state: last && last.epoch >= run.info.config.epochs ? 'finished' : 'started', run };
+  } catch {
+    return { state: 'started' };
+  }
+}
+
 /**
  * A run directory's state: no run, a run short of its epochs, or a run whose metrics reached its `epochs`.
  * @param dir - the row's run directory; `missing` when it has no `config.json`, `started` when it cannot be read.
  */
 export function runState(dir: string): RowState {
-  if (!existsSync(join(dir, RUN_FILES.config))) return 'missing';
-  try {
-    const { info, metrics } = readRun(dir);
-    const last = metrics[metrics.length - 1];
-    return last && last.epoch >= info.config.epochs ? 'finished' : 'started';
-  } catch {
-    return 'started';
-  }
+  return readRow(dir).state;
 }
 
 /** A row of a reproduction: which study row, and the run directory that measured it. */
@@ -133,9 +138,10 @@ export interface MeasuredRow {
  */
 export function measureRows(rows: readonly ReproducedRow[]): MeasuredRow[] {
   return rows.map(({ row, dir }) => {
-    const state = runState(dir);
-    if (state === 'missing') return { row, dir, state };
-    const { info, metrics } = readRun(dir);
+    // One read per row: its state and what it measured (an unreadable run is 'started', with nothing measured).
+    const { state, run } = readRow(dir);
+    if (!run) return { row, dir, state };
+    const { info, metrics } = run;
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const fwd = metrics.flatMap((m) => (m.nfeForward !== undefined ? [m.nfeForward] : []));
     const bwd = metrics.flatMap((m) => (m.nfeBackward !== undefined ? [m.nfeBackward] : []));

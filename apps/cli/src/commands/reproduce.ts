@@ -83,12 +83,12 @@ function plan(ctx: RunContext, out: string): { plans: Plan[]; tables: StudyTable
     if (ctx.given(attr)) extra.push(flag, String(ctx.values[attr]));
   }
   if (ctx.values.download === false) extra.push('--no-download');
+  const projectSolver = ctx.values.projectSolver === true;
   const plans: Plan[] = [];
   for (const table of tables) {
     for (const command of STUDY_COMMANDS[table]) {
       if (rows && !rows.includes(command.row)) continue;
       const dir = join(out, `${substitute ?? table}-${command.row}`);
-      const projectSolver = ctx.values.projectSolver === true;
       plans.push({ table, command, dir, argv: trainArgv(command, { save: dir, ...(epochs !== undefined ? { epochs } : {}), ...(substitute ? { substitute } : {}), projectSolver, extra }) });
     }
   }
