@@ -5,23 +5,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@neural-ode/backend';
 import { evaluate } from './evaluate';
 import type { TrainEvent } from './events';
-import { textureSplit } from './fixtures/textures';
+import { SMALL_RUN, textureSplit } from './fixtures/textures';
 import { lockRunDir } from './run-dir';
 import { resume, train } from './train';
 
 const splits = { train: textureSplit(32, 3, 8), test: textureSplit(16, 4, 8, "test") };
-const base = {
-  data: 'mnist' as const,
-  model: 'resnet' as const,
-  blocks: 1,
-  optimizer: 'sgd' as const,
-  lr: 0.05,
-  batchSize: 32,
-  testBatchSize: 64,
-  seed: 7,
-  backend: 'cpu' as const,
-  augment: false,
-};
+const base = SMALL_RUN;
 const logs = (events: TrainEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.line] : []));
 
 /** Flips one byte near the end of a file (inside the last tensor's data). */

@@ -7,24 +7,13 @@ import { initBackend } from '@neural-ode/backend';
 import { parseSafetensors } from '@neural-ode/models';
 import { evaluate } from './evaluate';
 import type { TrainEvent } from './events';
-import { charRunSplit, textureSplit } from './fixtures/textures';
+import { charRunSplit, SMALL_RUN, textureSplit } from './fixtures/textures';
 import { resume, train } from './train';
 
 // 12×12 images: the smallest size at which the reference downsampling keeps a few pixels per GroupNorm group.
 const splits = { train: textureSplit(128, 1, 12), test: textureSplit(64, 2, 12, 'test') };
 const small = { train: textureSplit(64, 3, 12), test: textureSplit(32, 4, 12, 'test') };
-const base = {
-  data: 'mnist' as const,
-  model: 'resnet' as const,
-  blocks: 1,
-  optimizer: 'sgd' as const,
-  lr: 0.05,
-  batchSize: 32,
-  testBatchSize: 64,
-  seed: 7,
-  backend: 'cpu' as const,
-  augment: false,
-};
+const base = SMALL_RUN;
 
 function weightsOf(path: string) {
   return parseSafetensors(readFileSync(path)).tensors;
