@@ -32,6 +32,37 @@ void channelSums(int s, int c, double* acc, float* part, F f) {
   }
 }
 
+// The input gradient of one row: dx = rstd·(γ·g − mean_group(γ·g) − x̂·mean_group(γ·g·x̂)), with g the gradient
+// before the ReLU; s1 and s2 hold the two group means per channel.
+template <bool Relu>
+inline void dxRow(int c, const float* xr, const float* gr, const float* gamma, const float* beta, const float* mch,
+                  const float* rch, const float* s1, const float* s2, float* out) {
+#pragma omp simd
+  for (int ch = 0; ch < c; ++ch) {
+    const float xh = (xr[ch] - mch[ch]) * rch[ch];
+    float gv = gr[ch];
+    if (Relu) gv = xh * gamma[ch] + beta[ch] > 0.f ? gv : 0.f;
+    out[ch] = rch[ch] * (gamma[ch] * gv - s1[ch] - xh * s2[ch]);
+  }
+}
+
+// s1[ch] = mean_group(γ·g), s2[ch] = mean_group(γ·g·x̂) from the channel sums a = Σ g and b = Σ g·x̂.
+inline void groupMeans(int groups, int cg, double count, const float* gamma, const double* a, const double* b, float* s1,
+                       float* s2) {
+  for (int g = 0; g < groups; ++g) {
+    double u = 0, v = 0;
+    for (int j = 0; j < cg; ++j) {
+      const int ch = g * cg + j;
+      u += gamma[ch] * a[ch];
+      v += gamma[ch] * b[ch];
+    }
+    for (int j = 0; j < cg; ++j) {
+      s1[g * cg + j] = float(u / count);
+      s2[g * cg + j] = float(v / count);
+    }
+  }
+}
+
 template <bool Relu>
 void backwardImage(int s, int c, int cg, int groups, double count, const float* xi, const float* gi, const float* gamma,
                    const float* beta, const float* mch, const float* rch, float* dxi, double* a, double* b, float* pa,
@@ -60,35 +91,13 @@ void backwardImage(int s, int c, int cg, int groups, double count, const float* 
       b[ch] += pb[ch];
     }
   }
-  for (int g = 0; g < groups; ++g) {
-    double u = 0, v = 0;
-    for (int j = 0; j < cg; ++j) {
-      const int ch = g * cg + j;
-      u += gamma[ch] * a[ch];
-      v += gamma[ch] * b[ch];
-    }
-    for (int j = 0; j < cg; ++j) {
-      s1c[g * cg + j] = float(u / count);
-      s2c[g * cg + j] = float(v / count);
-    }
-  }
+  groupMeans(groups, cg, count, gamma, a, b, s1c, s2c);
   for (int ch = 0; ch < c; ++ch) {
     dbetaAcc[ch] += a[ch];
     dgammaAcc[ch] += b[ch];
   }
-  // dx = rstd·(γ·g − mean_group(γ·g) − x̂·mean_group(γ·g·x̂)).
-  for (int p = 0; p < s; ++p) {
-    const float* xr = xi + size_t(p) * c;
-    const float* gr = gi + size_t(p) * c;
-    float* out = dxi + size_t(p) * c;
-#pragma omp simd
-    for (int ch = 0; ch < c; ++ch) {
-      const float xh = (xr[ch] - mch[ch]) * rch[ch];
-      float gv = gr[ch];
-      if (Relu) gv = xh * gamma[ch] + beta[ch] > 0.f ? gv : 0.f;
-      out[ch] = rch[ch] * (gamma[ch] * gv - s1c[ch] - xh * s2c[ch]);
-    }
-  }
+  for (int p = 0; p < s; ++p)
+    dxRow<Relu>(c, xi + size_t(p) * c, gi + size_t(p) * c, gamma, beta, mch, rch, s1c, s2c, dxi + size_t(p) * c);
 }
 
 // Per-channel Σ f(p, ch) over the s rows of one image, the rows split across the threads (for fewer images
@@ -178,17 +187,7 @@ void backwardSplit(int s, int c, int groups, const float* xi, const float* gi, c
     return g * xh;
   });
   std::vector<float> s1c(c), s2c(c);
-  for (int g = 0; g < groups; ++g) {
-    double u = 0, v = 0;
-    for (int j = 0; j < cg; ++j) {
-      u += gamma[g * cg + j] * a[g * cg + j];
-      v += gamma[g * cg + j] * b[g * cg + j];
-    }
-    for (int j = 0; j < cg; ++j) {
-      s1c[g * cg + j] = float(u / count);
-      s2c[g * cg + j] = float(v / count);
-    }
-  }
+  groupMeans(groups, cg, count, gamma, a.data(), b.data(), s1c.data(), s2c.data());
   for (int ch = 0; ch < c; ++ch) {
     dbetaAcc[ch] += a[ch];
     dgammaAcc[ch] += b[ch];
@@ -196,18 +195,8 @@ void backwardSplit(int s, int c, int groups, const float* xi, const float* gi, c
   const float* p1 = s1c.data();
   const float* p2 = s2c.data();
 #pragma omp parallel for num_threads(threads()) schedule(static)
-  for (int p = 0; p < s; ++p) {
-    const float* xr = xi + size_t(p) * c;
-    const float* gr = gi + size_t(p) * c;
-    float* out = dxi + size_t(p) * c;
-#pragma omp simd
-    for (int ch = 0; ch < c; ++ch) {
-      const float xh = (xr[ch] - mch[ch]) * rch[ch];
-      float gv = gr[ch];
-      if (Relu) gv = xh * gamma[ch] + beta[ch] > 0.f ? gv : 0.f;
-      out[ch] = rch[ch] * (gamma[ch] * gv - p1[ch] - xh * p2[ch]);
-    }
-  }
+  for (int p = 0; p < s; ++p)
+    dxRow<Relu>(c, xi + size_t(p) * c, gi + size_t(p) * c, gamma, beta, mch, rch, p1, p2, dxi + size_t(p) * c);
 }
 
 }  // namespace
