@@ -1,17 +1,25 @@
 #!/usr/bin/env node
-// Builds the addon when it can and never fails the install: without a compiler, oneDNN or OpenBLAS it prints
-// why and how to enable it, and `nativeStatus()` then reports the addon as unavailable (tfjs falls back).
-// Flags: --force rebuilds even when the binary is newer than the sources.
-// Env: NEURAL_ODE_NATIVE_SKIP_BUILD=1 skips; NEURAL_ODE_NATIVE_BLAS=openblas builds the OpenBLAS variant.
+// Gets the addon in place and never fails the install:
+// 1. a source build that is already here (the monorepo, or `npm rebuild` after installing) is kept up to date;
+// 2. otherwise, when the prebuilt package of this machine (@neural-ode/backend-native-linux-x64-gnu, an optional
+//    dependency: scripts/prebuilt.cjs) is installed at this version and its addon loads, nothing is built: no
+//    compiler, no oneDNN from apt;
+// 3. otherwise the addon is built from source with node-gyp; without a compiler, oneDNN or OpenBLAS it prints why
+//    and how to enable it, and `nativeStatus()` then reports the addon as unavailable (tfjs falls back to wasm).
+// Flags: --force rebuilds even when the binary is newer than the sources; --from-source ignores the prebuilt package.
+// Env: NEURAL_ODE_NATIVE_SKIP_BUILD=1 skips everything; NEURAL_ODE_NATIVE_FROM_SOURCE=1 is --from-source;
+// NEURAL_ODE_NATIVE_BLAS=openblas builds the OpenBLAS variant.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { detect } = require('./detect.cjs');
+const { findPrebuilt } = require('./prebuilt.cjs');
 
 const root = path.resolve(__dirname, '..');
 const binary = path.join(root, 'build', 'Release', 'neural_ode_native.node');
 const force = process.argv.includes('--force');
+const fromSource = force || process.argv.includes('--from-source') || process.env.NEURAL_ODE_NATIVE_FROM_SOURCE === '1';
 const say = (line) => process.stdout.write(`@neural-ode/backend-native: ${line}\n`);
 const fix =
   process.platform === 'darwin'
@@ -20,6 +28,7 @@ const fix =
       ? 'install oneDNN and set DNNL_ROOT, then npm rebuild @neural-ode/backend-native'
       : 'apt-get install libdnnl-dev (or libopenblas-dev), then npm rebuild @neural-ode/backend-native';
 
+/** The newest modification time of what the source build is made from. */
 function newestSource() {
   let newest = fs.statSync(path.join(root, 'binding.gyp')).mtimeMs;
   for (const dir of ['native', 'scripts']) {
@@ -41,10 +50,33 @@ function nodeGyp() {
   return ['node-gyp', []];
 }
 
+/** The prebuilt package's addon, if it is installed at this version and loads here; otherwise why not. */
+function loadablePrebuilt() {
+  const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+  const found = findPrebuilt(root, version);
+  if (!found.found) return found;
+  // libgomp reads it when it loads (as in src/addon.ts): no spinning worker during the install.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  try {
+    const info = require(found.binary).info();
+    return { ...found, info };
+  } catch (e) {
+    return { found: false, name: found.name, why: `${found.name}'s addon does not load here: ${e.message.split('\n')[0]}` };
+  }
+}
+
 function main() {
   if (process.env.NEURAL_ODE_NATIVE_SKIP_BUILD === '1') {
     say('NEURAL_ODE_NATIVE_SKIP_BUILD=1: not building the addon.');
     return;
+  }
+  if (!fromSource && !fs.existsSync(binary)) {
+    const prebuilt = loadablePrebuilt();
+    if (prebuilt.found) {
+      say(`using the prebuilt addon of ${prebuilt.name}@${prebuilt.version} (${prebuilt.info.conv}): nothing to build.`);
+      return;
+    }
+    say(`building from source: ${prebuilt.why}.`);
   }
   const found = detect();
   if (found.backend === 'none') {
@@ -71,4 +103,6 @@ function main() {
   say(`built ${path.relative(root, binary)} (${found.backend}).`);
 }
 
-main();
+module.exports = { newestSource };
+
+if (require.main === module) main();

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,10 +89,40 @@ export const DISABLE_ENV = 'NEURAL_ODE_NATIVE_DISABLE';
 
 const PACKAGE_NAME = '@neural-ode/backend-native';
 
+/** Where the loaded addon came from. */
+export type AddonOrigin =
+  /** The per-platform package (`@neural-ode/backend-native-linux-x64-gnu`), with oneDNN beside it. */
+  | 'prebuilt'
+  /** This package's own `build/Release` (node-gyp, against the system's oneDNN or OpenBLAS). */
+  | 'source'
+  /** The file named by `NEURAL_ODE_NATIVE_ADDON`. */
+  | 'env';
+
 /** Result of loading the addon (cached: a `.node` file can be loaded once per process). */
 export type AddonLoad =
-  | { ok: true; addon: NativeAddon; path: string }
-  | { ok: false; reason: string; fix: string };
+  | {
+      ok: true;
+      addon: NativeAddon;
+      path: string;
+      origin: AddonOrigin;
+      /** Where it came from in words, e.g. `prebuilt @neural-ode/backend-native-linux-x64-gnu@0.1.0`. */
+      from: string;
+      /** What was passed over on the way (a prebuilt binary that did not load, a newer source build…). */
+      notes: string[];
+    }
+  | { ok: false; reason: string; fix: string; notes: string[] };
+
+/** scripts/prebuilt.cjs, shared with the install script so both look for the prebuilt package in one way. */
+interface PrebuiltScript {
+  findPrebuilt(
+    root: string,
+    ownVersion?: string,
+  ):
+    | { found: true; name: string; version: string; dir: string; binary: string }
+    | { found: false; name: string; why: string };
+  PUBLISHED: string[];
+  platformSuffix(): string;
+}
 
 let cached: AddonLoad | undefined;
 
@@ -114,7 +144,7 @@ export function packageRoot(): string {
   }
 }
 
-function buildFix(root: string): string {
+function buildFix(root: string, prebuiltName: string | null): string {
   const rebuild = `npm rebuild ${PACKAGE_NAME} (in this repository: pnpm --filter ${PACKAGE_NAME} build:native)`;
   let backend = 'unknown';
   try {
@@ -129,8 +159,11 @@ function buildFix(root: string): string {
       : process.platform === 'win32'
         ? 'install oneDNN and set DNNL_ROOT'
         : 'apt-get install libdnnl-dev';
-  if (backend === 'none') return `${install} && ${rebuild}`;
-  return `${rebuild}; it needs a C++17 compiler, make and python3 (oneDNN or OpenBLAS was found: ${backend})`;
+  const source =
+    backend === 'none'
+      ? `${install} && ${rebuild}`
+      : `${rebuild}; it needs a C++17 compiler, make and python3 (oneDNN or OpenBLAS was found: ${backend})`;
+  return prebuiltName ? `npm install ${prebuiltName} (the prebuilt binary, no compiler needed), or build from source: ${source}` : source;
 }
 
 /** Loads the addon once: the per-platform prebuilt package if installed, else `build/Release`. */
@@ -140,53 +173,104 @@ export function loadAddon(): AddonLoad {
   try {
     root = packageRoot();
   } catch (e) {
-    cached = { ok: false, reason: (e as Error).message, fix: `reinstall ${PACKAGE_NAME}` };
+    cached = { ok: false, reason: (e as Error).message, fix: `reinstall ${PACKAGE_NAME}`, notes: [] };
     return cached;
   }
   cached = loadAddonFrom(root);
   return cached;
 }
 
-/** Loads the addon of the package installed at `root` (uncached; {@link loadAddon} is what callers use). */
-export function loadAddonFrom(root: string): AddonLoad {
-  let result: AddonLoad;
-  const req = createRequire(join(root, 'package.json'));
-  const candidates: string[] = [];
-  if (process.env.NEURAL_ODE_NATIVE_ADDON) candidates.push(process.env.NEURAL_ODE_NATIVE_ADDON);
-  try {
-    // Prebuilt binaries (planned): @neural-ode/backend-native-<platform>-<arch> ships the .node file.
-    candidates.push(req.resolve(`${PACKAGE_NAME}-${process.platform}-${process.arch}/neural_ode_native.node`));
-  } catch {
-    // not installed
-  }
-  candidates.push(join(root, 'build', 'Release', 'neural_ode_native.node'));
-  const path = candidates.find((p) => existsSync(p));
-  if (!path) {
-    result = {
-      ok: false,
-      reason: `the addon is not built (no ${join(root, 'build', 'Release', 'neural_ode_native.node')})`,
-      fix: buildFix(root),
-    };
-    return result;
-  }
-  // libgomp reads these when it is loaded: an idle OpenMP worker must sleep, not spin on the core the JS
-  // thread needs between kernels (measured: 196 → 117 ms per step). A user's explicit setting wins.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+interface Candidate {
+  origin: AddonOrigin;
+  path: string;
+  from: string;
+}
+
+/** Loads one candidate file: the addon, or why it cannot be used. */
+function tryLoad(req: NodeJS.Require, path: string): { addon: NativeAddon } | { why: string } {
   try {
     const addon = req(path) as NativeAddon;
     const info = addon.info();
     const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
     if (info.abi !== ADDON_ABI || missing.length > 0) {
-      result = {
-        ok: false,
-        reason: `the addon at ${path} is stale: it speaks ${info.abi}${missing.length ? ` and lacks ${missing.join(', ')}` : ''}, this JS expects ${ADDON_ABI}`,
-        fix: buildFix(root),
+      return {
+        why: `the addon at ${path} is stale: it speaks ${info.abi}${missing.length ? ` and lacks ${missing.join(', ')}` : ''}, this JS expects ${ADDON_ABI}`,
       };
-      return result;
     }
-    result = { ok: true, addon, path };
+    return { addon };
   } catch (e) {
-    result = { ok: false, reason: `the addon at ${path} failed to load: ${(e as Error).message}`, fix: buildFix(root) };
+    return { why: `the addon at ${path} failed to load: ${(e as Error).message}` };
   }
-  return result;
+}
+
+function mtime(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -Infinity;
+  }
+}
+
+/**
+ * Loads the addon of the package installed at `root` (uncached; {@link loadAddon} is what callers use). Order:
+ * `NEURAL_ODE_NATIVE_ADDON` when set; then the prebuilt package of this machine and the source build in
+ * `build/Release`, the prebuilt first unless the source build is newer (built after installing: `npm rebuild`, or
+ * in the monorepo after editing the C++). A candidate that is missing, fails to load or is stale is passed over
+ * with a note.
+ */
+export function loadAddonFrom(root: string): AddonLoad {
+  const req = createRequire(join(root, 'package.json'));
+  const notes: string[] = [];
+  const candidates: Candidate[] = [];
+  const env = process.env.NEURAL_ODE_NATIVE_ADDON;
+  if (env) candidates.push({ origin: 'env', path: env, from: `NEURAL_ODE_NATIVE_ADDON=${env}` });
+
+  const source: Candidate = { origin: 'source', path: join(root, 'build', 'Release', 'neural_ode_native.node'), from: 'source build' };
+  let prebuiltName: string | null = null;
+  let prebuilt: Candidate | null = null;
+  try {
+    const script = req('./scripts/prebuilt.cjs') as PrebuiltScript;
+    let version: string | undefined;
+    try {
+      version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version;
+    } catch {
+      // no version to match: take the prebuilt package as it is
+    }
+    const found = script.findPrebuilt(root, version);
+    if (script.PUBLISHED.includes(script.platformSuffix())) prebuiltName = found.name;
+    if (found.found) prebuilt = { origin: 'prebuilt', path: found.binary, from: `prebuilt ${found.name}@${found.version}` };
+    else notes.push(`prebuilt: ${found.why}`);
+  } catch (e) {
+    notes.push(`prebuilt: not looked for (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (prebuilt && existsSync(source.path) && mtime(source.path) > mtime(prebuilt.path)) {
+    notes.push(`the source build is newer than the ${prebuilt.from} binary: the source build goes first`);
+    candidates.push(source, prebuilt);
+  } else {
+    candidates.push(...(prebuilt ? [prebuilt] : []), source);
+  }
+
+  // libgomp reads these when it is loaded: an idle OpenMP worker must sleep, not spin on the core the JS
+  // thread needs between kernels (measured: 196 → 117 ms per step). A user's explicit setting wins.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  const failures: string[] = [];
+  for (const c of candidates) {
+    if (!existsSync(c.path)) {
+      if (c.origin !== 'source') failures.push(`${c.from}: ${c.path} does not exist`);
+      continue;
+    }
+    const r = tryLoad(req, c.path);
+    if ('addon' in r) return { ok: true, addon: r.addon, path: c.path, origin: c.origin, from: c.from, notes };
+    failures.push(r.why);
+    notes.push(`${c.from} passed over: ${r.why}`);
+  }
+  const fix = buildFix(root, prebuiltName);
+  if (failures.length > 0) return { ok: false, reason: failures.join('; '), fix, notes };
+  const why = notes.find((n) => n.startsWith('prebuilt: '));
+  return {
+    ok: false,
+    reason: `the addon is not built (no ${source.path})${why ? ` and no prebuilt binary (${why.slice('prebuilt: '.length)})` : ''}`,
+    fix,
+    notes,
+  };
 }

@@ -3,7 +3,7 @@ import { MathBackendCPU, version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { DISABLE_ENV, loadAddon } from './addon';
 import { NativeCpuBackend } from './native-cpu-backend';
-import type { NativeAddon, NativeIsa } from './addon';
+import type { AddonOrigin, NativeAddon, NativeIsa } from './addon';
 import { binaryKernels } from './kernels/binary';
 import { convKernels } from './kernels/conv2d';
 import { gatherKernels } from './kernels/gather';
@@ -51,6 +51,12 @@ export interface NativeStatus {
    * picked from the CPU when the addon loads (capped by `NEURAL_ODE_NATIVE_ISA=baseline|avx2|avx512`).
    */
   isa?: NativeIsa;
+  /** Where the loaded addon came from when available: `prebuilt`, `source` or `env` (`NEURAL_ODE_NATIVE_ADDON`). */
+  origin?: AddonOrigin;
+  /** The same in words, e.g. `prebuilt @neural-ode/backend-native-linux-x64-gnu@0.1.0` or `source build`. */
+  from?: string;
+  /** What the loader passed over and why (no prebuilt package, one that did not load, a newer source build). */
+  notes?: string[];
 }
 
 function missingInternals(): string[] {
@@ -101,9 +107,9 @@ export function nativeStatus(): NativeStatus {
     };
   }
   const load = loadAddon();
-  if (!load.ok) return { available: false, reason: load.reason, fix: load.fix };
+  if (!load.ok) return { available: false, reason: load.reason, fix: load.fix, notes: load.notes };
   const info = load.addon.info();
-  return { available: true, implementation: info.conv, path: load.path, isa: info.isa };
+  return { available: true, implementation: info.conv, path: load.path, isa: info.isa, origin: load.origin, from: load.from, notes: load.notes };
 }
 
 function addonOrThrow(): NativeAddon {
