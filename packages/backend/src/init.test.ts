@@ -73,15 +73,20 @@ describe('initBackend', () => {
     );
   });
 
-  it('auto uses native when its addon is available, and otherwise logs the reason and the fix', async () => {
+  it('auto uses native when its addon is available, logging where the binary came from, and otherwise logs the reason and the fix', async () => {
     delete process.env[DISABLE_NATIVE_ENV];
-    const choice = await initBackend({ backend: 'auto', threads: 2, log: false });
+    const lines: string[] = [];
+    const choice = await initBackend({ backend: 'auto', threads: 2, log: (l) => lines.push(l) });
     const status = await import('@neural-ode/backend-native' as string)
       .then((m: { nativeStatus(): { available: boolean } }) => m.nativeStatus())
       .catch(() => ({ available: false }));
     if (status.available) {
       expect(choice.backend).toBe('native');
       expect(tf.getBackend()).toBe('native');
+      // The prebuilt package's binary or the source build, named with its path.
+      expect(lines[0]).toMatch(
+        /using native via @neural-ode\/backend-native \(2 threads; binary: (prebuilt @neural-ode\/backend-native-linux-x64-gnu@\d+\.\d+\.\d+|source build|NEURAL_ODE_NATIVE_ADDON=\S+) \(\S+neural_ode_native\.node\)\)$/,
+      );
     } else {
       expect(choice.backend).toBe('wasm');
       expect(choice.skipped[2]).toMatch(/^native: .+ \(to enable it: .+\)$/);

@@ -119,6 +119,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const skipped: string[] = [];
   const wanted = opts.backend;
   let choice: BackendChoice | null = null;
+  // Where the chosen backend's binary came from, when that varies (the native addon: prebuilt or source build).
+  let binary = '';
 
   if (wanted === 'auto' || wanted === 'tensorflow') {
     const reasons: string[] = [];
@@ -142,7 +144,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (choice == null && (wanted === 'auto' || wanted === 'native')) {
     const r = await tryNative(threads);
     if (r.ok) {
-      choice = result('native', threads, skipped, [], [], NATIVE_PACKAGE);
+      choice = result('native', threads, skipped, [], r.notes.map((n) => `native addon: ${n}`), NATIVE_PACKAGE);
+      if (r.binary) binary = `; binary: ${r.binary}`;
     } else if (wanted === 'native') {
       throw new BackendUnavailableError('native', [r.reason], `To enable it: ${r.fix}.`);
     } else {
@@ -175,7 +178,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
 
   const kernels = choice.kernels.length > 0 ? `; training kernels added: ${choice.kernels.join(', ')}` : '';
-  log(`${LOG_PREFIX} using ${choice.backend} via ${choice.provider} (${choice.threads} thread${choice.threads === 1 ? '' : 's'}${kernels})`);
+  log(`${LOG_PREFIX} using ${choice.backend} via ${choice.provider} (${choice.threads} thread${choice.threads === 1 ? '' : 's'}${binary}${kernels})`);
   for (const line of choice.skipped) log(`${LOG_PREFIX}   skipped ${line}`);
   for (const line of choice.notes) log(`${LOG_PREFIX}   note: ${line}`);
   return choice;

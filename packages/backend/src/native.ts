@@ -20,8 +20,12 @@ export const DISABLE_NATIVE_ENV = 'NEURAL_ODE_NATIVE_DISABLE';
 
 /** What `@neural-ode/backend-native` exports (the contract between the two packages). */
 export interface NativeBackendModule {
-  /** Whether the addon is built and loadable here; if not, why and how to fix it. */
-  nativeStatus(): { available: boolean; reason?: string; fix?: string };
+  /**
+   * Whether the addon is built and loadable here; if not, why and how to fix it. When available, `from` and `path`
+   * say where the binary came from (e.g. `prebuilt @neural-ode/backend-native-linux-x64-gnu@0.1.0` or
+   * `source build`) and `notes` what the loader passed over.
+   */
+  nativeStatus(): { available: boolean; reason?: string; fix?: string; from?: string; path?: string; notes?: string[] };
   /**
    * Registers a tfjs backend named `native` running with `threads` threads.
    * @param opts - `threads`: the size of the addon's thread pool, a positive integer; fixed for the process once
@@ -30,8 +34,11 @@ export interface NativeBackendModule {
   registerNativeBackend(opts: { threads: number }): Promise<void>;
 }
 
-/** Result of trying the native backend. */
-export type NativeAttempt = { ok: true } | { ok: false; reason: string; fix: string };
+/**
+ * Result of trying the native backend; when it worked, `binary` says where the addon came from (and its path) and
+ * `notes` what its loader passed over, for the log.
+ */
+export type NativeAttempt = { ok: true; binary?: string; notes: string[] } | { ok: false; reason: string; fix: string };
 
 let registeredThreads: number | null = null;
 
@@ -88,5 +95,6 @@ export async function tryNative(threads: number, importer: ModuleImporter = dyna
     };
   }
   await tf.ready();
-  return { ok: true };
+  const binary = status.from ? `${status.from}${status.path ? ` (${status.path})` : ''}` : status.path;
+  return { ok: true, ...(binary ? { binary } : {}), notes: status.notes ?? [] };
 }
