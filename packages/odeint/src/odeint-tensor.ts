@@ -3,6 +3,7 @@ import { integrate, type SolveStats } from './integrate';
 import { tableauOf } from './methods';
 import { isStiffMethod } from './stiff/registry';
 import { solveStiffTensor } from './stiff/tensor-stiff';
+import { solveStiffInGradientMode } from './stiff/stiff-gradients';
 import type { ResolvedOdeintOptions } from './options';
 import { solver, type Solver, type SolverInput } from './solver';
 import { solveInGradientMode, type GradientInputs, type OdeintTensorSolution } from './gradient-modes';
@@ -101,6 +102,8 @@ export function odeintTensor(
       "odeint: a terminal event with ts given as a tensor (differentiable times) is not supported yet. Fix: pass ts as an array of numbers, or make the events non-terminal.",
     );
   }
-  if (isPerSample(ts)) return solvePerSample('odeint', f, y0, ts, (x0, times) => solveInGradientMode('odeint', f, x0, times, s, inputs));
-  return solveInGradientMode('odeint', f, y0, ts as ArrayLike<number> | tf.Tensor1D, s, inputs);
+  // rodas5 / kvaerno5 replay their own steps (Jacobians, Newton iterations) for checkpoint; the tape needs nothing more.
+  const inMode = isStiffMethod(s.method) && s.gradient.mode !== 'tape' ? solveStiffInGradientMode : solveInGradientMode;
+  if (isPerSample(ts)) return solvePerSample('odeint', f, y0, ts, (x0, times) => inMode('odeint', f, x0, times, s, inputs));
+  return inMode('odeint', f, y0, ts as ArrayLike<number> | tf.Tensor1D, s, inputs);
 }

@@ -24,31 +24,51 @@ interface TensorProblem {
   norm(v: tf.Tensor, a: tf.Tensor, b: tf.Tensor): number;
 }
 
+/**
+ * How Newton went in each implicit stage of an accepted ESDIRK step (stages 1 … s−1): how many iterations, and
+ * whether from `z = 0` after the predictor's start failed. A replay runs exactly these iterations, so that it computes
+ * the same numbers as the forward solve with no convergence test (and no host read).
+ */
+export interface NewtonRecord {
+  readonly iterations: number;
+  readonly fromZero: boolean;
+}
+
+/** One accepted step of a tensor stiff solve, as the `checkpoint` gradient mode replays it. */
+export interface StiffStepRecord {
+  readonly t: number;
+  readonly h: number;
+  /** The time the step evaluates at its end (exactly the stop it lands on). */
+  readonly tEval: number;
+  readonly t1: number;
+  /** ESDIRK only: per implicit stage, the Newton iterations taken; `null` for Rosenbrock. */
+  readonly newton: readonly NewtonRecord[] | null;
+}
+
+/** One attempted step on tensors. */
+interface TensorAttempt {
+  y1: tf.Tensor;
+  err: tf.Tensor;
+  dense(theta: number): tf.Tensor;
+  newton: readonly NewtonRecord[] | null;
+}
+
 /** A one-step stiff method on tensor states `[batch, d]`, as the driver below uses it. */
 interface TensorStepper {
   /** Order of the error estimate plus one. */
   readonly errorExponent: number;
   /** At a newly accepted point (and the first): what the attempts from it share (kept until `release`). */
   begin(t: number, y: tf.Tensor): void;
-  /** One attempt (inside the driver's `tidy`); null when Newton does not converge. */
-  attempt(t: number, y: tf.Tensor, h: number, tEval: number): { y1: tf.Tensor; err: tf.Tensor; dense(theta: number): tf.Tensor } | null;
+  /**
+   * One attempt (inside the driver's `tidy`); null when Newton does not converge. With `plan` (a replay), the Newton
+   * iterations of each stage are those recorded, with no convergence test.
+   */
+  attempt(t: number, y: tf.Tensor, h: number, tEval: number, plan?: readonly NewtonRecord[] | null): TensorAttempt | null;
   release(): void;
 }
 
-/**
- * `rodas5` or `kvaerno5` on a float32 tensor state `[batch, d]` whose rows are independent systems (a batch of small
- * stiff ODEs): the Jacobian is block-diagonal, its `batch` blocks `[batch, d, d]` from `d` vector-Jacobian products,
- * and the linear systems are solved by {@link batchedSolve}. Every op is recorded by tfjs's tape (the `tape`
- * gradient mode), the Jacobian's included. One host read per step for the error (per Newton iteration for kvaerno5).
- */
-export function solveStiffTensor(
-  fn: string,
-  f: TensorField,
-  y0: tf.Tensor,
-  ts: Float64Array,
-  direction: 1 | -1,
-  opts: ResolvedOdeintOptions,
-): { ys: tf.Tensor; stats: SolveStats } {
+/** Checks a tensor stiff solve's settings and builds its problem (counted field, block Jacobian, norm) and stepper. */
+function stiffTensorSetup(fn: string, f: TensorField, y0: tf.Tensor, opts: ResolvedOdeintOptions): { p: TensorProblem; stepper: TensorStepper } {
   if (opts.method !== 'rodas5' && opts.method !== 'kvaerno5') {
     throw new OdeintError(
       'options.method',
@@ -101,7 +121,28 @@ export function solveStiffTensor(
         .dataSync()[0],
   };
   const stepper = opts.method === 'rodas5' ? rosenbrockTensor(rodas5, p) : esdirkTensor(kvaerno5, p);
+  return { p, stepper };
+}
 
+
+/**
+ * `rodas5` or `kvaerno5` on a float32 tensor state `[batch, d]` whose rows are independent systems (a batch of small
+ * stiff ODEs): the Jacobian is block-diagonal, its `batch` blocks `[batch, d, d]` from `d` vector-Jacobian products,
+ * and the linear systems are solved by {@link batchedSolve}. Under the tape every op is recorded (the `tape`
+ * gradient mode), the Jacobian's included. One host read per step for the error (per Newton iteration for kvaerno5).
+ * `onAccept` sees each accepted step and its end state (owned by the solve: clone it to keep it).
+ */
+export function solveStiffTensor(
+  fn: string,
+  f: TensorField,
+  y0: tf.Tensor,
+  ts: Float64Array,
+  direction: 1 | -1,
+  opts: ResolvedOdeintOptions,
+  onAccept?: (step: StiffStepRecord, y1: tf.Tensor) => void,
+): { ys: tf.Tensor; stats: StiffStats } {
+  const { p, stepper } = stiffTensorSetup(fn, f, y0, opts);
+  const { stats } = p;
   const tStart = ts[0];
   const tEnd = ts[ts.length - 1];
   const jumps = new Set(opts.jumpTimes);
@@ -129,6 +170,7 @@ export function solveStiffTensor(
       stats.nSteps++;
       let ratio = Number.NaN;
       let converged = true;
+      let newton: readonly NewtonRecord[] | null = null;
       const yStep = y;
       // [y1, ...outputs in (t, t1]] of an accepted step; [] for a rejected one.
       const kept: tf.Tensor[] = tf.tidy(() => {
@@ -139,9 +181,8 @@ export function solveStiffTensor(
         }
         ratio = p.norm(a.err, yStep, a.y1);
         if (!(Number.isFinite(ratio) && (ratio <= 1 || (opts.minStep > 0 && hAbs <= opts.minStep)))) return [];
-        const outs: tf.Tensor[] = [];
-        for (let q = next; q < ts.length && direction * (ts[q] - t1) <= 0; q++) outs.push(ts[q] === t1 ? tf.clone(a.y1) : a.dense((ts[q] - t) / h));
-        return [a.y1, ...outs];
+        newton = a.newton;
+        return [a.y1, ...stepOutputs(a, ts, next, direction, t, t1, h)];
       });
       if (kept.length === 0) {
         stats.nRejected++;
@@ -165,6 +206,7 @@ export function solveStiffTensor(
       outputs.push(...outs);
       next += outs.length;
       if (landing) stop++;
+      onAccept?.({ t, h, tEval, t1, newton }, y1);
       stepper.release();
       fresh = true;
       if (y !== y0) y.dispose();
@@ -179,6 +221,49 @@ export function solveStiffTensor(
   const ys = tf.stack(outputs, 0);
   for (const o of outputs) if (o !== y0) o.dispose();
   return { ys, stats };
+}
+
+/** The outputs of an accepted step from `t` to `t1`: those at `ts[next …]` up to `t1`, by the step's dense output. */
+function stepOutputs(a: TensorAttempt, ts: Float64Array, next: number, direction: 1 | -1, t: number, t1: number, h: number): tf.Tensor[] {
+  const outs: tf.Tensor[] = [];
+  for (let q = next; q < ts.length && direction * (ts[q] - t1) <= 0; q++) outs.push(ts[q] === t1 ? tf.clone(a.y1) : a.dense((ts[q] - t) / h));
+  return outs;
+}
+
+/**
+ * Replays recorded accepted steps from `y` (the state at `steps[0].t`) with no step-size or Newton decisions: the
+ * same operations on the same numbers as the solve that recorded them, so that under the tape they give its gradient.
+ * Returns the state after each step (`states[k]` after `steps[k]`) and the outputs at the times `ts[q]` inside
+ * `(steps[0].t, last t1]`, in order, with their indices. Nothing is disposed: the caller tidies (under a tape the
+ * intermediates are the tape's).
+ */
+export function replayStiffSteps(
+  fn: string,
+  f: TensorField,
+  y: tf.Tensor,
+  steps: readonly StiffStepRecord[],
+  ts: Float64Array,
+  direction: 1 | -1,
+  opts: ResolvedOdeintOptions,
+): { states: tf.Tensor[]; outputs: { index: number; y: tf.Tensor }[]; stats: StiffStats } {
+  const { p, stepper } = stiffTensorSetup(fn, f, y, opts);
+  const states: tf.Tensor[] = [];
+  const outputs: { index: number; y: tf.Tensor }[] = [];
+  let next = 0;
+  while (next < ts.length && direction * (ts[next] - steps[0].t) <= 0) next++;
+  let yk = y;
+  for (const step of steps) {
+    stepper.begin(step.t, yk);
+    const a = stepper.attempt(step.t, yk, step.h, step.tEval, step.newton);
+    if (a === null) throw new Error(`${fn}: a replayed step did not run (a bug: replays take the recorded Newton iterations)`);
+    for (const out of stepOutputs(a, ts, next, direction, step.t, step.t1, step.h)) outputs.push({ index: next++, y: out });
+    stepper.release();
+    p.stats.nAccepted++;
+    p.stats.nSteps++;
+    states.push(a.y1);
+    yk = a.y1;
+  }
+  return { states, outputs, stats: p.stats };
 }
 
 /** Rosenbrock on tensors: `f(t, y)`, the Jacobian blocks and `∂f/∂t` (central difference) per accepted point. */
@@ -216,6 +301,7 @@ function rosenbrockTensor(rb: RosenbrockCoefficients, p: TensorProblem): TensorS
       let K: tf.Tensor[] | null = null;
       return {
         y1,
+        newton: null,
         err: combine(tf.zerosLike(y), rb.bErr),
         dense(theta) {
           // (1−θ) y0 + θ (y1 + (1−θ)(K0 + θ (K1 + θ K2))), K_r = Σ_i H_ri u_i
@@ -248,31 +334,37 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
     begin(t, y) {
       [f0, J] = tf.tidy(() => [p.field(t, y), p.jacobian(t, y)]) as [tf.Tensor, tf.Tensor3D];
     },
-    attempt(t, y, h, tEval) {
+    attempt(t, y, h, tEval, plan) {
       p.stats.nlu++;
       const M = tf.sub(tf.expandDims(tf.eye(p.d), 0), tf.mul(J as tf.Tensor3D, h * tab.gamma)) as tf.Tensor3D;
       const scale = tf.add(p.atol, tf.mul(p.rtol, tf.abs(y)));
-      const newton = (base: tf.Tensor, ti: number, start: tf.Tensor): tf.Tensor | null => {
+      const records: NewtonRecord[] = [];
+      // Simplified Newton from `start`; with `iterations` (a replay) exactly that many, untested. Records what it took.
+      const newton = (base: tf.Tensor, ti: number, start: tf.Tensor, fromZero: boolean, iterations?: number): tf.Tensor | null => {
         let z = start;
         let prev = 0;
         let eta = 1;
-        for (let it = 0; it < maxIter; it++) {
+        for (let it = 0; it < (iterations ?? maxIter); it++) {
           const r = tf.sub(tf.mul(p.field(ti, tf.add(base, tf.mul(z, tab.gamma))), h), z);
           p.stats.nNewton++;
           const dz = batchedSolve(M, r);
           p.stats.nsolve++;
+          z = tf.add(z, dz);
+          if (iterations !== undefined) continue;
           const ndz = tf.sqrt(tf.mean(tf.square(tf.div(dz, scale)))).dataSync()[0];
           if (!Number.isFinite(ndz)) return null;
-          z = tf.add(z, dz);
           if (it > 0) {
             const rate = ndz / prev;
             if (rate >= 1 || (rate ** (maxIter - it) / (1 - rate)) * ndz > newtonTol) return null;
             eta = rate / (1 - rate);
           }
-          if (ndz === 0 || (it > 0 && eta * ndz < newtonTol)) return z;
+          if (ndz === 0 || (it > 0 && eta * ndz < newtonTol)) {
+            records.push({ iterations: it + 1, fromZero });
+            return z;
+          }
           prev = ndz;
         }
-        return null;
+        return iterations !== undefined ? z : null;
       };
       const zs: tf.Tensor[] = [tf.mul(f0 as tf.Tensor, h)];
       let Y = y;
@@ -281,7 +373,10 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
         const base = tab.a[i].reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(zs[j], c))), y);
         const ti = tab.c[i] === 1 ? tEval : t + tab.c[i] * h;
         const guess = tab.predictors[i].reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(zs[j], c))), tf.zerosLike(y));
-        const z = newton(base, ti, guess) ?? (tab.predictors[i].length > 0 ? newton(base, ti, tf.zerosLike(y)) : null);
+        const planned = plan?.[i - 1];
+        const z = planned
+          ? newton(base, ti, planned.fromZero ? tf.zerosLike(y) : guess, planned.fromZero, planned.iterations)
+          : (newton(base, ti, guess, false) ?? (tab.predictors[i].length > 0 ? newton(base, ti, tf.zerosLike(y), true) : null));
         if (z === null) return null;
         zs.push(z);
         const Yi = tf.add(base, tf.mul(z, tab.gamma));
@@ -291,6 +386,7 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
       const zLast = zs[s - 1];
       return {
         y1: Y,
+        newton: plan ?? records,
         err: tf.sub(Y, Yhat),
         dense(x) {
           // cubic Hermite through y0, y1 with slopes f0 and zLast/h
