@@ -10,6 +10,7 @@ import { tensorAlgebra, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, type TensorField } from './tensor-field';
 import { solveTensor, type TensorSolution } from './odeint-tensor';
 import { nestedGradients } from './checkpoint';
+import { differentiableSolution, untaped, type StatesAt } from './states-at';
 import { DEFAULT_CHECK_TOLERANCE } from './gradient';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
@@ -139,7 +140,13 @@ export function odeintAdjoint(f: TensorField, y0: tf.Tensor, ts: ArrayLike<numbe
 
 /**
  * The backsolve gradient (shared by {@link odeintAdjoint} and the `backsolve` gradient mode): the forward solve runs
- * off the tape inside a `tf.customGrad` whose backward pass integrates the augmented system backwards.
+ * off the tape, and the outputs are a `tf.customGrad` whose backward pass integrates the augmented system backwards.
+ *
+ * Events and dense output: the events are located in the forward solve; their states are outputs of the same
+ * backward pass as `ys` (their times added to its output times), and their `time` follows from the state by the
+ * implicit function theorem. `evaluate` reads the dense output's kept steps off the tape; each call's gradient is one
+ * more backward solve from its latest time to the start, through its times (memory constant in the steps, but the
+ * kept steps themselves cost memory ∝ steps).
  */
 export function backsolve(
   fn: string,
@@ -153,23 +160,23 @@ export function backsolve(
   const forwardOpts = resolvedSettings(settings.forward);
   checkParams(fn, params);
   const { shape, n } = checkTensorState(fn, y0);
-  const times = checkTimes(fn, readTimes(fn, ts)).ts;
+  const { ts: times, direction } = checkTimes(fn, readTimes(fn, ts));
   if (given === undefined) checkNoHiddenVariables(fn, f, times[0], y0);
 
-  const solution: AdjointSolution = { ys: undefined as unknown as tf.Tensor, stats: undefined as unknown as SolveStats, adjointStats: null };
-  const op = tf.customGrad((...args: unknown[]) => {
-    const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
-    const x0 = args[0] as tf.Tensor;
-    const fwd = solveTensor(fn, f, x0, times, forwardOpts);
-    solution.stats = fwd.stats;
-    save([fwd.ys]);
-    return {
-      value: fwd.ys,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => backward(f, dy as tf.Tensor, saved[0], times, shape, n, params, settings, solution),
-    };
-  });
-  solution.ys = op(y0, ...params) as tf.Tensor;
-  return solution;
+  const fwd = untaped(() => solveTensor(fn, f, y0, times, forwardOpts));
+  const solution: AdjointSolution = { ys: fwd.ys, stats: fwd.stats, adjointStats: null };
+  const statesAt: StatesAt = (outTimes, values) => {
+    const op = tf.customGrad((...args: unknown[]) => {
+      const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
+      save([values]);
+      return {
+        value: tf.clone(values),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => backward(f, dy as tf.Tensor, saved[0], outTimes, shape, n, params, settings, solution),
+      };
+    });
+    return op(y0, ...params) as tf.Tensor2D;
+  };
+  return Object.assign(solution, differentiableSolution(fwd, times, direction, shape, forwardOpts.events, statesAt));
 }
 
 /** Checks that `params` are float32 variables. */

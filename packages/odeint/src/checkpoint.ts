@@ -11,6 +11,8 @@ import { checkTimes } from './times';
 import { tensorAlgebra, type TensorState } from './tensor-algebra';
 import { checkTensorState, readTimes, rowField, type TensorField } from './tensor-field';
 import { solveTensor, type TensorSolution } from './odeint-tensor';
+import { differentiableSolution, untaped, type StatesAt } from './states-at';
+import { denseRecordOf } from './tensor-observers';
 
 /** Counters of a `checkpoint` gradient's backward pass. */
 export interface CheckpointStats {
@@ -99,11 +101,19 @@ class Schedule {
 }
 
 /**
- * Solves on tensors in the `checkpoint` gradient mode: the forward solve runs off the tape (inside a `tf.customGrad`)
- * and records its accepted steps and some states; the backward pass replays each segment between two checkpoints
- * under the tape with exactly those steps (no step-size decisions) and backpropagates through it, last segment first.
- * The gradient is the tape's (the same operations on the same numbers), the memory that of the checkpoints plus one
- * segment's tape. Gradients reach `y0` and `params`.
+ * Solves on tensors in the `checkpoint` gradient mode: the forward solve runs off the tape and records its accepted
+ * steps and some states; the backward pass replays each segment between two checkpoints under the tape with exactly
+ * those steps (no step-size decisions) and backpropagates through it, last segment first. The gradient is the tape's
+ * (the same operations on the same numbers), the memory that of the checkpoints plus one segment's tape. Gradients
+ * reach `y0` and `params`.
+ *
+ * Events and dense output: the events are located in the forward solve; their states are outputs of the same replay
+ * as `ys` (their times added to the replay's output times, one backward pass for both), and their `time` follows
+ * from the state by the implicit function theorem. With `dense: true` every accepted step is kept anyway (memory ∝
+ * steps), so the kept steps' start states serve as the checkpoints (one step per segment, no schedule), and
+ * `evaluate` reads the kept interpolants off the tape; each `evaluate` call's gradient replays the steps from the
+ * start to its latest time once more under the tape, one step at a time (a forward solve's worth of `f` evaluations
+ * and its backpropagation, per call).
  */
 export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, s: Solver, params: readonly tf.Variable[]): CheckpointSolution {
   const gradient = s.gradient as CheckpointGradient;
@@ -115,34 +125,51 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
     const steps = fixedStepCount(fn, times, direction, opts);
     if (steps <= AUTO_SEGMENT_STEPS) return tapedShortSolve(fn, f, y0, times, opts, steps);
   }
-  const solution: CheckpointSolution = { ys: undefined as unknown as tf.Tensor, stats: undefined as unknown as SolveStats, checkpointStats: null };
-  const op = tf.customGrad((...args: unknown[]) => {
-    const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
-    const x0 = args[0] as tf.Tensor;
-    const schedule = new Schedule(times[0], gradient.checkpoints);
-    const fwd = solveTensor(fn, f, x0, times, opts, {}, (_t0, t1, y1) => schedule.accept(t1, y1));
-    solution.stats = fwd.stats;
-    const last = schedule.times.length - 1;
+  // With a dense output every step is kept: its start states are the checkpoints.
+  const schedule = opts.dense ? null : new Schedule(times[0], gradient.checkpoints);
+  const fwd = untaped(() => solveTensor(fn, f, y0, times, opts, {}, schedule ? (_t0, t1, y1) => schedule.accept(t1, y1) : undefined));
+  const solution: CheckpointSolution = { ys: fwd.ys, stats: fwd.stats, checkpointStats: null };
+  let stepTimes: number[];
+  let starts: number[];
+  let states: tf.Tensor2D[];
+  let stride: number;
+  if (schedule) {
+    stepTimes = schedule.times;
     // The final state's cotangent is the last output's: it is never a segment's start.
+    const last = stepTimes.length - 1;
     schedule.held.get(last)?.dispose();
     schedule.held.delete(last);
-    const starts = [0, ...[...schedule.held.keys()].sort((a, b) => a - b)];
-    // Kept by the engine until the gradient is taken (and freed by it if none is).
-    save([x0, ...starts.slice(1).map((k) => schedule.held.get(k)!)]);
-    const stride = schedule.stride;
-    const stepTimes = schedule.times;
-    return {
-      value: fwd.ys,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-        const stats: CheckpointStats = { checkpoints: starts.length - 1, stride, segments: 0, recomputedSteps: 0, recomputedNfe: 0, peakBytes: 0 };
-        const grads = backward(fn, f, dy as tf.Tensor, saved, starts, stepTimes, times, direction, shape, n, params, tab, opts, gradient.replay, stats);
-        solution.checkpointStats = stats;
-        return grads;
-      },
-    };
-  });
-  solution.ys = op(y0, ...params) as tf.Tensor;
-  return solution;
+    starts = [0, ...[...schedule.held.keys()].sort((a, b) => a - b)];
+    states = starts.slice(1).map((k) => schedule.held.get(k)!);
+    stride = schedule.stride;
+  } else {
+    const record = denseRecordOf(fwd.dense!);
+    stepTimes = record.times;
+    starts = stepTimes.slice(0, -1).map((_, k) => k);
+    states = record.stepStarts.slice(1).map((y) => y[0]);
+    stride = 1;
+  }
+  const statesAt: StatesAt = (outTimes, values) => {
+    const op = tf.customGrad((...args: unknown[]) => {
+      const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
+      // Kept by the engine until the gradient is taken (and freed by it if none is).
+      save([args[0] as tf.Tensor, ...states]);
+      return {
+        value: tf.clone(values),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const stats: CheckpointStats = { checkpoints: starts.length - 1, stride, segments: 0, recomputedSteps: 0, recomputedNfe: 0, peakBytes: 0 };
+          const grads = backward(fn, f, dy as tf.Tensor, saved, starts, stepTimes, outTimes, direction, shape, n, params, tab, opts, gradient.replay, stats);
+          solution.checkpointStats = stats;
+          return grads;
+        },
+      };
+    });
+    return op(y0, ...params) as tf.Tensor2D;
+  };
+  const out = differentiableSolution(fwd, times, direction, shape, opts.events, statesAt);
+  // The engine holds its own references to the checkpoints it needs (the dense output's stay with it).
+  if (schedule) tf.dispose(states);
+  return Object.assign(solution, out);
 }
 
 /**
@@ -164,7 +191,8 @@ function tapedShortSolve(fn: string, f: TensorField, y0: tf.Tensor, times: Float
   const before = tf.memory().numBytes;
   const fwd = solveTensor(fn, f, y0, times, opts);
   const stats: CheckpointStats = { checkpoints: 0, stride: steps, segments: 1, recomputedSteps: 0, recomputedNfe: 0, peakBytes: tf.memory().numBytes - before };
-  const solution: CheckpointSolution = { ys: fwd.ys, stats: fwd.stats, checkpointStats: null };
+  // Events and dense output ride on the same tape (their gradients are the tape's, as the replay's would be).
+  const solution: CheckpointSolution = { ...fwd, checkpointStats: null };
   // An identity whose gradient marks that the backward pass ran (the stats are null until then, as in the other cases).
   const mark = tf.customGrad((...args: unknown[]) => ({
     value: tf.clone(args[0] as tf.Tensor),

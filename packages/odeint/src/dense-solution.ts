@@ -44,6 +44,14 @@ export class DenseRecord<S> {
     return [this.t0, ...this.steps.map((s) => s.t1)];
   }
 
+  /**
+   * The state at the start of each kept step (owned by the record, valid until {@link DenseRecord.dispose}): the
+   * `checkpoint` gradient mode replays the steps from them.
+   */
+  get stepStarts(): S[] {
+    return this.steps.map((s) => s.y0);
+  }
+
   /** Number of steps held. */
   get size(): number {
     return this.steps.length;

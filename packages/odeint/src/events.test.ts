@@ -148,7 +148,6 @@ describe('events on float64 arrays', () => {
     expect(() => solver({ events: [{ g: () => 0, direction: 2 as never }] })).toThrow(OdeintError);
     expect(() => solver({ events: [{ g: () => 0, terminal: -1 }] })).toThrow(/terminal/);
     expect(() => solver({ method: 'rodas5', events: [{ g: () => 0 }] })).toThrow(/options\.events does not apply to 'rodas5'/);
-    expect(() => solver({ events: [{ g: () => 0 }], gradient: 'checkpoint' })).toThrow(/options\.events with gradient mode 'checkpoint'/);
     expect(() => odeint(() => [1], [0], [0, 1], { events: [{ g: () => 'x' }] })).toThrow(/options\.events\[0\]\.g\(t = 0, y\) returned "x"/);
   });
 });

@@ -51,19 +51,18 @@ export function solveInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, t
   const params = given ?? [];
   const times = readTimes(fn, ts);
   const solve = (x0: tf.Tensor): TensorSolution & { gradientStats: () => GradientStats | null } => {
+    // Every mode serves events and dense output, differentiable in that mode (see checkpointed and backsolve).
     if (mode === 'checkpoint') {
       const sol = checkpointed(fn, f, x0, times, s, params);
-      return { ys: sol.ys, stats: sol.stats, gradientStats: () => (sol.checkpointStats ? { mode, ...sol.checkpointStats } : null) };
+      return { ...extrasOf(sol), gradientStats: () => (sol.checkpointStats ? { mode, ...sol.checkpointStats } : null) };
     }
     if (mode === 'backsolve') {
       const g = s.gradient;
       const backward = g.backward ?? defaultBackwardOf(fn, s);
       const sol = backsolve(fn, f, x0, times, params, { forward: s, backward, norm: g.norm, check: g.check, checkTolerance: g.checkTolerance });
-      return { ys: sol.ys, stats: sol.stats, gradientStats: () => (sol.adjointStats ? { mode, ...sol.adjointStats } : null) };
+      return { ...extrasOf(sol), gradientStats: () => (sol.adjointStats ? { mode, ...sol.adjointStats } : null) };
     }
-    // Events and dense output (tape mode only: the solver refuses them with the other modes).
-    const { ys, stats, events, dense, evaluate } = solveTensor(fn, f, x0, times, resolvedSettings(s));
-    return { ys, stats, events, dense, evaluate, gradientStats: () => null };
+    return { ...extrasOf(solveTensor(fn, f, x0, times, resolvedSettings(s))), gradientStats: () => null };
   };
   const inner = ts instanceof tf.Tensor ? withTimeGradients(f, y0, ts, checkTimes(fn, times).ts, solve) : solve(y0);
   return {
@@ -75,6 +74,12 @@ export function solveInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, t
       return inner.gradientStats();
     },
   };
+}
+
+/** A solution's outputs without its mode's counters (whose getters would be read too early by a spread). */
+function extrasOf(sol: TensorSolution): TensorSolution {
+  const { ys, stats, events, dense, evaluate } = sol;
+  return { ys, stats, ...(events && { events }), ...(dense && { dense, evaluate }) };
 }
 
 /** The default backward solver of each forward solver (derived once: the solver value is frozen). */

@@ -188,16 +188,6 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   else checkFixed(fn, parsed as z.output<typeof fixedSchema>);
   if (adaptive && parsed.controller !== 'PID') for (const k of PID_KEYS) delete parsed[k];
   const gradient = parseGradient(fn, gradientInput, solver);
-  for (const key of EXPLICIT_ONLY_KEYS) {
-    const asked = key === 'events' ? (parsed.events as unknown[]).length > 0 : parsed.dense === true;
-    if (asked && gradient.mode !== 'tape') {
-      throw new OdeintError(
-        `options.${key}`,
-        `${fn}: options.${key} with gradient mode '${gradient.mode}' is not supported yet (event times and dense states are differentiable through the tape only). ` +
-          `Fix: use gradient: 'tape' (the default), or remove ${key}.`,
-      );
-    }
-  }
   const value = deepFreeze({ stepping: adaptive ? 'adaptive' : 'fixed', ...parsed, gradient }) as Solver;
   resolvedOf.set(value, Object.freeze({ ...INERT, ...parsed }) as ResolvedOdeintOptions);
   return value;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OdeintError, show } from './errors';
-import type { EventReader, SolveEvent } from './events';
+import type { EventFunction, EventReader, SolveEvent } from './events';
+import type { DenseRecord } from './dense-solution';
 import { denseView, type SolveObservers } from './solve-observers';
 import type { TensorState } from './tensor-algebra';
 import { stackRows } from './tensor-field';
@@ -15,7 +16,10 @@ export interface TensorDense {
   readonly times: readonly number[];
   /**
    * The state at `t` (a tensor of `y0`'s shape), or at each of `ts` (`[ts.length, ...y0.shape]`), by the method's
-   * dense output. Differentiable like `ys` (gradient mode `tape`): gradients reach `y0` and the variables `f` reads.
+   * dense output. Differentiable like `ys`, in the solve's gradient mode: gradients reach `y0` and the variables `f`
+   * reads. With `tape` the evaluation is recorded on the tape; with `checkpoint` and `backsolve` the value comes from
+   * the kept steps off the tape, and each evaluation's gradient runs that mode's backward pass for its times (so
+   * evaluate the times a loss needs in one call: one backward pass serves them all).
    * @param t - one time (a number) or several (an array or a 1-D tensor), inside `span`.
    */
   evaluate(t: number | ArrayLike<number> | tf.Tensor1D): tf.Tensor;
@@ -25,7 +29,7 @@ export interface TensorDense {
 
 /**
  * An event of a tensor solve: besides the time as a number, `time`, a scalar tensor of the same value that is
- * differentiable (tape mode) with respect to `y0` and the variables `f` and `g` read, by the implicit function
+ * differentiable (in the solve's gradient mode, like `y`) with respect to `y0` and the variables `f` and `g` read, by the implicit function
  * theorem (as torchdiffeq's `odeint_event`): `∂t_e/∂θ = −(∂g/∂θ)/(dg/dt)` at the event, `dg/dt` along the solution.
  * `g` must return a tensor for this (a number gives a constant `time`).
  */
@@ -64,16 +68,67 @@ export function tensorEventReader(fn: string, shape: number[]): EventReader<Tens
     },
     output: (y) => tf.reshape(y[0], shape),
     extra(g, y, t, gDot) {
-      // t* − g(t*, y(t*))/ġ: the value is t* (g ≈ 0 there: a last Newton step), the gradient −(∂g/∂θ)/ġ, where
-      // ∂g/∂θ flows through y(t*) (the dense output, on the tape) and any variable g reads.
-      const time = tf.tidy(() => {
-        const out = g(tf.scalar(t), tf.reshape(y[0], shape));
-        if (!(out instanceof tf.Tensor) || !Number.isFinite(gDot)) return tf.scalar(t);
-        return tf.sub(tf.scalar(t), tf.div(tf.reshape(out, []), tf.scalar(gDot))) as tf.Scalar;
-      });
+      const time = tf.tidy(() => eventTime(g, t, tf.reshape(y[0], shape), gDot));
+      rates.set(time, gDot);
       return { time };
     },
   };
+}
+
+/** `dg/dt` along the solution at each event, by the event's `time` tensor (see {@link eventRate}). */
+const rates = new WeakMap<tf.Tensor, number>();
+
+/**
+ * `dg/dt` along the solution at an event of a tensor solve (`∂g/∂t + ∂g/∂y · f`, by central differences on the dense
+ * output), the denominator of the event time's gradient; `NaN` when it was zero or not finite.
+ * @param event - an event of a tensor solve, as the solve reported it.
+ */
+export function eventRate(event: TensorEvent): number {
+  return rates.get(event.time) ?? Number.NaN;
+}
+
+/**
+ * The differentiable time of an event at `t` with state `y` (of `y0`'s shape) and rate `gDot` (`dg/dt` along the
+ * solution): `t − g(t, y)/gDot`. Its value is `t` (`g ≈ 0` there: a last Newton step) and its gradient
+ * `−(∂g/∂θ)/gDot`, where `∂g/∂θ` flows through `y` (so the gradient mode of `y` is the time's) and any variable `g`
+ * reads: the implicit function theorem, as torchdiffeq's `odeint_event`. A `g` that returns a number, or a zero rate,
+ * gives a constant time.
+ * @param g - the event function.
+ * @param t - the located event time.
+ * @param y - the state at `t`, differentiable.
+ * @param gDot - `dg/dt` along the solution at `t`.
+ */
+export function eventTime(g: EventFunction, t: number, y: tf.Tensor, gDot: number): tf.Scalar {
+  return tf.tidy(() => {
+    const out = g(tf.scalar(t), y);
+    if (!(out instanceof tf.Tensor) || !Number.isFinite(gDot)) return tf.scalar(t);
+    return tf.sub(tf.scalar(t), tf.div(tf.reshape(out, []), tf.scalar(gDot))) as tf.Scalar;
+  });
+}
+
+/** The record behind each tensor dense output (the gradient modes replay from its kept steps). */
+const records = new WeakMap<object, DenseRecord<TensorState>>();
+
+/**
+ * The kept steps behind a tensor solve's dense output.
+ * @param dense - `sol.dense` of a tensor solve.
+ */
+export function denseRecordOf(dense: TensorDense): DenseRecord<TensorState> {
+  const record = records.get(dense);
+  if (!record) throw new Error('denseRecordOf: not the dense output of a tensor solve');
+  return record;
+}
+
+/**
+ * The dense output of a tensor solve over `record`, with `evaluate` (the gradient modes pass their own, differentiable
+ * in that mode).
+ * @param record - the kept steps.
+ * @param evaluate - the state at `t` or at each of `ts`.
+ */
+export function tensorDense(record: DenseRecord<TensorState>, evaluate: TensorDense['evaluate']): TensorDense {
+  const dense = denseView(record, evaluate);
+  records.set(dense, record);
+  return dense;
 }
 
 /** The extra fields of a tensor solution. */
@@ -88,7 +143,7 @@ export function tensorExtras(obs: SolveObservers<TensorState, tf.Tensor>, shape:
       const rows = Array.from({ length: times.length }, (_, i) => record.at(times[i], `ts[${i}]`)[0]);
       return stackRows(rows, shape);
     };
-    out.dense = denseView(record, evaluate);
+    out.dense = tensorDense(record, evaluate);
     out.evaluate = evaluate;
   }
   return out;
