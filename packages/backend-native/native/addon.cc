@@ -651,6 +651,61 @@ napi_value OneHot(napi_env env, napi_callback_info info) {
   });
 }
 
+// cast(x, out): Float32Array, Int32Array or Uint8Array (bool) in, any of those out, as many elements.
+napi_value Cast(napi_env env, napi_callback_info info) {
+  return call(env, info, 2, [&](napi_value* a) {
+    auto code = [&](napi_value v, const char* name, size_t* len, void** data) {
+      bool is = false;
+      napi_is_typedarray(env, v, &is);
+      napi_typedarray_type type = napi_float32_array;
+      if (is) napi_get_typedarray_info(env, v, &type, len, data, nullptr, nullptr);
+      if (!is || (type != napi_float32_array && type != napi_int32_array && type != napi_uint8_array)) {
+        throw ArgError{std::string(name) + " must be a Float32Array, Int32Array or Uint8Array"};
+      }
+      return type == napi_float32_array ? 0 : type == napi_int32_array ? 1 : 2;
+    };
+    size_t lx = 0, lo = 0;
+    void *x = nullptr, *out = nullptr;
+    int from = code(a[0], "x", &lx, &x), to = code(a[1], "out", &lo, &out);
+    checkLen(lo, lx, "out");
+    castValues(from, x, to, out, lx);
+    return undefined(env);
+  });
+}
+
+// stridedSlice(x, shape, begin, strides, outShape, out): strides nonzero; every index read must lie inside shape.
+napi_value StridedSlice(napi_env env, napi_callback_info info) {
+  return call(env, info, 6, [&](napi_value* a) {
+    int rank = arrayLength(env, a[1]);
+    if (rank < 1 || arrayLength(env, a[2]) != rank || arrayLength(env, a[3]) != rank || arrayLength(env, a[4]) != rank) {
+      throw ArgError{"stridedSlice: shape, begin, strides and outShape must have one rank"};
+    }
+    int shape[kMaxRank], begin[kMaxRank], strides[kMaxRank], os[kMaxRank];
+    readShape(env, a[1], shape, rank);
+    readShape(env, a[2], begin, rank);
+    readShape(env, a[3], strides, rank);
+    readShape(env, a[4], os, rank);
+    bool empty = false;
+    for (int i = 0; i < rank; ++i) {
+      if (os[i] < 0 || strides[i] == 0) throw ArgError{"stridedSlice: strides must be nonzero and outShape >= 0"};
+      if (os[i] == 0) empty = true;
+    }
+    if (!empty) {
+      for (int i = 0; i < rank; ++i) {
+        long last = long(begin[i]) + long(os[i] - 1) * strides[i];
+        if (begin[i] < 0 || begin[i] >= shape[i] || last < 0 || last >= shape[i]) throw ArgError{"stridedSlice: out of bounds"};
+      }
+    }
+    size_t lx, lo;
+    float* x = f32(env, a[0], &lx, "x");
+    float* out = f32(env, a[5], &lo, "out");
+    checkLen(lx, sizeOf(shape, rank), "x");
+    checkLen(lo, sizeOf(os, rank), "out");
+    if (!empty) stridedSlice(x, shape, begin, strides, os, rank, out);
+    return undefined(env);
+  });
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return call(env, info, 1, [&](napi_value* a) {
     int n = i32(env, a[0]);
@@ -746,6 +801,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unsortedSegmentSum", nullptr, UnsortedSegmentSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"topk", nullptr, TopK, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"oneHot", nullptr, OneHot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cast", nullptr, Cast, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stridedSlice", nullptr, StridedSlice, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvImpl", nullptr, SetConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

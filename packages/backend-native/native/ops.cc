@@ -505,5 +505,74 @@ void oneHot(const int32_t* idx, long n, int depth, float on, float off, float* o
   }
 }
 
+// --------------------------------------------------------------------------------------------- cast
+
+namespace {
+// JavaScript's ToInt32 (what Int32Array.from does to a float): NaN and ±∞ give 0, otherwise truncation toward zero
+// taken modulo 2^32.
+inline int32_t toInt32(float v) {
+  if (!(v == v) || v == std::numeric_limits<float>::infinity() || v == -std::numeric_limits<float>::infinity()) return 0;
+  if (v > -2147483648.f && v < 2147483648.f) return int32_t(v);
+  double m = std::fmod(std::trunc(double(v)), 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  return int32_t(uint32_t(m));
+}
+
+template <typename From, typename To, typename F>
+void castLoop(const void* x, void* y, size_t n, F f) {
+  const From* p = static_cast<const From*>(x);
+  To* q = static_cast<To*>(y);
+#pragma omp parallel for num_threads(threads()) schedule(static) if (n > kParallelMin)
+  for (size_t i = 0; i < n; ++i) q[i] = f(p[i]);
+}
+}  // namespace
+
+// Type codes: 0 float32, 1 int32, 2 bool (uint8 0/1). To bool is `x != 0` (NaN is true), as tfjs.
+void castValues(int from, const void* x, int to, void* y, size_t n) {
+  if (from == 0 && to == 1) castLoop<float, int32_t>(x, y, n, toInt32);
+  else if (from == 0 && to == 2) castLoop<float, uint8_t>(x, y, n, [](float v) { return uint8_t(v != 0.f); });
+  else if (from == 1 && to == 0) castLoop<int32_t, float>(x, y, n, [](int32_t v) { return float(v); });
+  else if (from == 1 && to == 2) castLoop<int32_t, uint8_t>(x, y, n, [](int32_t v) { return uint8_t(v != 0); });
+  else if (from == 2 && to == 0) castLoop<uint8_t, float>(x, y, n, [](uint8_t v) { return float(v != 0); });
+  else if (from == 2 && to == 1) castLoop<uint8_t, int32_t>(x, y, n, [](uint8_t v) { return int32_t(v != 0); });
+  else if (from == 0 && to == 0) castLoop<float, float>(x, y, n, [](float v) { return v; });
+  else if (from == 1 && to == 1) castLoop<int32_t, int32_t>(x, y, n, [](int32_t v) { return v; });
+  else castLoop<uint8_t, uint8_t>(x, y, n, [](uint8_t v) { return uint8_t(v != 0); });
+}
+
+// ------------------------------------------------------------------------------------ strided slice
+
+// out[i0, …, ir] = x[begin[0] + i0·strides[0], …] (strides of any sign, none zero): rows of the innermost axis,
+// memcpy where its stride is 1.
+void stridedSlice(const float* x, const int* shape, const int* begin, const int* strides, const int* outShape, int rank,
+                  float* out) {
+  std::vector<long> st(rank);
+  long s = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    st[i] = s;
+    s *= shape[i];
+  }
+  const long inner = outShape[rank - 1];
+  long rows = 1;
+  for (int i = 0; i < rank - 1; ++i) rows *= outShape[i];
+  if (inner == 0 || rows == 0) return;
+  const long innerStep = long(strides[rank - 1]) * st[rank - 1];
+#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(rows) * inner > kParallelMin)
+  for (long r = 0; r < rows; ++r) {
+    long off = long(begin[rank - 1]) * st[rank - 1], rem = r;
+    for (int i = rank - 2; i >= 0; --i) {
+      off += (begin[i] + (rem % outShape[i]) * long(strides[i])) * st[i];
+      rem /= outShape[i];
+    }
+    float* q = out + r * inner;
+    const float* p = x + off;
+    if (innerStep == 1) {
+      std::memcpy(q, p, sizeof(float) * inner);
+    } else {
+      for (long j = 0; j < inner; ++j) q[j] = p[j * innerStep];
+    }
+  }
+}
+
 }  // namespace NN_ISA
 }  // namespace nn

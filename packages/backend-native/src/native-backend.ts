@@ -5,6 +5,7 @@ import { DISABLE_ENV, loadAddon } from './addon';
 import { NativeCpuBackend } from './native-cpu-backend';
 import type { AddonOrigin, NativeAddon, NativeIsa } from './addon';
 import { binaryKernels } from './kernels/binary';
+import { castKernels } from './kernels/cast';
 import { convKernels } from './kernels/conv2d';
 import { gatherKernels } from './kernels/gather';
 import { groupNormKernels } from './kernels/group-norm';
@@ -29,7 +30,7 @@ const FALLBACK_KERNELS = [
   'Sum', 'Mean', 'Max', 'Min', 'Prod',
   'Relu', 'Step', 'Abs', 'Square', 'Neg', 'Sigmoid', 'Tanh', 'Elu', 'EluGrad', 'Selu', 'Relu6', 'LeakyRelu', 'Softplus',
   'Exp', 'Log', 'Sqrt', 'Rsqrt', 'Reciprocal',
-  'Slice', 'SplitV', 'Concat', 'PadV2', 'MirrorPad', 'Transpose', 'Tile',
+  'Slice', 'StridedSlice', 'SplitV', 'Concat', 'Cast', 'ScatterNd', 'PadV2', 'MirrorPad', 'Transpose', 'Tile',
   'BatchMatMul', '_FusedMatMul', 'Softmax', 'FusedBatchNorm', 'MaxPool', 'AvgPool', 'MaxPoolGrad', 'AvgPoolGrad',
   'GatherV2', 'UnsortedSegmentSum', 'TopK', 'OneHot',
 ] as const;
@@ -166,6 +167,7 @@ function nativeKernels(addon: NativeAddon): KernelConfig[] {
     ...matmulKernels(addon, fallback),
     ...poolKernels(addon, fallback),
     ...gatherKernels(addon, fallback),
+    ...castKernels(addon, fallback),
     ...groupNormKernels(addon),
   ];
 }
@@ -173,8 +175,8 @@ function nativeKernels(addon: NativeAddon): KernelConfig[] {
 /**
  * Registers the tfjs backend `'native'`: a `MathBackendCPU` (tfjs-backend-cpu 4.22.0) with every cpu kernel
  * re-registered for it and the hot ones (conv2d and its gradients, fused conv2d, broadcast arithmetic and
- * comparisons, reductions, activations, slice/concat/pad/transpose/tile, matmul, softmax, batch norm, pooling,
- * gather/segment sum, top-k) replaced by the addon, plus the GroupNorm kernels {@link GROUP_NORM_KERNEL} and
+ * comparisons, reductions, activations, slice/strided slice/concat/pad/transpose/tile, matmul, softmax, batch norm,
+ * pooling, gather/segment sum/scatterNd, top-k, one-hot, cast) replaced by the addon, plus the GroupNorm kernels {@link GROUP_NORM_KERNEL} and
  * {@link GROUP_NORM_GRAD_KERNEL}. Idempotent (a second call only sets the threads). Does not activate the
  * backend: call `tf.setBackend('native')`. Rejects with the reason and the fix when {@link nativeStatus} says
  * unavailable.

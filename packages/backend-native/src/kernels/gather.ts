@@ -1,4 +1,4 @@
-import { GatherV2, OneHot, TopK, UnsortedSegmentSum, util } from '@tensorflow/tfjs-core';
+import { backend_util, GatherV2, OneHot, ScatterNd, TopK, UnsortedSegmentSum, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
@@ -11,8 +11,9 @@ function int32Values(backend: MathBackendCPU, t: TensorInfo): Int32Array | null 
 }
 
 /**
- * GatherV2 (batchDims 0) and UnsortedSegmentSum (its gradient) as row copies / row sums, TopK (per-row partial
- * sort; ties to the lower index, as tfjs), and OneHot to float32. float32 data, int32 indices.
+ * GatherV2 (batchDims 0) and UnsortedSegmentSum (its gradient) as row copies / row sums, ScatterNd (summing
+ * repeated indices, as tfjs; a segment sum over the flattened indices), TopK (per-row partial sort; ties to the
+ * lower index, as tfjs), and OneHot to float32 or int32. float32 data, int32 indices.
  */
 export function gatherKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
   const gather: KernelFunc = (args) => {
@@ -65,11 +66,42 @@ export function gatherKernels(addon: NativeAddon, fallback: (name: string) => Ke
     const { indices } = args.inputs as { indices: TensorInfo };
     const a = args.attrs as NamedAttrMap;
     const iv = int32Values(backend, indices);
-    if (!iv || a.dtype !== 'float32') return fallback(OneHot)(args);
+    if (!iv || (a.dtype !== 'float32' && a.dtype !== 'int32')) return fallback(OneHot)(args);
     const depth = a.depth as number;
+    const shape = [...indices.shape, depth];
+    if (a.dtype === 'int32') {
+      // tf.oneHot's default dtype: a fill and one write per row.
+      const on = a.onValue as number, out = new Int32Array(iv.length * depth).fill(a.offValue as number);
+      for (let i = 0; i < iv.length; ++i) if (iv[i]! >= 0 && iv[i]! < depth) out[i * depth + iv[i]!] = on;
+      return backend.makeTensorInfo(shape, 'int32', out);
+    }
     const out = outputBuffer(backend, iv.length * depth);
     addon.oneHot(iv, depth, a.onValue as number, a.offValue as number, out);
-    return output(backend, [...indices.shape, depth], out);
+    return output(backend, shape, out);
+  };
+
+  const scatterNd: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { indices, updates } = args.inputs as { indices: TensorInfo; updates: TensorInfo };
+    const shape = (args.attrs as NamedAttrMap).shape as number[];
+    const iv = int32Values(backend, indices), uv = float32Values(backend, updates);
+    if (!iv || !uv) return fallback(ScatterNd)(args);
+    const { sliceRank, numUpdates, sliceSize, strides, outputSize } = backend_util.calculateShapes(updates, indices, shape);
+    const out = outputBuffer(backend, outputSize);
+    if (outputSize === 0) return output(backend, shape, out);
+    const segments = outputSize / sliceSize;
+    const ids = new Int32Array(numUpdates);
+    for (let i = 0; i < numUpdates; ++i) {
+      let flat = 0;
+      for (let j = 0; j < sliceRank; ++j) flat += iv[i * sliceRank + j]! * strides[j]!;
+      if (flat < 0 || flat >= segments) {
+        const index = Array.from(iv.subarray(i * sliceRank, (i + 1) * sliceRank));
+        throw new Error(`ScatterNd: indices row ${i} = [${index}] does not index into shape [${shape}]; each row of indices must address a slice inside shape`);
+      }
+      ids[i] = flat;
+    }
+    addon.unsortedSegmentSum(uv, numUpdates, sliceSize, ids, segments, out);
+    return output(backend, shape, out);
   };
 
   return [
@@ -77,5 +109,6 @@ export function gatherKernels(addon: NativeAddon, fallback: (name: string) => Ke
     { kernelName: UnsortedSegmentSum, backendName: 'native', kernelFunc: segmentSum },
     { kernelName: TopK, backendName: 'native', kernelFunc: topk },
     { kernelName: OneHot, backendName: 'native', kernelFunc: oneHot },
+    { kernelName: ScatterNd, backendName: 'native', kernelFunc: scatterNd },
   ];
 }

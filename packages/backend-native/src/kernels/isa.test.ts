@@ -34,6 +34,10 @@ function checkKernels(label: string) {
   expect(relativeError(y!.dataSync(), ref.y), `${label} groupNorm`).toBeLessThan(1e-5);
   const t = tf.transpose(tf.tensor(Float32Array.from(a.subarray(0, 67 * 69)), [67, 69])).dataSync();
   expect(t[1], `${label} transpose`).toBe(Math.fround(a[69]!));
+  const big = tf.mul(at, 1e3);
+  expect(Array.from(tf.cast(big, 'int32').dataSync()), `${label} cast`).toEqual(Array.from(big.dataSync(), (v) => v | 0));
+  const strided = tf.stridedSlice(at, [15, 0, 1, 3], [0, 13, 13, 65], [-2, 3, 2, 5]).dataSync();
+  expect(strided[1], `${label} stridedSlice`).toBe(Math.fround(a[((15 * 13 + 0) * 13 + 1) * 65 + 8]!));
 }
 
 describe.skipIf(!status.available)(`native kernels on every instruction-set level${status.available ? '' : ` (SKIPPED: ${status.reason})`}`, () => {

@@ -1,12 +1,14 @@
-import { backend_util, Concat, Slice, slice_util, SplitV, util } from '@tensorflow/tfjs-core';
+import { backend_util, Concat, Slice, slice_util, SplitV, StridedSlice, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
+import { withExtras } from './extras';
 import { float32Values, output, outputBuffer } from './tensor-data';
 
 /**
- * Slice, SplitV (the gradient of concat, e.g. of a ConcatConv's time channel) and Concat for float32 tensors:
- * strided row copies. The cpu backend does non-contiguous slices element by element through index arithmetic.
+ * Slice, StridedSlice (any strides, masks resolved by tfjs's `slice_util.sliceInfo`), SplitV (the gradient of
+ * concat, e.g. of a ConcatConv's time channel) and Concat for float32 tensors: strided row copies. The cpu
+ * backend does non-contiguous slices element by element through index arithmetic.
  */
 export function sliceKernels(addon: NativeAddon, fallback: (name: string) => KernelFunc): KernelConfig[] {
   const sliceOf = (backend: MathBackendCPU, x: TensorInfo, xv: Float32Array, begin: number[], size: number[]) => {
@@ -65,8 +67,34 @@ export function sliceKernels(addon: NativeAddon, fallback: (name: string) => Ker
     return output(backend, outShape, out);
   };
 
+  const ext = withExtras(addon);
+  const stridedSlice: KernelFunc = (args) => {
+    const backend = args.backend as MathBackendCPU;
+    const { x } = args.inputs as { x: TensorInfo };
+    const xv = float32Values(backend, x);
+    const rank = x.shape.length;
+    if (!xv || !ext.stridedSlice || rank === 0 || rank > 8) return fallback(StridedSlice)(args);
+    const a = args.attrs as NamedAttrMap;
+    const info = slice_util.sliceInfo(
+      x.shape, a.begin as number[], a.end as number[], a.strides as number[], a.beginMask as number, a.endMask as number,
+      a.ellipsisMask as number, a.newAxisMask as number, a.shrinkAxisMask as number,
+    );
+    if (info.isIdentity) {
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: info.finalShape, dtype: x.dtype };
+    }
+    // The slice on every axis of x (shrunk axes keep size 1; new axes are only in finalShape).
+    if (info.begin.length !== rank || info.end.length !== rank || info.strides.length !== rank) return fallback(StridedSlice)(args);
+    const outShape = slice_util.computeOutShape(info.begin, info.end, info.strides).map((d) => Math.max(0, d));
+    if (util.sizeFromShape(outShape) !== util.sizeFromShape(info.finalShape)) return fallback(StridedSlice)(args);
+    const out = outputBuffer(backend, util.sizeFromShape(outShape));
+    if (out.length > 0) ext.stridedSlice(xv, x.shape, info.begin, info.strides, outShape, out);
+    return output(backend, info.finalShape, out);
+  };
+
   return [
     { kernelName: Slice, backendName: 'native', kernelFunc: slice },
+    { kernelName: StridedSlice, backendName: 'native', kernelFunc: stridedSlice },
     { kernelName: SplitV, backendName: 'native', kernelFunc: splitV },
     { kernelName: Concat, backendName: 'native', kernelFunc: concat },
   ];
