@@ -1,5 +1,5 @@
 // `tsx --tsconfig bench/tsconfig.json bench/native.ts [--seconds S] [--rounds R] [--threads N] [--no-torch] [--torch-passive]
-//   [--rows name,name] [--ablate Kernel,Kernel]`
+//   [--rows name,name] [--ablate Kernel,Kernel] [--profile]`
 // Training samples/s at batch 128 on the 'native' backend of @neural-ode/backend-native: the MNIST ResNet(1),
 // ResNet(6) and ODE-Net (RK4, 4 steps) of reference-nets.ts, and the workloads of native-workloads.ts written the
 // way tfjs users write them (plain-ops ResNet(1), a tf.layers convnet and an MLP trained with model.fit) plus the
@@ -9,7 +9,9 @@
 // slices over several rounds and each reports its best slice, so that load from other processes on a shared
 // machine hits both alike. --rows picks rows by name (substring match, comma-separated). --ablate K1,K2 measures
 // each picked row again with kernel Ki run by tfjs-backend-cpu's kernel instead of the native one (the "before"
-// of a native kernel, in the same run).
+// of a native kernel, in the same run). --profile prints, per picked row, every kernel's ms and calls per step, whether
+// it ran the addon ('native'), tfjs-backend-cpu's kernel copied for 'native' ('cpu'), or a native kernel that handed
+// the call to the cpu kernel ('fallback'), and the time outside kernels per step.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,6 +19,7 @@ import { createInterface } from 'node:readline';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { nativeStatus, registerNativeBackend, setNativeConvAlgorithm } from '@neural-ode/backend-native';
+import { nativeFallbackCounts } from '../packages/backend-native/src/native-backend';
 import type { MnistNetConfig } from '../packages/backend-native/src/reference-nets';
 import { buildMnistNet, sgdStep, syntheticBatch } from '../packages/backend-native/src/reference-nets';
 import type { Workload } from './native-workloads';
@@ -43,9 +46,14 @@ const list = (name: string) => {
 };
 const pickedRows = list('--rows');
 const ablate = list('--ablate');
+const profile = argv.includes('--profile');
 
 /** Kernel time per kernel name, measured by wrapping every kernel of the native backend. */
 const kernelMs = new Map<string, number>();
+/** Top-level calls per kernel name. */
+const kernelCalls = new Map<string, number>();
+/** Kernels of 'native' that are tfjs-backend-cpu's own kernel function (not replaced by the addon). */
+const cpuCopies = new Set<string>();
 let kernelDepth = 0;
 /** Kernels that run tfjs-backend-cpu's kernel instead of the native one (--ablate). */
 const useCpuKernel = new Set<string>();
@@ -54,6 +62,7 @@ function instrumentKernels() {
     const native = k.kernelFunc;
     // getKernel is typed as always finding one; the GroupNorm kernels have no cpu version.
     const cpuConfig = tf.getKernel(k.kernelName, 'cpu') as tf.KernelConfig | undefined;
+    if (cpuConfig && cpuConfig.kernelFunc === native) cpuCopies.add(k.kernelName);
     const run: typeof native = (args) => (cpuConfig && useCpuKernel.has(k.kernelName) ? cpuConfig.kernelFunc(args) : native(args));
     tf.unregisterKernel(k.kernelName, 'native');
     tf.registerKernel({
@@ -67,6 +76,7 @@ function instrumentKernels() {
         } finally {
           kernelDepth--;
           kernelMs.set(k.kernelName, (kernelMs.get(k.kernelName) ?? 0) + performance.now() - t0);
+          kernelCalls.set(k.kernelName, (kernelCalls.get(k.kernelName) ?? 0) + 1);
         }
       },
     });
@@ -90,7 +100,9 @@ function mnistWorkload(config: MnistNetConfig) {
   };
 }
 
-type Measured = { imagesPerS: number; kernels: Map<string, number>; ms: number; steps: number };
+type Measured = {
+  imagesPerS: number; kernels: Map<string, number>; calls: Map<string, number>; fallbacks: Map<string, number>; ms: number; steps: number;
+};
 
 /** A workload under training on the native backend, measured in slices. */
 class NativeTrainer {
@@ -106,6 +118,8 @@ class NativeTrainer {
   /** Steps for at least `s` seconds (≥ 2 steps): samples/s, kernel ms per kernel name, wall ms. */
   async measure(s: number): Promise<Measured> {
     kernelMs.clear();
+    kernelCalls.clear();
+    const fallbacksBefore = new Map(nativeFallbackCounts());
     let steps = 0;
     const t0 = performance.now();
     while (steps < 2 || performance.now() - t0 < s * 1000) {
@@ -113,7 +127,11 @@ class NativeTrainer {
       steps++;
     }
     const ms = performance.now() - t0;
-    return { imagesPerS: (this.work.samplesPerStep * steps * 1000) / ms, kernels: new Map(kernelMs), ms, steps };
+    const fallbacks = new Map<string, number>();
+    for (const [k, n] of nativeFallbackCounts()) if (n > (fallbacksBefore.get(k) ?? 0)) fallbacks.set(k, n - (fallbacksBefore.get(k) ?? 0));
+    return {
+      imagesPerS: (this.work.samplesPerStep * steps * 1000) / ms, kernels: new Map(kernelMs), calls: new Map(kernelCalls), fallbacks, ms, steps,
+    };
   }
   dispose() {
     this.work.dispose();
@@ -127,6 +145,21 @@ async function nativeRow(model: string, backend: string, trainer: NativeTrainer)
     if (!best || m.imagesPerS > best.imagesPerS) best = m;
   }
   return summarise(model, backend, best!);
+}
+
+/** Every kernel's ms and calls per step, and the time outside kernels per step (--profile). */
+function printProfile(model: string, m: Measured) {
+  const perStep = (v: number) => v / m.steps;
+  const inKernels = [...m.kernels.values()].reduce((a, b) => a + b, 0);
+  const calls = [...m.calls.values()].reduce((a, b) => a + b, 0);
+  console.log(`\nprofile of ${model}: ${perStep(m.ms).toFixed(1)} ms per step (${m.steps} steps), kernels ${perStep(inKernels).toFixed(1)} ms in ${perStep(calls).toFixed(0)} calls, outside kernels ${perStep(m.ms - inKernels).toFixed(1)} ms (${((100 * (m.ms - inKernels)) / m.ms).toFixed(0)}%)`);
+  console.log(`  ${'kernel'.padEnd(28)}${'ms/step'.padEnd(10)}${'share'.padEnd(8)}${'calls/step'.padEnd(12)}runs`);
+  for (const [k, t] of [...m.kernels.entries()].sort((a, b) => b[1] - a[1])) {
+    const fb = m.fallbacks.get(k);
+    const runs = cpuCopies.has(k) ? 'cpu' : fb ? `native, ${perStep(fb).toFixed(1)} fallbacks/step` : 'native';
+    console.log(`  ${k.padEnd(28)}${perStep(t).toFixed(2).padEnd(10)}${`${((100 * t) / m.ms).toFixed(1)}%`.padEnd(8)}${perStep(m.calls.get(k) ?? 0).toFixed(1).padEnd(12)}${runs}`);
+  }
+  console.log('');
 }
 
 function summarise(model: string, backend: string, m: Measured): Row {
@@ -217,6 +250,7 @@ async function main() {
       if (torch) torchBest = Math.max(torchBest, await torch.measure(name, seconds));
     }
     rows.push(summarise(name, `native (${status.implementation})`, best!));
+    if (profile) printProfile(name, best!);
     if (name === 'ResNet(1)' && status.implementation?.startsWith('onednn')) {
       setNativeConvAlgorithm('im2col');
       rows.push(await nativeRow(name, 'native (im2col + GEMM convs)', trainer));
