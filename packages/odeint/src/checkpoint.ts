@@ -310,7 +310,11 @@ function backward(
     for (let j = starts.length - 1; j >= 0; j--) {
       const a = starts[j];
       const b = j + 1 < starts.length ? starts[j + 1] : last;
-      if (b === a) continue;
+      // A segment that starts at or after the last output has nothing to propagate (e.g. `evaluate` at early times).
+      if (b === a || direction * (stepTimes[a] - times[N - 1]) >= 0) {
+        if (j > 0) saved[j].dispose();
+        continue;
+      }
       const yStart = tf.reshape(saved[j], [1, n]) as tf.Tensor2D;
       if (replay === 'segment' || b - a === 1 || (replay === 'auto' && b - a <= AUTO_SEGMENT_STEPS)) backpropagate(yStart, a, b);
       else {

@@ -163,6 +163,20 @@ describe('checkpoint with fixed steps (rk4)', () => {
   });
 });
 
+describe('the cost of evaluate’s gradient', () => {
+  it('checkpoint replays only the steps up to the latest time evaluated', () => {
+    const loss = (sol: OdeintTensorSolution) => tf.sum(sol.evaluate!([0.52, 0.1])) as tf.Scalar;
+    const mode = gradients({ method: 'rk4', stepSize: 0.05, dense: true, gradient: 'checkpoint' }, loss, [0, 3]);
+    expect(mode.sol.stats.nAccepted).toBe(60);
+    const stats = mode.sol.gradientStats as { recomputedSteps: number; recomputedNfe: number };
+    // Steps starting at 0, 0.05, …, 0.5: 11 of 60, each replayed once (4 evaluations of f), and f(t1, y1) once for
+    // rk4's cubic Hermite interpolant at 0.52 (0.1 is a step end).
+    expect(stats.recomputedSteps).toBe(11);
+    expect(stats.recomputedNfe).toBe(11 * 4 + 1);
+    expect(relative(mode.all, gradients({ method: 'rk4', stepSize: 0.05, dense: true }, loss, [0, 3]).all)).toBeLessThan(1e-4);
+  });
+});
+
 describe('no tensor leaks with events and dense output', () => {
   it.each([
     ['checkpoint', { ...TOL, gradient: 'checkpoint' }],
