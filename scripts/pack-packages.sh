@@ -35,6 +35,17 @@ names=()
 for dir in packages/* apps/*; do
   [ -f "$dir/package.json" ] || continue
   if node -e "process.exit(require('./$dir/package.json').private ? 0 : 1)"; then continue; fi
+  # A per-platform package (os/cpu fields: the prebuilt addon of @neural-ode/backend-native) is packed when it was
+  # built on this machine (`pnpm build` builds it where it can), left out with the reason otherwise; it has nothing
+  # to import.
+  if node -e "process.exit(require('./$dir/package.json').os ? 0 : 1)"; then
+    if why="$(cd "$dir" && node scripts/build.cjs --check 2>&1)"; then
+      (cd "$dir" && pnpm pack --pack-destination "$out" >/dev/null)
+    else
+      echo "pack-packages: left out $dir: $why" >&2
+    fi
+    continue
+  fi
   main="$(node -p "const p = require('./$dir/package.json'); (p.exports?.['.']?.import?.default ?? p.main ?? '')")"
   if [ -n "$main" ] && [ ! -f "$dir/$main" ]; then
     echo "pack-packages: $dir is not built ($dir/$main is missing): run \`pnpm build\` first" >&2
