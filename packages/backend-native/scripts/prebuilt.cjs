@@ -11,9 +11,14 @@ const PUBLISHED = ['linux-x64-gnu'];
 /** Where in a platform package the addon lies (the libraries it links lie beside it). */
 const BINARY = path.join('lib', 'neural_ode_native.node');
 
+let glibc;
+/** Whether this process runs on glibc (Node's report names its version; musl has none). Read once: it is slow. */
 function isGlibc() {
-  const header = process.report?.getReport?.().header;
-  return Boolean(header && header.glibcVersionRuntime);
+  if (glibc === undefined) {
+    const header = process.report?.getReport?.().header;
+    glibc = Boolean(header && header.glibcVersionRuntime);
+  }
+  return glibc;
 }
 
 /** The platform suffix, e.g. `linux-x64-gnu`, `linux-x64-musl`, `darwin-arm64`, `win32-x64-msvc`. */
