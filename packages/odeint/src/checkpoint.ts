@@ -145,7 +145,7 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
   } else {
     const record = denseRecordOf(fwd.dense!);
     stepTimes = record.times;
-    starts = stepTimes.slice(0, -1).map((_, k) => k);
+    starts = Array.from({ length: Math.max(1, stepTimes.length - 1) }, (_, k) => k);
     states = record.stepStarts.slice(1).map((y) => y[0]);
     stride = 1;
   }
