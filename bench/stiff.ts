@@ -1,4 +1,5 @@
-// pnpm bench:stiff [--quick] [--no-scipy] [--tensors]   (run it under: flock /tmp/neural-ode-bench.lock pnpm bench:stiff)
+// pnpm bench:stiff [--quick] [--no-scipy] [--tensors] [--gradients [--problems=robertson,...]]
+//   (run it under: flock /tmp/neural-ode-bench.lock pnpm bench:stiff)
 //
 // Hairer & Wanner's stiff problems — Robertson to 1e5, Van der Pol μ = 1000 to 3000, HIRES to 321.8122, OREGO to
 // 360 — at rtol 1e-4, 1e-6, 1e-8 (atol = rtol·{1e-2, 1, 1e-2, 1}, the settings that reproduce the issue's scipy
@@ -11,6 +12,8 @@
 // noisy 2-core machine: only ratios within one run mean anything.
 // --tensors adds rodas5 and kvaerno5 on float32 tensor states: each problem as a batch of 2 identical rows
 // ([2, d], block-diagonal Jacobian by autodiff) at rtol 1e-4 and 1e-6 (1e-8 is below float32's reach), cpu backend.
+// --gradients runs only the gradient section: the same batches with gradients in each gradient mode (tape, checkpoint,
+// backsolve): forward and backward time, nfe, peak bytes and the gradient's agreement with the tape's.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +84,9 @@ const PROBLEMS: Problem[] = [
   },
 ];
 
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+
 function relError(y: ArrayLike<number>, ref: readonly number[]): number {
   let e = 0;
   for (let i = 0; i < ref.length; i++) e = Math.max(e, Math.abs(y[i] - ref[i]) / Math.abs(ref[i]));
@@ -100,120 +106,121 @@ interface Row {
   ms: number;
 }
 
-if (argv.includes('--reference')) {
-  for (const p of PROBLEMS) {
-    const s = odeint(p.f, p.y0, [0, p.T], { method: 'rodas5', rtol: 1e-13, atol: 1e-13 * p.atolFactor, maxSteps: 1e7 });
-    console.log(p.name, JSON.stringify(Array.from(s.ys[1])));
-  }
-  process.exit(0);
-}
-
-const rows: Row[] = [];
-for (const p of PROBLEMS) {
-  for (const rtol of RTOLS) {
-    for (const method of METHODS) {
-      let best = Number.POSITIVE_INFINITY;
-      let y: Float64Array | null = null;
-      let stats: SolveStats | null = null;
-      let failed = '';
-      for (let r = 0; r < repeat; r++) {
-        const t0 = performance.now();
-        try {
-          const sol = odeint(p.f, p.y0, [0, p.T], { method, rtol, atol: rtol * p.atolFactor, maxSteps: 1e6 });
-          best = Math.min(best, performance.now() - t0);
-          y = sol.ys[1];
-          stats = sol.stats;
-        } catch (e) {
-          failed = String(e).slice(0, 120);
-          break;
-        }
-      }
-      if (failed || !y || !stats) {
-        console.log(`${p.name} ${rtol} ${method}: FAILED ${failed}`);
-        continue;
-      }
-      rows.push({
-        problem: p.name,
-        rtol,
-        method,
-        error: relError(y, p.reference),
-        nfe: stats.nfe,
-        extra: method === 'auto' ? `${stats.nStiffSteps}/${stats.nAccepted} stiff, ${stats.nSwitches} switches` : stats.nNewton ? `${stats.nNewton} Newton` : '',
-        njev: stats.njev ?? 0,
-        nlu: stats.nlu ?? 0,
-        steps: `${stats.nAccepted}/${stats.nRejectedError ?? 0}/${stats.nRejectedConvergence ?? 0}`,
-        ms: best,
-      });
+/** The float64 section: odeint's stiff methods beside scipy's Radau and BDF (and `--reference`). */
+function float64Section(): void {
+  if (argv.includes('--reference')) {
+    for (const p of PROBLEMS) {
+      const s = odeint(p.f, p.y0, [0, p.T], { method: 'rodas5', rtol: 1e-13, atol: 1e-13 * p.atolFactor, maxSteps: 1e7 });
+      console.log(p.name, JSON.stringify(Array.from(s.ys[1])));
     }
+    process.exit(0);
   }
-}
 
-let scipyVersion = 'not run';
-if (!argv.includes('--no-scipy')) {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const py = spawnSync('/usr/bin/python3', [join(here, 'scipy_stiff.py')], { input: JSON.stringify({ rtols: RTOLS, repeat }), encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (py.status !== 0) {
-    console.log(`scipy reference failed (exit ${py.status}): ${py.stderr.slice(-400)}\nInstall it with: apt-get install -y python3-scipy`);
-  } else {
-    const lines = py.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    scipyVersion = `scipy ${lines[0].scipy}, numpy ${lines[0].numpy}`;
-    for (const r of lines.slice(1)) {
-      const p = PROBLEMS.find((q) => q.name === r.problem) as Problem;
-      rows.push({
-        problem: r.problem,
-        rtol: r.rtol,
-        method: `scipy ${r.method}`,
-        error: r.success ? relError(r.y, p.reference) : Number.NaN,
-        nfe: r.nfe,
-        extra: `nfev ${r.nfev} (without FD columns)`,
-        njev: r.njev,
-        nlu: r.nlu,
-        steps: '',
-        ms: r.ms,
-      });
-    }
-  }
-}
-
-const pad = (s: string, n: number) => s.padEnd(n);
-const lpad = (s: string, n: number) => s.padStart(n);
-console.log(`\nStiff problems, float64 (odeint on Node ${process.version}; ${scipyVersion}). Time: best of ${repeat}.`);
-console.log(`${pad('problem', 10)} ${pad('rtol', 6)} ${pad('method', 14)} ${lpad('error', 9)} ${lpad('f evals', 8)} ${lpad('njev', 5)} ${lpad('nlu', 5)} ${pad(' acc/rejE/rejC', 15)} ${lpad('ms', 8)}  notes`);
-for (const p of PROBLEMS) {
-  for (const rtol of RTOLS) {
-    for (const r of rows.filter((x) => x.problem === p.name && x.rtol === rtol)) {
-      console.log(
-        `${pad(r.problem, 10)} ${pad(rtol.toExponential(0), 6)} ${pad(r.method, 14)} ${lpad(r.error.toExponential(1), 9)} ${lpad(String(r.nfe), 8)} ${lpad(String(r.njev), 5)} ${lpad(String(r.nlu), 5)} ${pad(' ' + r.steps, 15)} ${lpad(r.ms.toFixed(1), 8)}  ${r.extra}`,
-      );
-    }
-  }
-}
-
-// The issue's target: error no worse than scipy's Radau, with no more f evaluations than scipy's BDF.
-console.log('\nTarget (per problem and rtol): error ≤ scipy Radau\'s and f evals ≤ scipy BDF\'s (FD columns counted on both sides).');
-for (const method of METHODS) {
-  const verdicts: string[] = [];
+  const rows: Row[] = [];
   for (const p of PROBLEMS) {
     for (const rtol of RTOLS) {
-      const ours = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === method);
-      const radau = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === 'scipy Radau');
-      const bdf = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === 'scipy BDF');
-      if (!ours || !radau || !bdf) continue;
-      const errOk = ours.error <= radau.error;
-      const nfeOk = ours.nfe <= bdf.nfe;
-      verdicts.push(`${p.name}@${rtol.toExponential(0)}: ${errOk && nfeOk ? 'met' : `not met (${errOk ? '' : 'error'}${!errOk && !nfeOk ? ', ' : ''}${nfeOk ? '' : 'f evals'})`}`);
+      for (const method of METHODS) {
+        let best = Number.POSITIVE_INFINITY;
+        let y: Float64Array | null = null;
+        let stats: SolveStats | null = null;
+        let failed = '';
+        for (let r = 0; r < repeat; r++) {
+          const t0 = performance.now();
+          try {
+            const sol = odeint(p.f, p.y0, [0, p.T], { method, rtol, atol: rtol * p.atolFactor, maxSteps: 1e6 });
+            best = Math.min(best, performance.now() - t0);
+            y = sol.ys[1];
+            stats = sol.stats;
+          } catch (e) {
+            failed = String(e).slice(0, 120);
+            break;
+          }
+        }
+        if (failed || !y || !stats) {
+          console.log(`${p.name} ${rtol} ${method}: FAILED ${failed}`);
+          continue;
+        }
+        rows.push({
+          problem: p.name,
+          rtol,
+          method,
+          error: relError(y, p.reference),
+          nfe: stats.nfe,
+          extra: method === 'auto' ? `${stats.nStiffSteps}/${stats.nAccepted} stiff, ${stats.nSwitches} switches` : stats.nNewton ? `${stats.nNewton} Newton` : '',
+          njev: stats.njev ?? 0,
+          nlu: stats.nlu ?? 0,
+          steps: `${stats.nAccepted}/${stats.nRejectedError ?? 0}/${stats.nRejectedConvergence ?? 0}`,
+          ms: best,
+        });
+      }
     }
   }
-  console.log(`${pad(method, 9)} ${verdicts.filter((v) => v.endsWith('met')).length}/${verdicts.length} met; ${verdicts.join('; ')}`);
+
+  let scipyVersion = 'not run';
+  if (!argv.includes('--no-scipy')) {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const py = spawnSync('/usr/bin/python3', [join(here, 'scipy_stiff.py')], { input: JSON.stringify({ rtols: RTOLS, repeat }), encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (py.status !== 0) {
+      console.log(`scipy reference failed (exit ${py.status}): ${py.stderr.slice(-400)}\nInstall it with: apt-get install -y python3-scipy`);
+    } else {
+      const lines = py.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      scipyVersion = `scipy ${lines[0].scipy}, numpy ${lines[0].numpy}`;
+      for (const r of lines.slice(1)) {
+        const p = PROBLEMS.find((q) => q.name === r.problem) as Problem;
+        rows.push({
+          problem: r.problem,
+          rtol: r.rtol,
+          method: `scipy ${r.method}`,
+          error: r.success ? relError(r.y, p.reference) : Number.NaN,
+          nfe: r.nfe,
+          extra: `nfev ${r.nfev} (without FD columns)`,
+          njev: r.njev,
+          nlu: r.nlu,
+          steps: '',
+          ms: r.ms,
+        });
+      }
+    }
+  }
+
+  console.log(`\nStiff problems, float64 (odeint on Node ${process.version}; ${scipyVersion}). Time: best of ${repeat}.`);
+  console.log(`${pad('problem', 10)} ${pad('rtol', 6)} ${pad('method', 14)} ${lpad('error', 9)} ${lpad('f evals', 8)} ${lpad('njev', 5)} ${lpad('nlu', 5)} ${pad(' acc/rejE/rejC', 15)} ${lpad('ms', 8)}  notes`);
+  for (const p of PROBLEMS) {
+    for (const rtol of RTOLS) {
+      for (const r of rows.filter((x) => x.problem === p.name && x.rtol === rtol)) {
+        console.log(
+          `${pad(r.problem, 10)} ${pad(rtol.toExponential(0), 6)} ${pad(r.method, 14)} ${lpad(r.error.toExponential(1), 9)} ${lpad(String(r.nfe), 8)} ${lpad(String(r.njev), 5)} ${lpad(String(r.nlu), 5)} ${pad(' ' + r.steps, 15)} ${lpad(r.ms.toFixed(1), 8)}  ${r.extra}`,
+        );
+      }
+    }
+  }
+
+  // The issue's target: error no worse than scipy's Radau, with no more f evaluations than scipy's BDF.
+  console.log('\nTarget (per problem and rtol): error ≤ scipy Radau\'s and f evals ≤ scipy BDF\'s (FD columns counted on both sides).');
+  for (const method of METHODS) {
+    const verdicts: string[] = [];
+    for (const p of PROBLEMS) {
+      for (const rtol of RTOLS) {
+        const ours = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === method);
+        const radau = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === 'scipy Radau');
+        const bdf = rows.find((r) => r.problem === p.name && r.rtol === rtol && r.method === 'scipy BDF');
+        if (!ours || !radau || !bdf) continue;
+        const errOk = ours.error <= radau.error;
+        const nfeOk = ours.nfe <= bdf.nfe;
+        verdicts.push(`${p.name}@${rtol.toExponential(0)}: ${errOk && nfeOk ? 'met' : `not met (${errOk ? '' : 'error'}${!errOk && !nfeOk ? ', ' : ''}${nfeOk ? '' : 'f evals'})`}`);
+      }
+    }
+    console.log(`${pad(method, 9)} ${verdicts.filter((v) => v.endsWith('met')).length}/${verdicts.length} met; ${verdicts.join('; ')}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tensor states: the same problems as batches of 2 rows.
-async function tensorSection(): Promise<void> {
-  await initBackend({ backend: 'cpu', log: false });
+/** The four problems as tensor fields on a batch of rows `[batch, d]`. */
+function tensorFields(): Record<string, (t: tf.Scalar, y: tf.Tensor) => tf.Tensor> {
   const col = (y: tf.Tensor, i: number) => tf.slice(y, [0, i], [y.shape[0] as number, 1]);
   const lin = (y: tf.Tensor, terms: [number, number][], c = 0) => terms.reduce((acc: tf.Tensor, [w, i]) => tf.add(acc, tf.mul(col(y, i), w)), tf.fill([y.shape[0] as number, 1], c));
-  const TENSOR_F: Record<string, (t: tf.Scalar, y: tf.Tensor) => tf.Tensor> = {
+  return {
     robertson: (_t, y) => {
       const bc = tf.mul(col(y, 1), col(y, 2));
       const b2 = tf.square(col(y, 1));
@@ -244,6 +251,11 @@ async function tensorSection(): Promise<void> {
       );
     },
   };
+}
+
+async function tensorSection(): Promise<void> {
+  await initBackend({ backend: 'cpu', log: false });
+  const TENSOR_F = tensorFields();
   console.log('\nTensor states (float32, batch of 2 identical rows, cpu backend): error of row 0, f evaluations, time of one run.');
   console.log(`${pad('problem', 10)} ${pad('rtol', 6)} ${pad('method', 10)} ${lpad('error', 9)} ${lpad('f evals', 8)} ${lpad('njev', 5)} ${lpad('steps', 6)} ${lpad('ms', 9)}`);
   for (const p of PROBLEMS) {
@@ -267,4 +279,100 @@ async function tensorSection(): Promise<void> {
   }
 }
 
-if (argv.includes('--tensors')) void tensorSection();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Gradients on tensor states: each problem as a batch of 2 rows, d(loss)/d(y0, θ) in each gradient mode.
+
+/** Runs `fn` and returns the peak `tf.memory().numBytes` above the start, sampled after every kernel (as tf.profile). */
+function peakBytesOf(fn: () => void): number {
+  const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown; state: { numBytes: number } };
+  const base = engine.state.numBytes;
+  let peak = base;
+  const runKernelFunc = engine.runKernelFunc;
+  engine.runKernelFunc = function (this: typeof engine, ...a: unknown[]) {
+    const out = runKernelFunc.apply(this, a);
+    peak = Math.max(peak, this.state.numBytes);
+    return out;
+  };
+  try {
+    fn();
+  } finally {
+    engine.runKernelFunc = runKernelFunc;
+  }
+  return peak - base;
+}
+
+async function gradientSection(): Promise<void> {
+  await initBackend({ backend: 'cpu', log: false });
+  const fields = tensorFields();
+  const only = argv.find((a) => a.startsWith('--problems='))?.slice('--problems='.length).split(',');
+  const rtols = quick ? [1e-4] : [1e-4, 1e-6];
+  console.log(
+    '\nGradients on tensor states (float32, cpu backend, one run each, wall clock on a shared noisy 2-core machine): each problem as a batch of 2 rows\n' +
+      '(row 2 starts from y0 + 1% of its scale), loss = Σ_rows Σ_i y_i(T) / max(|ref_i|, atol) with f scaled by a variable θ = 1; gradients with respect\n' +
+      'to y0 and θ. fwd ms: the solve inside the gradient computation; grad ms: the backward pass; nfe: forward / recomputed in the backward pass;\n' +
+      'peak: tf.memory().numBytes above the start, sampled after every kernel, over forward + backward; vs tape: max |g − g_tape| / max |g_tape|.',
+  );
+  console.log(
+    `${pad('problem', 10)} ${pad('rtol', 6)} ${pad('method', 9)} ${pad('gradient', 11)} ${lpad('steps', 6)} ${lpad('fwd ms', 9)} ${lpad('grad ms', 9)} ${lpad('nfe', 15)} ${lpad('peak MiB', 9)} ${lpad('vs tape', 8)}  dL/dθ`,
+  );
+  for (const p of PROBLEMS.filter((q) => !only || only.includes(q.name))) {
+    for (const rtol of rtols) {
+      for (const method of ['rodas5', 'kvaerno5'] as const) {
+        let tapeGrads: number[] | null = null;
+        for (const gradient of ['tape', 'checkpoint', 'backsolve'] as const) {
+          const atol = rtol * p.atolFactor;
+          const theta = tf.variable(tf.scalar(1), true);
+          const f = (t: tf.Scalar, y: tf.Tensor) => tf.mul(fields[p.name](t, y), theta);
+          const y0 = tf.tensor2d([p.y0, p.y0.map((v, i) => v + 0.01 * Math.max(Math.abs(p.reference[i]), Math.abs(v)))]);
+          const w = tf.tensor2d([p.reference.map((r) => 1 / Math.max(Math.abs(r), atol))]);
+          const head = `${pad(p.name, 10)} ${pad(rtol.toExponential(0), 6)} ${pad(method, 9)} ${pad(gradient, 11)}`;
+          try {
+            let t0 = 0;
+            let t1 = 0;
+            let t2 = 0;
+            let grads: number[] = [];
+            let steps = 0;
+            let nfe = '';
+            const peak = peakBytesOf(() =>
+              tf.tidy(() => {
+                let sol: ReturnType<typeof odeint> | null = null;
+                t0 = performance.now();
+                const res = tf.engine().gradients(
+                  () => {
+                    sol = odeint(f, y0, [0, p.T], { method, rtol, atol, maxSteps: 1e5, gradient }, { params: [theta] });
+                    const loss = tf.sum(tf.mul(tf.squeeze(tf.slice(sol.ys, [1], [1]), [0]), w));
+                    t1 = performance.now();
+                    return loss as tf.Scalar;
+                  },
+                  [y0, theta],
+                );
+                grads = res.grads.flatMap((g) => Array.from(g.dataSync()));
+                t2 = performance.now();
+                const s = sol as unknown as ReturnType<typeof odeint> & { gradientStats: { recomputedNfe?: number } | null; stats: SolveStats };
+                steps = s.stats.nAccepted;
+                nfe = `${s.stats.nfe} / ${s.gradientStats?.recomputedNfe ?? '-'}`;
+              }),
+            );
+            if (gradient === 'tape') tapeGrads = grads;
+            const scale = tapeGrads ? Math.max(...tapeGrads.map(Math.abs)) : Number.NaN;
+            const agree = tapeGrads ? Math.max(...grads.map((g, i) => Math.abs(g - tapeGrads![i]))) / scale : Number.NaN;
+            console.log(
+              `${head} ${lpad(String(steps), 6)} ${lpad((t1 - t0).toFixed(0), 9)} ${lpad((t2 - t1).toFixed(0), 9)} ${lpad(nfe, 15)} ${lpad((peak / 2 ** 20).toFixed(1), 9)} ${lpad(gradient === 'tape' ? '-' : agree.toExponential(1), 8)}  ${grads[grads.length - 1].toExponential(3)}`,
+            );
+          } catch (e) {
+            console.log(`${head} ${String((e as Error).message ?? e).slice(0, 150)}`);
+          } finally {
+            tf.dispose([theta, y0, w]);
+          }
+        }
+      }
+    }
+  }
+}
+
+if (argv.includes('--gradients')) void gradientSection();
+else {
+  float64Section();
+  if (argv.includes('--tensors')) void tensorSection();
+}

@@ -13,17 +13,18 @@ import type { StiffStats } from './problem';
 import { replayStiffSteps, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
 
 /**
- * `rodas5` / `kvaerno5` on tensors in the `checkpoint` and `backsolve` gradient modes (the `tape` mode needs nothing
- * of its own: every op of the stiff stepper is recorded, the Jacobian's included). Checks `inputs` as the explicit
- * methods' modes do, and gives gradients with respect to `ts` when it is a tensor.
+ * `rodas5` / `kvaerno5` on tensors in the `checkpoint` gradient mode (the `tape` mode needs nothing of its own: every
+ * op of the stiff stepper is recorded, the Jacobian's included); `backsolve` is an error that says why and what to use.
+ * Checks `inputs` as the explicit methods' modes do, and gives gradients with respect to `ts` when it is a tensor.
  */
 export function solveStiffInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, s: Solver, inputs: GradientInputs = {}): OdeintTensorSolution {
   const mode = s.gradient.mode;
   if (mode === 'backsolve') {
     throw new OdeintError(
       'options.gradient',
-      `${fn}: gradient mode 'backsolve' with the stiff method '${s.method}' is not supported yet (its adjoint is stiff too and needs a stiff backward solve of the augmented system). ` +
-        "Fix: use gradient: 'checkpoint' (exact, the tape's gradient at about √n memory) or gradient: 'tape'.",
+      `${fn}: gradient mode 'backsolve' is not supported with the stiff method '${s.method}': it reconstructs the state backwards in time, ` +
+        'and on a stiff problem the modes that decay fast forwards grow as fast backwards, so the reconstruction (and the gradient) would be wrong. ' +
+        "Fix: use gradient: 'checkpoint' (exact: the tape's gradient at about √n memory) or gradient: 'tape'.",
     );
   }
   if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
