@@ -197,6 +197,23 @@ describe('stiff methods on tensors with the checkpoint gradient mode', () => {
     }
   });
 
+  it('gradients with respect to the output times (ts a tensor) agree with the tape', () => {
+    const f = (_t: tf.Scalar, y: tf.Tensor) => tf.mul(tf.sub(tf.tanh(y), tf.mul(y, 2)), tf.tensor2d([[1, 80]]));
+    const y0 = tf.tensor2d([
+      [1, -0.5],
+      [0.3, 0.9],
+    ]);
+    const dts = (gradient: GradientInput) =>
+      tf.tidy(() => {
+        const ts = tf.tensor1d([0, 0.2, 0.5]);
+        return Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.square(odeint(f, y0, t as tf.Tensor1D, { method: 'rodas5', rtol: 1e-4, atol: 1e-6, gradient }, { params: [] }).ys)))(ts).dataSync());
+      });
+    const tape = dts('tape');
+    expect(relDiff([dts('checkpoint')], [tape])).toBeLessThan(1e-5);
+    expect(Math.abs(tape[2])).toBeGreaterThan(1e-3);
+    y0.dispose();
+  });
+
   it('frees what it held: no tensor leaks through a forward solve and its gradient', () => {
     const c = neuralCase();
     try {
