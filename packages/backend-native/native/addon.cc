@@ -706,6 +706,35 @@ napi_value StridedSlice(napi_env env, napi_callback_info info) {
   });
 }
 
+// batchNormGrad(dy, x, mean, variance, scale | null, eps, dx, dmean, dvariance, dscale, doffset): statistics per
+// channel, the innermost axis of x (c = mean.length).
+napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
+  return call(env, info, 11, [&](napi_value* a) {
+    size_t ldy, lx, lm, lv, ls = 0, ldx, l5[4];
+    float* dy = f32(env, a[0], &ldy, "dy");
+    float* x = f32(env, a[1], &lx, "x");
+    float* mean = f32(env, a[2], &lm, "mean");
+    float* var = f32(env, a[3], &lv, "variance");
+    napi_valuetype t;
+    napi_typeof(env, a[4], &t);
+    float* sc = t == napi_null ? nullptr : f32(env, a[4], &ls, "scale");
+    float eps = float(f64(env, a[5]));
+    float* dx = f32(env, a[6], &ldx, "dx");
+    const char* names[] = {"dmean", "dvariance", "dscale", "doffset"};
+    float* d[4];
+    for (int i = 0; i < 4; ++i) d[i] = f32(env, a[7 + i], &l5[i], names[i]);
+    const size_t c = lm;
+    if (c == 0 || lx % c != 0) throw ArgError{"batchNormGrad: x must hold whole rows of mean.length channels"};
+    checkLen(lv, c, "variance");
+    if (sc) checkLen(ls, c, "scale");
+    checkLen(ldy, lx, "dy");
+    checkLen(ldx, lx, "dx");
+    for (int i = 0; i < 4; ++i) checkLen(l5[i], c, names[i]);
+    batchNormGrad(dy, x, long(lx / c), long(c), mean, var, sc, eps, dx, d[0], d[1], d[2], d[3]);
+    return undefined(env);
+  });
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return call(env, info, 1, [&](napi_value* a) {
     int n = i32(env, a[0]);
@@ -803,6 +832,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"oneHot", nullptr, OneHot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cast", nullptr, Cast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stridedSlice", nullptr, StridedSlice, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvImpl", nullptr, SetConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -365,6 +365,68 @@ void batchNorm(const float* x, long n, const float* mean, long nm, const float* 
   }
 }
 
+// The gradient of batchNorm with statistics per channel (the innermost axis of x[rows, c]) with respect to every
+// input, in one pass over dy and x, as tfjs's gradient of FusedBatchNorm defines it (mean and variance are inputs
+// of their own): with r = 1/√(var + eps) and sums over the rows S1 = Σ dy, S2 = Σ dy·(x − mean):
+// dx = dy·scale·r, dmean = −r·scale·S1, dvar = −½·r³·scale·S2, dscale = r·S2, doffset = S1. scale may be null (1).
+void batchNormGrad(const float* dy, const float* x, long rows, long c, const float* mean, const float* var,
+                   const float* scale, float eps, float* dx, float* dmean, float* dvar, float* dscale, float* doffset) {
+  std::vector<double> r(c);
+  std::vector<float> a(c);
+  for (long j = 0; j < c; ++j) {
+    r[j] = 1.0 / std::sqrt(double(var[j]) + double(eps));
+    a[j] = float((scale ? scale[j] : 1.0) * r[j]);
+  }
+  const int nt = threads();
+  const bool par = size_t(rows) * c > kParallelMin;
+  const int parts = par ? nt : 1;
+  std::vector<double> s1(size_t(parts) * c, 0.0), s2(size_t(parts) * c, 0.0);
+  const float* pa = a.data();
+#pragma omp parallel num_threads(parts) if (par)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    double* q1 = s1.data() + size_t(t) * c;
+    double* q2 = s2.data() + size_t(t) * c;
+    const long r0 = rows * t / T, r1 = rows * (t + 1) / T;
+    // float row accumulators, flushed into the double sums every 64 rows (vectorised inner loops).
+    std::vector<float> f1(c), f2(c);
+    long pending = 0;
+    for (long i = r0; i < r1; ++i) {
+      const float* g = dy + i * c;
+      const float* p = x + i * c;
+      float* o = dx + i * c;
+      if (pending == 0) {
+        std::fill(f1.begin(), f1.end(), 0.f);
+        std::fill(f2.begin(), f2.end(), 0.f);
+      }
+      for (long j = 0; j < c; ++j) {
+        o[j] = g[j] * pa[j];
+        f1[j] += g[j];
+        f2[j] += g[j] * (p[j] - mean[j]);
+      }
+      if (++pending == 64 || i + 1 == r1) {
+        for (long j = 0; j < c; ++j) {
+          q1[j] += f1[j];
+          q2[j] += f2[j];
+        }
+        pending = 0;
+      }
+    }
+  }
+  for (long j = 0; j < c; ++j) {
+    double t1 = 0, t2 = 0;
+    for (int t = 0; t < parts; ++t) {
+      t1 += s1[size_t(t) * c + j];
+      t2 += s2[size_t(t) * c + j];
+    }
+    const double sc = scale ? scale[j] : 1.0;
+    dmean[j] = float(-r[j] * sc * t1);
+    dvar[j] = float(-0.5 * r[j] * r[j] * r[j] * sc * t2);
+    dscale[j] = float(r[j] * t2);
+    doffset[j] = float(t1);
+  }
+}
+
 // ----------------------------------------------------------------------------------------- pooling
 
 // Max (kind 0) or average (kind 1, over the window's pixels inside the input) pooling of NHWC x.

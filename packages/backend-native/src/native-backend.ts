@@ -8,6 +8,7 @@ import { binaryKernels } from './kernels/binary';
 import { castKernels } from './kernels/cast';
 import { convKernels } from './kernels/conv2d';
 import { gatherKernels } from './kernels/gather';
+import { batchNormGradKernels, registerNativeGradients } from './kernels/gradients';
 import { groupNormKernels } from './kernels/group-norm';
 import { layoutKernels } from './kernels/layout';
 import { matmulKernels } from './kernels/matmul';
@@ -168,6 +169,7 @@ function nativeKernels(addon: NativeAddon): KernelConfig[] {
     ...poolKernels(addon, fallback),
     ...gatherKernels(addon, fallback),
     ...castKernels(addon, fallback),
+    ...batchNormGradKernels(addon),
     ...groupNormKernels(addon),
   ];
 }
@@ -186,7 +188,10 @@ export async function registerNativeBackend(opts: { threads?: number } = {}): Pr
   const threads = checkThreads(opts.threads ?? 2);
   const addon = addonOrThrow();
   addon.setThreads(threads);
-  if (registered && tf.findBackendFactory(NATIVE_BACKEND_NAME)) return;
+  if (registered && tf.findBackendFactory(NATIVE_BACKEND_NAME)) {
+    registerNativeGradients(); // again, in case tfjs's gradients were registered since
+    return;
+  }
   const overrides = nativeKernels(addon);
   const overridden = new Set(overrides.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend('cpu')) {
@@ -210,6 +215,7 @@ export async function registerNativeBackend(opts: { threads?: number } = {}): Pr
       return backend;
     }, 0);
   }
+  registerNativeGradients();
   registered = true;
 }
 
