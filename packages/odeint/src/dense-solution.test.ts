@@ -62,4 +62,18 @@ describe('interpolant order', () => {
     expect(methodInfo('dop853').interpolationOrder).toBe(7);
     expect(methodInfo('dopri8').interpolationOrder).toBe(7);
   });
+
+  it('their 3 extra stages are evaluated only for the steps an output falls in, once per step', () => {
+    for (const method of ['dopri8', 'dop853'] as const) {
+      const opts = { method, rtol: 1e-9, atol: 1e-11 };
+      const plain = odeint(f, [1], [0, 3], opts);
+      const times = odeint(f, [1], [0, 3], { ...opts, dense: true }).dense!.times;
+      // One output inside step 1, two inside step 3: 2 steps pay 3 evaluations each; the steps do not change.
+      const inside = [0.5 * (times[1] + times[2]), 0.9 * times[3] + 0.1 * times[4], 0.3 * times[3] + 0.7 * times[4]];
+      const withOutputs = odeint(f, [1], [0, ...inside, 3], opts);
+      expect(withOutputs.stats.nAccepted).toBe(plain.stats.nAccepted);
+      expect(withOutputs.stats.nfe - plain.stats.nfe).toBe(2 * 3);
+      inside.forEach((t, i) => expect(Math.abs(withOutputs.ys[i + 1][0] - exact(t))).toBeLessThan(1e-8));
+    }
+  });
 });
