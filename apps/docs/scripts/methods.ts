@@ -7,7 +7,7 @@ const interpolationText: Record<string, string> = {
   quartic: '4th-order (quartic fit)',
   weights: 'its own continuous extension',
   'backward-differences': 'the backward-difference polynomial (BDF)',
-  'extra-stages': 'its own, with extra stages (DOP853)',
+  'extra-stages': 'continuous extension with extra stages (evaluated only in steps an output falls in)',
 };
 
 /** Markdown for the method table, or an honest note when odeint exports no registry. */
