@@ -6,8 +6,9 @@
  *   (torchdiffeq's fit; 4th order for dopri5 with Shampine's midpoint weights).
  * - `weights`: the method's own continuous extension `y(θ) = y0 + h Σ b_i(θ) k_i` (e.g. tsit5).
  * - `extra-stages`: a continuous extension that needs more stages than the step, evaluated only when a state inside
- *   the step is asked for (DOP853's three: `k_j = f(t0 + c_j h, y0 + h Σ a_j[i] K_i)` over the step's stages, then
- *   `f(t1, y1)` if not FSAL, then the earlier extra ones); `b(θ)` weighs all of them. `order` is the interpolant's.
+ *   the step is asked for (three each for DOP853 and dopri8: `k_j = f(t0 + c_j h, y0 + h Σ a_j[i] K_i)` over the
+ *   step's stages, then `f(t1, y1)` if not FSAL, then the earlier extra ones); `b(θ)` weighs all of them. `order` is
+ *   the interpolant's.
  */
 export type Interpolation =
   | { readonly kind: 'hermite' }
