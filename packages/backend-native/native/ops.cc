@@ -187,26 +187,87 @@ void transpose(const float* x, const int* shape, const int* perm, int rank, floa
 // --------------------------------------------------------------------------------------------- tile
 
 void tile(const float* x, const int* shape, const int* reps, int rank, float* out) {
-  std::vector<long> os(rank), xs(rank);
-  long st = 1, total = 1;
-  for (int i = rank - 1; i >= 0; --i) {
-    xs[i] = st;
-    st *= shape[i];
-    os[i] = long(shape[i]) * reps[i];
-  }
-  for (int i = 0; i < rank; ++i) total *= os[i];
-  if (total == 0) return;
-  const long inner = shape[rank - 1], rowLen = os[rank - 1];
-  const long rows = total / rowLen;
-#pragma omp parallel for num_threads(threads()) schedule(static) if (size_t(total) > kParallelMin)
-  for (long o = 0; o < rows; ++o) {
-    long off = 0, rem = o;
-    for (int i = rank - 2; i >= 0; --i) {
-      off += (rem % os[i] % shape[i]) * xs[i];
-      rem /= os[i];
+  // Collapse first: drop size-1 axes that are not repeated, merge runs of unrepeated axes (contiguous in x) and
+  // runs of repeated size-1 axes (a broadcast: tfjs's broadcastTo and the gradients of reductions).
+  std::vector<long> sh, rp;
+  for (int i = 0; i < rank; ++i) {
+    const long d = shape[i], r = reps[i];
+    if (d * r == 0) return;
+    if (d == 1 && r == 1) continue;
+    if (!sh.empty() && r == 1 && rp.back() == 1) {
+      sh.back() *= d;
+    } else if (!sh.empty() && d == 1 && sh.back() == 1) {
+      rp.back() *= r;
+    } else {
+      sh.push_back(d);
+      rp.push_back(r);
     }
-    float* dst = out + o * rowLen;
-    for (int k = 0; k < reps[rank - 1]; ++k) std::memcpy(dst + k * inner, x + off, sizeof(float) * inner);
+  }
+  if (sh.empty()) {
+    out[0] = x[0];
+    return;
+  }
+  const int n = int(sh.size());
+  std::vector<long> os(n), xs(n);
+  long st = 1, total = 1;
+  for (int i = n - 1; i >= 0; --i) {
+    xs[i] = st;
+    st *= sh[i];
+    os[i] = sh[i] * rp[i];
+    total *= os[i];
+  }
+  // A row covers the innermost axis, or the two innermost when that one is short (e.g. [g, 1] tiled by [1, 2]).
+  const bool two = n >= 2 && os[n - 1] < 64;
+  const int rowAxes = two ? 2 : 1;
+  const long rowLen = two ? os[n - 1] * os[n - 2] : os[n - 1];
+  const long rows = total / rowLen;
+  const long in1 = sh[n - 1], rep1 = rp[n - 1];
+  const int nt = threads();
+#pragma omp parallel num_threads(nt) if (size_t(total) > kParallelMin)
+  {
+    const int t = omp_get_thread_num(), T = omp_get_num_threads();
+    const long r0 = rows * t / T, r1 = rows * (t + 1) / T;
+    // Odometer over the outer output axes, started at row r0.
+    std::vector<long> idx(n, 0);
+    long off = 0, rem = r0;
+    for (int i = n - 1 - rowAxes; i >= 0; --i) {
+      idx[i] = rem % os[i];
+      rem /= os[i];
+      off += (idx[i] % sh[i]) * xs[i];
+    }
+    for (long o = r0; o < r1; ++o) {
+      float* dst = out + o * rowLen;
+      if (two) {
+        const long outer2 = os[n - 2], in2 = sh[n - 2], step2 = xs[n - 2], row1 = os[n - 1];
+        const float* base = x + off;
+        long ai = 0;  // a % in2, without a division per element
+        for (long a = 0; a < outer2; ++a) {
+          const float* src = base + ai * step2;
+          float* d = dst + a * row1;
+          if (in1 == 1) {
+            const float v = src[0];
+            for (long k = 0; k < rep1; ++k) d[k] = v;
+          } else {
+            for (long k = 0; k < rep1; ++k)
+              for (long j = 0; j < in1; ++j) d[k * in1 + j] = src[j];
+          }
+          if (++ai == in2) ai = 0;
+        }
+      } else if (in1 == 1) {
+        std::fill(dst, dst + rep1, x[off]);
+      } else {
+        for (long k = 0; k < rep1; ++k) std::memcpy(dst + k * in1, x + off, sizeof(float) * in1);
+      }
+      for (int i = n - 1 - rowAxes; i >= 0; --i) {
+        const long before = idx[i] % sh[i];
+        if (++idx[i] < os[i]) {
+          off += ((idx[i] % sh[i]) - before) * xs[i];
+          break;
+        }
+        off -= before * xs[i];
+        idx[i] = 0;
+      }
+    }
   }
 }
 

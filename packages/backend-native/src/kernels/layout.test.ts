@@ -127,8 +127,13 @@ describe.skipIf(!status.available)(`native pad, mirrorPad, transpose, tile${stat
     }
   });
 
-  it('tile repeats exactly, on ranks 1–4', () => {
-    const cases: [number[], number[]][] = [[[5], [3]], [[3, 4], [2, 1]], [[2, 3, 5], [1, 3, 2]], [[2, 1, 3, 7], [2, 5, 1, 3]], [[64, 65], [3, 2]]];
+  it('tile repeats exactly, on ranks 1–5, broadcasts of size-1 axes included', () => {
+    const cases: [number[], number[]][] = [
+      [[5], [3]], [[3, 4], [2, 1]], [[2, 3, 5], [1, 3, 2]], [[2, 1, 3, 7], [2, 5, 1, 3]], [[64, 65], [3, 2]],
+      [[9, 1, 1, 7, 1], [1, 13, 11, 1, 2]], // the gradient of a mean over [1, 2, 4] (GroupNorm from tf.moments)
+      [[7, 1, 1, 9, 1], [1, 23, 21, 1, 2]], [[5, 1, 3], [1, 3000, 3]], // threaded
+      [[1, 1, 1, 5], [6, 7, 8, 1]], [[1], [40000]], [[1, 1], [1, 1]], [[3, 1, 2], [1, 70, 1]], [[1, 3, 1], [50, 1, 70]],
+    ];
     for (const [k, [shape, reps]] of cases.entries()) {
       const x = randomValues(sizeOf(shape), 600 + k);
       const got = tf.tile(tf.tensor(Float32Array.from(x), shape), reps);
