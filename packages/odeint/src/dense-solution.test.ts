@@ -49,6 +49,19 @@ describe('dense solutions (dense: true, sol.evaluate)', () => {
     expect(() => sol.evaluate!(tEvent + 0.1)).toThrow(/outside the solved span/);
   });
 
+  it('dopri8 and dop853 locate an event to their tolerance (on the 7th-order dense output), forward and backward', () => {
+    // y = exp(sin t) crosses 2 at asin(ln 2), from below forward from 0 and from above backward from π/2.
+    const tEvent = Math.asin(Math.log(2));
+    for (const method of ['dopri8', 'dop853'] as const) {
+      for (const span of [[0, 5], [Math.PI / 2, -3]]) {
+        const events = [{ g: (_t: number, y: Float64Array) => y[0] - 2, terminal: true }];
+        const sol = odeint(f, [exact(span[0])], span, { method, rtol: 1e-11, atol: 1e-13, events });
+        expect(Math.abs(sol.events![0].t - tEvent)).toBeLessThan(1e-10);
+        expect(Math.abs(sol.events![0].y[0] - 2)).toBeLessThan(1e-10);
+      }
+    }
+  });
+
   it('without dense or events the solution has neither (no observer is installed)', () => {
     const sol = odeint(f, [1], [0, 1]);
     expect(sol.dense).toBeUndefined();
