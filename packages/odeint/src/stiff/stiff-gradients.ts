@@ -10,7 +10,7 @@ import { checkTensorState, readTimes, type TensorField } from '../tensor-field';
 import { withTimeGradients } from '../time-gradient';
 import { checkTimes } from '../times';
 import type { StiffStats } from './problem';
-import { replayStiffSteps, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
+import { offTape, replayStiffSteps, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
 
 /**
  * `rodas5` / `kvaerno5` on tensors in the `checkpoint` gradient mode (the `tape` mode needs nothing of its own: every
@@ -237,23 +237,5 @@ class Schedule {
   }
   indices(): number[] {
     return [...this.held.keys()].sort((a, b) => a - b);
-  }
-}
-
-/**
- * Runs `body` with tfjs's tape off, where the stiff stepper's Jacobian (`tf.grad` inside) still works: inside a
- * `customGrad`'s forward function the engine records nothing (so `tf.grad` would find no path), and in a backward
- * pass a `tf.grad` at depth 0 would drop the outer tape. The engine's tape state is put back afterwards.
- */
-function offTape<T>(body: () => T): T {
-  const state = (tf.engine() as unknown as { state: { activeTape: unknown; gradientDepth: number; kernelDepth: number } }).state;
-  const outer = { activeTape: state.activeTape, gradientDepth: state.gradientDepth, kernelDepth: state.kernelDepth };
-  state.activeTape = null;
-  state.gradientDepth = 0;
-  state.kernelDepth = 0;
-  try {
-    return body();
-  } finally {
-    Object.assign(state, outer);
   }
 }
