@@ -1,5 +1,5 @@
 // `tsx --tsconfig bench/tsconfig.json bench/native.ts [--seconds S] [--rounds R] [--threads N] [--no-torch] [--torch-passive]
-//   [--rows name,name] [--ablate Kernel,Kernel] [--profile]`
+//   [--rows name,name] [--ablate Kernel,Kernel] [--ablate-gradients] [--profile]`
 // Training samples/s at batch 128 on the 'native' backend of @neural-ode/backend-native: the MNIST ResNet(1),
 // ResNet(6) and ODE-Net (RK4, 4 steps) of reference-nets.ts, and the workloads of native-workloads.ts written the
 // way tfjs users write them (plain-ops ResNet(1), a tf.layers convnet and an MLP trained with model.fit) plus the
@@ -9,7 +9,9 @@
 // slices over several rounds and each reports its best slice, so that load from other processes on a shared
 // machine hits both alike. --rows picks rows by name (substring match, comma-separated). --ablate K1,K2 measures
 // each picked row again with kernel Ki run by tfjs-backend-cpu's kernel instead of the native one (the "before"
-// of a native kernel, in the same run). --profile prints, per picked row, every kernel's ms and calls per step, whether
+// of a native kernel, in the same run). --ablate-gradients measures each picked row again with tfjs-core's own
+// gradient functions of FusedBatchNorm, Mean and Sum instead of the native backend's (the "before" of those, in the
+// same run). --profile prints, per picked row, every kernel's ms and calls per step, whether
 // it ran the addon ('native'), tfjs-backend-cpu's kernel copied for 'native' ('cpu'), or a native kernel that handed
 // the call to the cpu kernel ('fallback'), and the time outside kernels per step.
 import * as tf from '@tensorflow/tfjs-core';
@@ -47,6 +49,10 @@ const list = (name: string) => {
 const pickedRows = list('--rows');
 const ablate = list('--ablate');
 const profile = argv.includes('--profile');
+const ablateGradients = argv.includes('--ablate-gradients');
+/** The gradients the native backend replaces, as tfjs-core registers them (captured before registering it). */
+const NATIVE_GRADIENTS = ['FusedBatchNorm', 'Mean', 'Sum'];
+const tfjsGradients = new Map(NATIVE_GRADIENTS.map((k) => [k, tf.getGradient(k)]));
 
 /** Kernel time per kernel name, measured by wrapping every kernel of the native backend. */
 const kernelMs = new Map<string, number>();
@@ -255,6 +261,11 @@ async function main() {
       setNativeConvAlgorithm('im2col');
       rows.push(await nativeRow(name, 'native (im2col + GEMM convs)', trainer));
       setNativeConvAlgorithm('auto');
+    }
+    if (ablateGradients) {
+      for (const g of tfjsGradients.values()) if (g) tf.registerGradient(g);
+      rows.push(await nativeRow(name, 'native, tfjs gradients', trainer));
+      await registerNativeBackend({ threads }); // puts the native backend's gradients back
     }
     for (const k of ablate) {
       useCpuKernel.add(k);
