@@ -735,6 +735,22 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// reluGrad(kind: 0 relu | 1 relu6, dy, x, dx)
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  return call(env, info, 4, [&](napi_value* a) {
+    int kind = i32(env, a[0]);
+    if (kind < 0 || kind > 1) throw ArgError{"reluGrad: kind must be 0 (relu) or 1 (relu6)"};
+    size_t ld, lx, lo;
+    float* dy = f32(env, a[1], &ld, "dy");
+    float* x = f32(env, a[2], &lx, "x");
+    float* dx = f32(env, a[3], &lo, "dx");
+    checkLen(lx, ld, "x");
+    checkLen(lo, ld, "dx");
+    reluGrad(kind, dy, x, dx, ld);
+    return undefined(env);
+  });
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return call(env, info, 1, [&](napi_value* a) {
     int n = i32(env, a[0]);
@@ -833,6 +849,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"cast", nullptr, Cast, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stridedSlice", nullptr, StridedSlice, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setConvImpl", nullptr, SetConvImpl, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setIsa", nullptr, SetIsa, nullptr, nullptr, nullptr, napi_default, nullptr},

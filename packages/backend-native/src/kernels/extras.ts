@@ -12,6 +12,8 @@ export interface NativeAddonExtras {
   cast?(x: CastArray, out: CastArray): void;
   /** `out[i] = x[begin + i · strides]` per axis; `outShape` has the rank of `shape`. */
   stridedSlice?(x: Float32Array, shape: number[], begin: number[], strides: number[], outShape: number[], out: Float32Array): void;
+  /** `dx = dy · mask(x)`: the gradient of relu (kind 0) or relu6 (kind 1), NaN where x is NaN. */
+  reluGrad?(kind: number, dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   /** The gradient of batchNorm with statistics per channel (the innermost axis) with respect to all its inputs. */
   batchNormGrad?(
     dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, scale: Float32Array | null, eps: number,

@@ -29,7 +29,7 @@ async function kernelsOf(f: () => tf.Tensor | tf.Tensor[]): Promise<string[]> {
   return info.kernelNames;
 }
 
-describe.skipIf(!status.available)(`native gradients of batchNorm, mean and sum vs float64${status.available ? '' : ` (SKIPPED: ${status.reason})`}`, () => {
+describe.skipIf(!status.available)(`native gradients of batchNorm, relu, mean and sum vs float64${status.available ? '' : ` (SKIPPED: ${status.reason})`}`, () => {
   beforeAll(async () => {
     await registerNativeBackend({ threads: 2 });
     await tf.setBackend('native');
@@ -54,6 +54,26 @@ describe.skipIf(!status.available)(`native gradients of batchNorm, mean and sum 
       expect(names).toContain('NeuralOdeBatchNormGrad');
     });
   }
+
+  it('relu and relu6: dy times the mask in one kernel (0 and 6 at the edges, NaN kept), exactly', async () => {
+    const shape = [7, 13, 11, 3], n = sizeOf(shape);
+    const x = Array.from(randomValues(n, 41, 4));
+    x.splice(0, 6, 0, 6, -0, NaN, 6.000001, 1e-30);
+    const dy = randomValues(n, 42);
+    const xt = tf.tensor(Float32Array.from(x), shape), wt = tf.tensor(Float32Array.from(dy), shape);
+    for (const [name, op, inside] of [
+      ['relu', tf.relu, (v: number) => v > 0],
+      ['relu6', tf.relu6, (v: number) => v > 0 && v <= 6],
+    ] as const) {
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(op(t), wt));
+      const got = Array.from(tf.grad(f)(xt).dataSync());
+      const want = x.map((v, i) => (Number.isNaN(v) ? NaN : inside(Math.fround(v)) ? Math.fround(dy[i]!) : 0));
+      expect(got.map((v) => (Object.is(v, -0) ? 0 : v)), name).toEqual(want);
+      const names = await kernelsOf(() => tf.grad(f)(xt));
+      expect(names, name).toContain('NeuralOdeReluGrad');
+      expect(names, name).not.toContain('Step');
+    }
+  });
 
   const reduceCases: [number[], number[], boolean][] = [
     [[3, 5, 7, 13], [0, 1, 2], false],

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { FusedBatchNorm, Mean, Sum, util } from '@tensorflow/tfjs-core';
+import { FusedBatchNorm, Mean, Relu, Relu6, Sum, util } from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon';
@@ -9,6 +9,9 @@ import { float32Values, output, outputBuffer } from './tensor-data';
 /** Kernel of the native backend: all five gradients of FusedBatchNorm (statistics per channel) in one pass. */
 export const BATCH_NORM_GRAD_KERNEL = 'NeuralOdeBatchNormGrad';
 
+/** Kernel of the native backend: the gradient of relu (attr `kind` 0) or relu6 (1), inputs `{dy, x}`, in one pass. */
+export const RELU_GRAD_KERNEL = 'NeuralOdeReluGrad';
+
 /**
  * `NeuralOdeBatchNormGrad`: inputs `{dy, x, mean, variance, scale?}` (float32; mean, variance, scale rank 1 over
  * x's innermost axis), attr `varianceEpsilon`; outputs `[dx, dmean, dvariance, dscale, doffset]`. Registered only
@@ -16,7 +19,24 @@ export const BATCH_NORM_GRAD_KERNEL = 'NeuralOdeBatchNormGrad';
  */
 export function batchNormGradKernels(addon: NativeAddon): KernelConfig[] {
   const ext = withExtras(addon);
-  if (!ext.batchNormGrad) return []; // an addon built from older sources: tfjs's gradient ops run instead
+  const configs: KernelConfig[] = [];
+  if (ext.reluGrad) {
+    const reluGrad = ext.reluGrad.bind(addon);
+    configs.push({
+      kernelName: RELU_GRAD_KERNEL,
+      backendName: 'native',
+      kernelFunc: (args) => {
+        const backend = args.backend as MathBackendCPU;
+        const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
+        const dv = float32Values(backend, dy), xv = float32Values(backend, x);
+        if (!dv || !xv || dv.length !== xv.length) throw new Error(`${RELU_GRAD_KERNEL}: dy and x must be float32 tensors of one size`);
+        const dx = outputBuffer(backend, dv.length);
+        reluGrad((args.attrs as NamedAttrMap).kind as number, dv, xv, dx);
+        return output(backend, dy.shape, dx);
+      },
+    });
+  }
+  if (!ext.batchNormGrad) return configs; // an addon built from older sources: tfjs's gradient ops run instead
   const kernelFunc: KernelFunc = (args) => {
     const backend = args.backend as MathBackendCPU;
     const { dy, x, mean, variance, scale } = args.inputs as Record<string, TensorInfo | undefined>;
@@ -32,7 +52,7 @@ export function batchNormGradKernels(addon: NativeAddon): KernelConfig[] {
     ext.batchNormGrad(vals[0]!, vals[1]!, vals[2]!, vals[3]!, sv, eps, dx, d[0]!, d[1]!, d[2]!, d[3]!);
     return [output(backend, x!.shape, dx), ...d.map((v) => backend.makeTensorInfo([c], 'float32', v))];
   };
-  return [{ kernelName: BATCH_NORM_GRAD_KERNEL, backendName: 'native', kernelFunc }];
+  return [...configs, { kernelName: BATCH_NORM_GRAD_KERNEL, backendName: 'native', kernelFunc }];
 }
 
 const isNative = () => tf.getBackend() === 'native';
@@ -52,7 +72,9 @@ const originals = new Map<string, GradConfig>();
  * same values; tfjs-core's own gradient runs on every other backend and in every case not handled here):
  * - FusedBatchNorm (tf.layers' batchNormalization, tf.batchNorm): ~10 full-size ops → one kernel,
  *   {@link BATCH_NORM_GRAD_KERNEL}, with statistics per channel;
- * - Mean and Sum: `dy · ones(x.shape) / n` (a JS-filled `ones`, a multiply and a divide) → `dy / n` tiled once.
+ * - Mean and Sum: `dy · ones(x.shape) / n` (a JS-filled `ones`, a multiply and a divide) → `dy / n` tiled once;
+ * - Relu and Relu6: `dy · cast(step(x))` (relu6: also lessEqual and a product of masks) → one kernel,
+ *   {@link RELU_GRAD_KERNEL}.
  * Installed when tfjs-core's gradients are registered (e.g. after `import '@tensorflow/tfjs'`); a later
  * registration of tfjs's gradients replaces them again (correct, only slower).
  */
@@ -96,6 +118,13 @@ export function registerNativeGradients(): void {
     const count = util.sizeFromShape(axes.map((a) => x.shape[a]!));
     return { x: () => broadcastBack(scaled ? tf.div(dy, count) : dy, x.shape, axes) };
   };
+  for (const [name, kind] of [[Relu, 0], [Relu6, 1]] as const) {
+    wrap(name, (dy, saved) => {
+      const [x] = saved as [Tensor];
+      if (!x || x.dtype !== 'float32' || !util.arraysEqual(x.shape, dy.shape) || !tf.getKernel(RELU_GRAD_KERNEL, 'native')) return null;
+      return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }, { kind }) as Tensor };
+    });
+  }
   wrap(Mean, (dy, saved, attrs) => reduction(dy, saved, attrs, true));
   wrap(Sum, (dy, saved, attrs) => reduction(dy, saved, attrs, false));
 }
