@@ -10,7 +10,7 @@
 // machine hits both alike. --rows picks rows by name (substring match, comma-separated). --ablate K1,K2 measures
 // each picked row again with kernel Ki run by tfjs-backend-cpu's kernel instead of the native one (the "before"
 // of a native kernel, in the same run). --ablate-gradients measures each picked row again with tfjs-core's own
-// gradient functions of FusedBatchNorm, Mean and Sum instead of the native backend's (the "before" of those, in the
+// gradient functions of FusedBatchNorm, Mean, Sum, Relu and Relu6 instead of the native backend's (the "before" of those, in the
 // same run). --profile prints, per picked row, every kernel's ms and calls per step, whether
 // it ran the addon ('native'), tfjs-backend-cpu's kernel copied for 'native' ('cpu'), or a native kernel that handed
 // the call to the cpu kernel ('fallback'), and the time outside kernels per step.
@@ -51,7 +51,7 @@ const ablate = list('--ablate');
 const profile = argv.includes('--profile');
 const ablateGradients = argv.includes('--ablate-gradients');
 /** The gradients the native backend replaces, as tfjs-core registers them (captured before registering it). */
-const NATIVE_GRADIENTS = ['FusedBatchNorm', 'Mean', 'Sum'];
+const NATIVE_GRADIENTS = ['FusedBatchNorm', 'Mean', 'Sum', 'Relu', 'Relu6'];
 const tfjsGradients = new Map(NATIVE_GRADIENTS.map((k) => [k, tf.getGradient(k)]));
 
 /** Kernel time per kernel name, measured by wrapping every kernel of the native backend. */
