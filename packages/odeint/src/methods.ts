@@ -82,7 +82,7 @@ export interface MethodInfo {
   /**
    * Explicit methods: order of the dense output (its local error is `O(h^(p+1))` for order `p`); `convergence.test.ts`
    * measures it. Hermite: `min(3, order)`; quartic: `min(4, order)`; a method's own weights: `order − 1` unless the
-   * tableau states it; DOP853's extra stages: 7.
+   * tableau states it; the extra-stages extensions of dopri8 and dop853: 7.
    */
   interpolationOrder?: number;
   /** Method family: explicit Runge–Kutta, Rosenbrock (linearly implicit), ESDIRK, BDF, or the auto switch. */

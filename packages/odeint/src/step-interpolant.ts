@@ -5,7 +5,7 @@ import type { Tableau } from './tableau';
 /**
  * The dense output of one accepted explicit Runge–Kutta step from `t0` to `t1 = t0 + h`: the state anywhere in
  * the step from the step's stages, by the tableau's interpolation. `f(t1, y1)` (non-FSAL tableaus) and the extra
- * stages of an `extra-stages` interpolation (DOP853's) are evaluated on first use only, so a step in which no
+ * stages of an `extra-stages` interpolation (dopri8's and dop853's) are evaluated on first use only, so a step in which no
  * output, event or dense evaluation falls costs nothing more.
  */
 export interface StepInterpolant<S> {
@@ -37,7 +37,7 @@ export class RkStepInterpolant<S> implements StepInterpolant<S> {
   private f1: S | null;
   /** `f(t1, y1)` computed here (not a stage of the step): freed by `release` unless handed on. */
   private f1Computed = false;
-  /** Extra stages (DOP853's three), computed on first use. */
+  /** Extra stages (three, for dopri8 and dop853), computed on first use. */
   private extra: S[] | null = null;
 
   constructor(
