@@ -10,23 +10,17 @@ import { checkTensorState, readTimes, type TensorField } from '../tensor-field';
 import { withTimeGradients } from '../time-gradient';
 import { checkTimes } from '../times';
 import type { StiffStats } from './problem';
+import { backsolveStiff } from './stiff-backsolve';
 import { offTape, replayStiffSteps, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
 
 /**
  * `rodas5` / `kvaerno5` on tensors in the `checkpoint` gradient mode (the `tape` mode needs nothing of its own: every
- * op of the stiff stepper is recorded, the Jacobian's included); `backsolve` is an error that says why and what to use.
+ * op of the stiff stepper is recorded, the Jacobian's included) or the `backsolve` mode, as an interpolating adjoint
+ * (see {@link backsolveStiff}: the state is never reconstructed backwards, so `check` / `checkTolerance` do not apply).
  * Checks `inputs` as the explicit methods' modes do, and gives gradients with respect to `ts` when it is a tensor.
  */
 export function solveStiffInGradientMode(fn: string, f: TensorField, y0: tf.Tensor, ts: ArrayLike<number> | tf.Tensor1D, s: Solver, inputs: GradientInputs = {}): OdeintTensorSolution {
-  const mode = s.gradient.mode;
-  if (mode === 'backsolve') {
-    throw new OdeintError(
-      'options.gradient',
-      `${fn}: gradient mode 'backsolve' is not supported with the stiff method '${s.method}': it reconstructs the state backwards in time, ` +
-        'and on a stiff problem the modes that decay fast forwards grow as fast backwards, so the reconstruction (and the gradient) would be wrong. ' +
-        "Fix: use gradient: 'checkpoint' (exact: the tape's gradient at about √n memory) or gradient: 'tape'.",
-    );
-  }
+  const gradient = s.gradient;
   if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
     throw new OdeintError('inputs', `${fn}: the fifth argument = ${show(inputs)} must be { params }. Fix: pass e.g. { params: model.trainableWeights }.`);
   }
@@ -37,6 +31,10 @@ export function solveStiffInGradientMode(fn: string, f: TensorField, y0: tf.Tens
   else checkNoHiddenVariables(fn, f, times[0], y0);
   const params = inputs.params ?? [];
   const solve = (x0: tf.Tensor) => {
+    if (gradient.mode === 'backsolve') {
+      const sol = backsolveStiff(fn, f, x0, times, direction, s, gradient.backward ?? s, params);
+      return { ys: sol.ys, stats: sol.stats, gradientStats: (): GradientStats | null => (sol.adjointStats ? { mode: 'backsolve', ...sol.adjointStats } : null) };
+    }
     const sol = checkpointedStiff(fn, f, x0, times, direction, s, params);
     return { ys: sol.ys, stats: sol.stats, gradientStats: (): GradientStats | null => (sol.checkpointStats ? { mode: 'checkpoint', ...sol.checkpointStats } : null) };
   };

@@ -50,6 +50,8 @@ interface TensorAttempt {
   y1: tf.Tensor;
   err: tf.Tensor;
   dense(theta: number): tf.Tensor;
+  /** The dense output as a polynomial in θ = (t − t_n)/h: its coefficients `[c_0, c_1, …]` stacked, `y(θ) = Σ c_k θ^k`. */
+  coefficients(): tf.Tensor;
   newton: readonly NewtonRecord[] | null;
 }
 
@@ -130,7 +132,8 @@ function stiffTensorSetup(fn: string, f: TensorField, y0: tf.Tensor, opts: Resol
  * stiff ODEs): the Jacobian is block-diagonal, its `batch` blocks `[batch, d, d]` from `d` vector-Jacobian products,
  * and the linear systems are solved by {@link batchedSolve}. Under the tape every op is recorded (the `tape`
  * gradient mode), the Jacobian's included. One host read per step for the error (per Newton iteration for kvaerno5).
- * `onAccept` sees each accepted step and its end state (owned by the solve: clone it to keep it).
+ * `onAccept` sees each accepted step and its end state (owned by the solve: clone it to keep it) and, with
+ * `keepDense`, the step's dense output as polynomial coefficients in θ (see {@link evaluateDense}; the caller's to dispose).
  */
 export function solveStiffTensor(
   fn: string,
@@ -139,7 +142,8 @@ export function solveStiffTensor(
   ts: Float64Array,
   direction: 1 | -1,
   opts: ResolvedOdeintOptions,
-  onAccept?: (step: StiffStepRecord, y1: tf.Tensor) => void,
+  onAccept?: (step: StiffStepRecord, y1: tf.Tensor, dense: tf.Tensor | null) => void,
+  keepDense = false,
 ): { ys: tf.Tensor; stats: StiffStats } {
   const { p, stepper } = stiffTensorSetup(fn, f, y0, opts);
   const { stats } = p;
@@ -182,7 +186,7 @@ export function solveStiffTensor(
         ratio = p.norm(a.err, yStep, a.y1);
         if (!(Number.isFinite(ratio) && (ratio <= 1 || (opts.minStep > 0 && hAbs <= opts.minStep)))) return [];
         newton = a.newton;
-        return [a.y1, ...stepOutputs(a, ts, next, direction, t, t1, h)];
+        return [a.y1, ...(keepDense ? [a.coefficients()] : []), ...stepOutputs(a, ts, next, direction, t, t1, h)];
       });
       if (kept.length === 0) {
         stats.nRejected++;
@@ -202,11 +206,13 @@ export function solveStiffTensor(
       rejectedLast = false;
       stats.nAccepted++;
       stats.lastStep = h;
-      const [y1, ...outs] = kept;
+      const y1 = kept[0];
+      const dense = keepDense ? kept[1] : null;
+      const outs = kept.slice(keepDense ? 2 : 1);
       outputs.push(...outs);
       next += outs.length;
       if (landing) stop++;
-      onAccept?.({ t, h, tEval, t1, newton }, y1);
+      onAccept?.({ t, h, tEval, t1, newton }, y1, dense);
       stepper.release();
       fresh = true;
       if (y !== y0) y.dispose();
@@ -309,6 +315,11 @@ function rosenbrockTensor(rb: RosenbrockCoefficients, p: TensorProblem): TensorS
           const inner = tf.add(K[0], tf.mul(tf.add(K[1], tf.mul(K[2], theta)), theta));
           return tf.add(tf.mul(y, 1 - theta), tf.mul(tf.add(y1, tf.mul(inner, 1 - theta)), theta));
         },
+        coefficients() {
+          // The same polynomial expanded: y0 + θ(y1 − y0 + K0) + θ²(K1 − K0) + θ³(K2 − K1) − θ⁴K2.
+          K ??= rb.H.map((row) => combine(tf.zerosLike(y), row));
+          return tf.stack([y, tf.add(tf.sub(y1, y), K[0]), tf.sub(K[1], K[0]), tf.sub(K[2], K[1]), tf.neg(K[2])], 0);
+        },
       };
     },
     release() {
@@ -406,6 +417,12 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
           const x3 = x2 * x;
           return tf.addN([tf.mul(y, 2 * x3 - 3 * x2 + 1), tf.mul(Y, -2 * x3 + 3 * x2), tf.mul(f0 as tf.Tensor, h * (x3 - 2 * x2 + x)), tf.mul(zLast, x3 - x2)]);
         },
+        coefficients() {
+          // The same cubic expanded: y0 + θ h f0 + θ²(3(Y − y0) − 2h f0 − zLast) + θ³(2(y0 − Y) + h f0 + zLast).
+          const hf0 = tf.mul(f0 as tf.Tensor, h);
+          const dY = tf.sub(Y, y);
+          return tf.stack([y, hf0, tf.sub(tf.sub(tf.mul(dY, 3), tf.mul(hf0, 2)), zLast), tf.add(tf.sub(hf0, tf.mul(dY, 2)), zLast)], 0);
+        },
       };
     },
     release() {
@@ -413,6 +430,16 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
       f0 = J = null;
     },
   };
+}
+
+/** A step's dense output at `theta` from its coefficients `[c_0, c_1, …]` (stacked on axis 0): `Σ c_k θ^k` (Horner). */
+export function evaluateDense(coefficients: tf.Tensor, theta: number): tf.Tensor {
+  return tf.tidy(() => {
+    const cs = tf.unstack(coefficients, 0);
+    let acc = cs[cs.length - 1];
+    for (let k = cs.length - 2; k >= 0; k--) acc = tf.add(tf.mul(acc, theta), cs[k]);
+    return acc;
+  });
 }
 
 /**
