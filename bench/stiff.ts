@@ -310,7 +310,9 @@ async function gradientSection(): Promise<void> {
   console.log(
     '\nGradients on tensor states (float32, cpu backend, one run each, wall clock on a shared noisy 2-core machine): each problem as a batch of 2 rows\n' +
       '(row 2 starts from y0 + 1% of its scale), loss = Σ_rows Σ_i y_i(T) / max(|ref_i|, atol) with f scaled by a variable θ = 1; gradients with respect\n' +
-      'to y0 and θ. fwd ms: the solve inside the gradient computation; grad ms: the backward pass; nfe: forward / recomputed in the backward pass;\n' +
+      'to y0 and θ. fwd ms: the solve inside the gradient computation; grad ms: the backward pass; nfe: forward / recomputed in the backward pass\n' +
+      '(checkpoint) or of the backward adjoint solve, with the quadrature VJPs (backsolve: an interpolating adjoint, the state from the forward\n' +
+      'dense output); ' +
       'peak: tf.memory().numBytes above the start, sampled after every kernel, over forward + backward; vs tape: max |g − g_tape| / max |g_tape|;\n' +
       'after the tape row, dL/dθ by central differences of the same float32 solve (θ = 1 ± 1e-4, off the tape) for comparison.',
   );
@@ -350,9 +352,9 @@ async function gradientSection(): Promise<void> {
                 );
                 grads = res.grads.flatMap((g) => Array.from(g.dataSync()));
                 t2 = performance.now();
-                const s = sol as unknown as ReturnType<typeof odeint> & { gradientStats: { recomputedNfe?: number } | null; stats: SolveStats };
+                const s = sol as unknown as ReturnType<typeof odeint> & { gradientStats: { recomputedNfe?: number; nfe?: number } | null; stats: SolveStats };
                 steps = s.stats.nAccepted;
-                nfe = `${s.stats.nfe} / ${s.gradientStats?.recomputedNfe ?? '-'}`;
+                nfe = `${s.stats.nfe} / ${s.gradientStats?.recomputedNfe ?? s.gradientStats?.nfe ?? '-'}`;
               }),
             );
             if (gradient === 'tape') tapeGrads = grads;
