@@ -5,7 +5,7 @@ import type { Field, StateAlgebra } from './algebra';
  * evaluation of `f`. Returns `|h|`; `order` is the error estimate's order plus one.
  */
 export function initialStep<S>(
-  alg: StateAlgebra<S>,
+  alg: Pick<StateAlgebra<S>, 'scaledNorm' | 'combine' | 'dispose'>,
   f: Field<S>,
   t0: number,
   y0: S,

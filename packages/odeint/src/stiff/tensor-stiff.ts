@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OdeintError, SolveError } from '../errors';
 import { between, type SolveStats } from '../integrate';
+import { initialStep } from '../initial-step';
 import type { ResolvedOdeintOptions } from '../options';
 import type { TensorField } from '../tensor-field';
 import { batchedSolve } from './batched-solve';
@@ -128,6 +129,25 @@ function stiffTensorSetup(fn: string, f: TensorField, y0: tf.Tensor, opts: Resol
 
 
 /**
+ * The float64 drivers' first step (Hairer, Nørsett & Wanner's estimate, {@link initialStep}) on a tensor state, off
+ * the tape: two evaluations of f. A stiff problem's fast initial transient then sets the first step, as in scipy's
+ * `Radau` / `BDF`, instead of a fixed fraction of the span that can step over it.
+ */
+function firstStepOf(p: TensorProblem, t: number, y: tf.Tensor, direction: 1 | -1, order: number): number {
+  return offTape(() =>
+    tf.tidy(() => {
+      const alg = {
+        scaledNorm: (v: tf.Tensor, at: tf.Tensor) => p.norm(v, at, at),
+        combine: (base: tf.Tensor | null, h: number, ks: readonly tf.Tensor[], w: readonly number[]) =>
+          ks.reduce((acc, k, i) => tf.add(acc, tf.mul(k, h * w[i])), base ?? tf.zerosLike(ks[0])),
+        dispose: () => {}, // the tidy disposes
+      };
+      return initialStep(alg, (ti, yi) => p.field(ti, yi), t, y, p.field(t, y), direction, order, () => {});
+    }),
+  );
+}
+
+/**
  * `rodas5` or `kvaerno5` on a float32 tensor state `[batch, d]` whose rows are independent systems (a batch of small
  * stiff ODEs): the Jacobian is block-diagonal, its `batch` blocks `[batch, d, d]` from `d` vector-Jacobian products,
  * and the linear systems are solved by {@link batchedSolve}. Under the tape every op is recorded (the `tape`
@@ -157,7 +177,7 @@ export function solveStiffTensor(
   let t = tStart;
   let y = y0;
   const k = stepper.errorExponent;
-  let hAbs = opts.firstStep ?? Math.min(Math.abs(tEnd - tStart), 1e-3 * Math.max(1, Math.abs(tEnd - tStart)));
+  let hAbs = opts.firstStep ?? Math.min(Math.abs(tEnd - tStart), firstStepOf(p, tStart, y0, direction, k));
   let rejectedLast = false;
   let fresh = true;
   try {
