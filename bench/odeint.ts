@@ -11,6 +11,7 @@
 // 6. Fixed cost of small float64 solves: µs per odeint call for a 2-D linear system over 2 output times.
 // Timings are wall-clock on a shared machine: repeat runs to judge the noise.
 import * as tf from '@tensorflow/tfjs-core';
+import { peakBytesOf } from './peak-bytes';
 import { initBackend } from '@neural-ode/backend';
 import { odeint, solver, type GradientInput, type MethodName, type OdeintTensorSolution } from '@neural-ode/odeint';
 
@@ -355,25 +356,6 @@ function convField(channels: number) {
   const f = (_t: tf.Scalar, y: tf.Tensor) =>
     tf.conv2d(tf.tanh(tf.conv2d(y as tf.Tensor4D, W1, 1, 'same')), W2, 1, 'same') as tf.Tensor;
   return { f, params: [W1, W2], dispose: () => [W1, W2].forEach((v) => v.dispose()) };
-}
-
-/** Runs `fn` and returns the peak `tf.memory().numBytes` above the start, sampled after every kernel (as tf.profile). */
-function peakBytesOf(fn: () => void): number {
-  const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown; state: { numBytes: number } };
-  const base = engine.state.numBytes;
-  let peak = base;
-  const runKernelFunc = engine.runKernelFunc;
-  engine.runKernelFunc = function (this: typeof engine, ...a: unknown[]) {
-    const out = runKernelFunc.apply(this, a);
-    peak = Math.max(peak, this.state.numBytes);
-    return out;
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernelFunc = runKernelFunc;
-  }
-  return peak - base;
 }
 
 async function gradientModes(): Promise<void> {

@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { peakBytesOf } from './peak-bytes';
 import { initBackend } from '@neural-ode/backend';
 import { odeint, type MethodName, type SolveStats } from '@neural-ode/odeint';
 
@@ -282,25 +283,6 @@ async function tensorSection(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Gradients on tensor states: each problem as a batch of 2 rows, d(loss)/d(y0, θ) in each gradient mode.
-
-/** Runs `fn` and returns the peak `tf.memory().numBytes` above the start, sampled after every kernel (as tf.profile). */
-function peakBytesOf(fn: () => void): number {
-  const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown; state: { numBytes: number } };
-  const base = engine.state.numBytes;
-  let peak = base;
-  const runKernelFunc = engine.runKernelFunc;
-  engine.runKernelFunc = function (this: typeof engine, ...a: unknown[]) {
-    const out = runKernelFunc.apply(this, a);
-    peak = Math.max(peak, this.state.numBytes);
-    return out;
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernelFunc = runKernelFunc;
-  }
-  return peak - base;
-}
 
 async function gradientSection(): Promise<void> {
   await initBackend({ backend: 'cpu', log: false });
