@@ -1,6 +1,8 @@
 // Shared helpers of the addon: argument access, threads, workspace buffers.
 #pragma once
 #include <node_api.h>
+#include <pthread.h>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,6 +23,30 @@ float* f32(napi_env env, napi_value v, size_t* length, const char* name);
 int i32(napi_env env, napi_value v);
 double f64(napi_env env, napi_value v);
 bool boolean(napi_env env, napi_value v);
+
+/**
+ * Blocks asynchronous signals on the calling thread for its lifetime (synchronous ones — SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGTRAP, SIGABRT — stay deliverable). Wraps every oneDNN call: the JIT code of oneDNN 2.6 (Debian's
+ * libdnnl) keeps data on the stack where a signal handler running on that stack overwrites it, and then writes
+ * outside its buffers ("corrupted size vs. prev_size"). V8's sampling profiler (`node --cpu-prof`, inspector
+ * Profiler) sends SIGPROF to the JS thread every millisecond, which hit it within a few sgemm calls. A signal
+ * blocked here stays pending and is delivered when the call returns.
+ */
+class SignalShield {
+ public:
+  SignalShield() {
+    sigset_t set;
+    sigfillset(&set);
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) sigdelset(&set, s);
+    pthread_sigmask(SIG_BLOCK, &set, &saved_);
+  }
+  ~SignalShield() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+  SignalShield(const SignalShield&) = delete;
+  SignalShield& operator=(const SignalShield&) = delete;
+
+ private:
+  sigset_t saved_;
+};
 
 /** A grow-only scratch buffer reused across calls (no allocation in steady state). */
 float* scratch(std::vector<float>& buf, size_t n);

@@ -16,6 +16,7 @@ void sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const flo
            const float* b, int ldb, float beta, float* c, int ldc) {
   if (m == 0 || n == 0) return;
 #ifdef NEURAL_ODE_DNNL
+  SignalShield shield;  // see common.h: oneDNN's JIT sgemm corrupts memory when a signal lands mid-call
   dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #else
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
