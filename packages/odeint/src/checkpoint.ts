@@ -67,37 +67,47 @@ function replayTableau(method: string, fn: string): Tableau {
 }
 
 /**
- * The online checkpoint schedule: keeps the state after every `stride`-th accepted step; when more are held than the
- * limit (`checkpoints`, or with `auto` the stride itself), drops every other one and doubles the stride. With `auto`,
- * about √n states are held and a segment is about √n steps long.
+ * The online checkpoint schedule (explicit and stiff methods alike): keeps the state after every `stride`-th accepted
+ * step; when more are held than the limit (`checkpoints`, or with `auto` the stride itself), drops every other one and
+ * doubles the stride. With `auto`, about √n states are held and a segment is about √n steps long.
  */
-class Schedule {
+export class CheckpointSchedule {
   stride = 1;
-  /** Step end times: `times[k]` is the time of the state after `k` accepted steps (`times[0] = t0`). */
-  readonly times: number[];
-  /** Held states by step index. */
-  readonly held = new Map<number, tf.Tensor2D>();
-  constructor(
-    t0: number,
-    private readonly limit: number | 'auto',
-  ) {
-    this.times = [t0];
-  }
-  accept(t1: number, y1: TensorState): void {
-    this.times.push(t1);
-    const k = this.times.length - 1;
+  /** Held states (clones) by the number of accepted steps before them. */
+  readonly held = new Map<number, tf.Tensor>();
+  constructor(private readonly limit: number | 'auto') {}
+  /** The state `y` after `k` accepted steps (kept as a clone if `k` is on the stride). */
+  accept(k: number, y: tf.Tensor): void {
     if (k % this.stride !== 0) return;
-    this.held.set(k, tf.clone(y1[0]));
+    this.held.set(k, tf.clone(y));
     while (this.held.size > (this.limit === 'auto' ? this.stride : this.limit)) {
       this.stride *= 2;
-      for (const [j, y] of this.held) {
-        if (j % this.stride !== 0) {
-          y.dispose();
-          this.held.delete(j);
-        }
-      }
+      for (const j of [...this.held.keys()]) if (j % this.stride !== 0) this.drop(j);
     }
   }
+  drop(k: number): void {
+    this.held.get(k)?.dispose();
+    this.held.delete(k);
+  }
+  /** The held step counts, in order. */
+  indices(): number[] {
+    return [...this.held.keys()].sort((a, b) => a - b);
+  }
+}
+
+/**
+ * Adds a segment's parameter gradients `add` into the running sums `acc` (either may be null: no gradient), disposing
+ * the summands; returns the new sums.
+ */
+export function addGradients(acc: readonly (tf.Tensor | null)[], add: readonly (tf.Tensor | null)[]): (tf.Tensor | null)[] {
+  return acc.map((g, i) => {
+    const a = add[i];
+    if (!a) return g;
+    if (!g) return a;
+    const sum = tf.add(g, a);
+    tf.dispose([g, a]);
+    return sum;
+  });
 }
 
 /**
@@ -126,21 +136,25 @@ export function checkpointed(fn: string, f: TensorField, y0: tf.Tensor, ts: Arra
     if (steps <= AUTO_SEGMENT_STEPS) return tapedShortSolve(fn, f, y0, times, opts, steps);
   }
   // With a dense output every step is kept: its start states are the checkpoints.
-  const schedule = opts.dense ? null : new Schedule(times[0], gradient.checkpoints);
-  const fwd = untaped(() => solveTensor(fn, f, y0, times, opts, {}, schedule ? (_t0, t1, y1) => schedule.accept(t1, y1) : undefined));
+  const schedule = opts.dense ? null : new CheckpointSchedule(gradient.checkpoints);
+  // Step end times: scheduleTimes[k] is the time of the state after k accepted steps.
+  const scheduleTimes = [times[0]];
+  const onAccept = (_t0: number, t1: number, y1: TensorState) => {
+    scheduleTimes.push(t1);
+    schedule!.accept(scheduleTimes.length - 1, y1[0]);
+  };
+  const fwd = untaped(() => solveTensor(fn, f, y0, times, opts, {}, schedule ? onAccept : undefined));
   const solution: CheckpointSolution = { ys: fwd.ys, stats: fwd.stats, checkpointStats: null };
   let stepTimes: number[];
   let starts: number[];
   let states: tf.Tensor2D[];
   let stride: number;
   if (schedule) {
-    stepTimes = schedule.times;
+    stepTimes = scheduleTimes;
     // The final state's cotangent is the last output's: it is never a segment's start.
-    const last = stepTimes.length - 1;
-    schedule.held.get(last)?.dispose();
-    schedule.held.delete(last);
-    starts = [0, ...[...schedule.held.keys()].sort((a, b) => a - b)];
-    states = starts.slice(1).map((k) => schedule.held.get(k)!);
+    schedule.drop(stepTimes.length - 1);
+    starts = [0, ...schedule.indices()];
+    states = starts.slice(1).map((k) => schedule.held.get(k)! as tf.Tensor2D);
     stride = schedule.stride;
   } else {
     const record = denseRecordOf(fwd.dense!);
@@ -280,14 +294,7 @@ function backward(
     tf.dispose([value, cotangent]);
     adjoint?.dispose();
     adjoint = grads[0] as tf.Tensor2D;
-    paramGrads = paramGrads.map((g, i) => {
-      const add = grads[i + 1];
-      if (!add) return g;
-      if (!g) return add;
-      const sum = tf.add(g, add);
-      tf.dispose([g, add]);
-      return sum;
-    });
+    paramGrads = addGradients(paramGrads, grads.slice(1));
     stats.recomputedSteps += spanStats!.nAccepted;
     stats.recomputedNfe += spanStats!.nfe;
   };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNoHiddenVariables, checkParams } from '../adjoint';
-import { nestedGradients, type CheckpointStats } from '../checkpoint';
+import { addGradients, CheckpointSchedule, nestedGradients, type CheckpointStats } from '../checkpoint';
 import { OdeintError, show } from '../errors';
 import { AUTO_SEGMENT_STEPS, type CheckpointGradient } from '../gradient';
 import type { GradientInputs, GradientStats, OdeintTensorSolution } from '../gradient-modes';
@@ -81,7 +81,7 @@ export function checkpointedStiff(
     const save = args[args.length - 1] as (ts: tf.Tensor[]) => void;
     const x0 = args[0] as tf.Tensor;
     const steps: StiffStepRecord[] = [];
-    const schedule = new Schedule(gradient.checkpoints);
+    const schedule = new CheckpointSchedule(gradient.checkpoints);
     const fwd = offTape(() => {
       if (!tf.tidy(() => tf.all(tf.isFinite(x0))).dataSync()[0]) {
         throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
@@ -163,14 +163,7 @@ function backward(
     value.dispose();
     adjoint?.dispose();
     adjoint = grads[0]!;
-    paramGrads = paramGrads.map((g, i) => {
-      const add = grads[i + 1];
-      if (!add) return g;
-      if (!g) return add;
-      const sum = tf.add(g, add);
-      tf.dispose([g, add]);
-      return sum;
-    });
+    paramGrads = addGradients(paramGrads, grads.slice(1));
     stats.recomputedSteps += b - a;
     stats.recomputedNfe += replayed!.nfe;
   };
@@ -208,32 +201,5 @@ function backward(
     return [y0Grad, ...params.map((p, i) => paramGrads[i] ?? tf.zerosLike(p))];
   } finally {
     adjoint?.dispose();
-  }
-}
-
-/**
- * The online checkpoint schedule (as the explicit methods'): keeps the state after every `stride`-th accepted step;
- * when more are held than the limit (`checkpoints`, or with `auto` the stride itself: about √n), drops every other one
- * and doubles the stride.
- */
-class Schedule {
-  stride = 1;
-  /** Held states by the number of accepted steps before them. */
-  readonly held = new Map<number, tf.Tensor>();
-  constructor(private readonly limit: number | 'auto') {}
-  accept(k: number, y: tf.Tensor): void {
-    if (k % this.stride !== 0) return;
-    this.held.set(k, tf.clone(y));
-    while (this.held.size > (this.limit === 'auto' ? this.stride : this.limit)) {
-      this.stride *= 2;
-      for (const j of [...this.held.keys()]) if (j % this.stride !== 0) this.drop(j);
-    }
-  }
-  drop(k: number): void {
-    this.held.get(k)?.dispose();
-    this.held.delete(k);
-  }
-  indices(): number[] {
-    return [...this.held.keys()].sort((a, b) => a - b);
   }
 }
