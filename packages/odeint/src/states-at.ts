@@ -12,18 +12,23 @@ import { denseRecordOf, eventRate, eventTime, tensorDense, type TensorEvent, typ
 export type StatesAt = (times: Float64Array, values: tf.Tensor2D) => tf.Tensor2D;
 
 /**
- * Runs `run` with tfjs's tape off, as inside a kernel: its operations are never recorded, so a forward solve whose
- * gradient a mode computes itself leaves no tape, and (unlike the forward function of a `tf.customGrad`, which runs
- * inside a `tf.tidy`) the tensors it keeps (a dense output's steps, the events' states) live on as ordinary tensors.
+ * Runs `run` with tfjs's tape off: its operations are never recorded (what it computes is a constant to any tape), yet
+ * a `tf.grad` inside it still works (a field that differentiates, such as a Hamiltonian's `J ∇H`, or the stiff
+ * methods' block Jacobian). Unlike the forward function of a `tf.customGrad` (run as a kernel, where the engine records
+ * nothing, so an inner `tf.grad` finds no path, and inside a `tf.tidy`), the tensors it keeps (a dense output's steps,
+ * the events' states, checkpoints) live on as ordinary tensors. The engine's tape state is put back afterwards.
  * @param run - the computation to run off the tape.
  */
 export function untaped<T>(run: () => T): T {
-  const state = (tf.engine() as unknown as { state: { kernelDepth: number } }).state;
-  state.kernelDepth++;
+  const state = (tf.engine() as unknown as { state: { activeTape: unknown; gradientDepth: number; kernelDepth: number } }).state;
+  const outer = { activeTape: state.activeTape, gradientDepth: state.gradientDepth, kernelDepth: state.kernelDepth };
+  state.activeTape = null;
+  state.gradientDepth = 0;
+  state.kernelDepth = 0;
   try {
     return run();
   } finally {
-    state.kernelDepth--;
+    Object.assign(state, outer);
   }
 }
 

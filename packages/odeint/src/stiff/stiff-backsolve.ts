@@ -6,7 +6,8 @@ import type { BacksolveGradient } from '../gradient';
 import { resolvedSettings, type Solver } from '../solver';
 import type { TensorField } from '../tensor-field';
 import { stiffStats, type StiffStats } from './problem';
-import { evaluateDense, offTape, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
+import { evaluateDense, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
+import { untaped } from '../states-at';
 
 /** Gauss–Legendre on [0, 1], 3 nodes (exact for polynomials of degree 5). */
 const GL_NODES = [0.5 - Math.sqrt(15) / 10, 0.5, 0.5 + Math.sqrt(15) / 10];
@@ -67,7 +68,7 @@ export function backsolveStiff(
     const steps: StiffStepRecord[] = [];
     const dense: tf.Tensor[] = [];
     let reconstruction = { error: 0, at: times[0] };
-    const fwd = offTape(() => {
+    const fwd = untaped(() => {
       if (!tf.tidy(() => tf.all(tf.isFinite(x0))).dataSync()[0]) {
         throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
       }
@@ -85,7 +86,7 @@ export function backsolveStiff(
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const stats: BacksolveStats = { ...stiffStats(), reconstructionError: reconstruction.error, reconstructionErrorAt: reconstruction.at };
         try {
-          return offTape(() => adjointBackward(fn, f, dy as tf.Tensor, steps, saved.slice(1), times, direction, bopts, params, stats));
+          return untaped(() => adjointBackward(fn, f, dy as tf.Tensor, steps, saved.slice(1), times, direction, bopts, params, stats));
         } finally {
           for (const c of saved.slice(1)) c.dispose();
           solution.adjointStats = stats;

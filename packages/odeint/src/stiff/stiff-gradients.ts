@@ -11,7 +11,8 @@ import { withTimeGradients } from '../time-gradient';
 import { checkTimes } from '../times';
 import type { StiffStats } from './problem';
 import { backsolveStiff } from './stiff-backsolve';
-import { offTape, replayStiffSteps, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
+import { replayStiffSteps, solveStiffTensor, type StiffStepRecord } from './tensor-stiff';
+import { untaped } from '../states-at';
 
 /**
  * `rodas5` / `kvaerno5` on tensors in the `checkpoint` gradient mode (the `tape` mode needs nothing of its own: every
@@ -82,7 +83,7 @@ export function checkpointedStiff(
     const x0 = args[0] as tf.Tensor;
     const steps: StiffStepRecord[] = [];
     const schedule = new CheckpointSchedule(gradient.checkpoints);
-    const fwd = offTape(() => {
+    const fwd = untaped(() => {
       if (!tf.tidy(() => tf.all(tf.isFinite(x0))).dataSync()[0]) {
         throw new OdeintError('y0', `${fn}: y0 holds NaN or Inf values. Fix: pass a finite initial state (check what produced it).`);
       }
@@ -176,7 +177,7 @@ function backward(
         if (replay === 'segment' || b - a === 1 || (replay === 'auto' && b - a <= AUTO_SEGMENT_STEPS)) backpropagate(saved[j], a, b);
         else {
           // The states before steps a+1 … b−1, recomputed off the tape (nothing is recorded in the backward pass).
-          const restored = offTape(() =>
+          const restored = untaped(() =>
             tf.tidy(() => {
               const r = replayStiffSteps(replayFn, f, saved[j], steps.slice(a, b - 1), times, direction, opts);
               stats.recomputedSteps += b - 1 - a;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { OdeintError, SolveError } from '../errors';
 import { between, type SolveStats } from '../integrate';
 import { initialStep } from '../initial-step';
+import { untaped } from '../states-at';
 import type { ResolvedOdeintOptions } from '../options';
 import type { TensorField } from '../tensor-field';
 import { batchedSolve } from './batched-solve';
@@ -134,7 +135,7 @@ function stiffTensorSetup(fn: string, f: TensorField, y0: tf.Tensor, opts: Resol
  * `Radau` / `BDF`, instead of a fixed fraction of the span that can step over it.
  */
 function firstStepOf(p: TensorProblem, t: number, y: tf.Tensor, direction: 1 | -1, order: number): number {
-  return offTape(() =>
+  return untaped(() =>
     tf.tidy(() => {
       const alg = {
         scaledNorm: (v: tf.Tensor, at: tf.Tensor) => p.norm(v, at, at),
@@ -406,7 +407,7 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
         const guess = tab.predictors[i].reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(zs[j], c))), tf.zerosLike(y));
         const planned = plan?.[i - 1];
         // The iterations off the tape: the stage's value only (differentiating through them is wrong, see below).
-        const zStar = offTape(() =>
+        const zStar = untaped(() =>
           planned
             ? newton(base, ti, planned.fromZero ? tf.zerosLike(y) : guess, planned.fromZero, planned.iterations)
             : (newton(base, ti, guess, false) ?? (tab.predictors[i].length > 0 ? newton(base, ti, tf.zerosLike(y), true) : null)),
@@ -417,7 +418,7 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
         // simplified Newton's iterations (with the step's first Jacobian) does not converge to it where J changes
         // within the step: on OREGO at rtol 1e-6 it gave dL/dθ = 9.8e13 where float32 differences give −60.5.
         const Ystar = tf.add(base, tf.mul(zStar, tab.gamma));
-        const Mi = offTape(() => tf.sub(tf.expandDims(tf.eye(p.d), 0), tf.mul(p.jacobian(ti, Ystar), h * tab.gamma)) as tf.Tensor3D);
+        const Mi = untaped(() => tf.sub(tf.expandDims(tf.eye(p.d), 0), tf.mul(p.jacobian(ti, Ystar), h * tab.gamma)) as tf.Tensor3D);
         p.stats.nlu++;
         const z = tf.add(zStar, batchedSolve(Mi, tf.sub(tf.mul(p.field(ti, Ystar), h), zStar)));
         p.stats.nsolve++;
@@ -460,24 +461,6 @@ export function evaluateDense(coefficients: tf.Tensor, theta: number): tf.Tensor
     for (let k = cs.length - 2; k >= 0; k--) acc = tf.add(tf.mul(acc, theta), cs[k]);
     return acc;
   });
-}
-
-/**
- * Runs `body` with tfjs's tape off, where `tf.grad` (the block Jacobian) still works: inside a `customGrad`'s forward
- * function the engine records nothing (so `tf.grad` would find no path), and in a backward pass a `tf.grad` at depth
- * 0 would drop the outer tape. What `body` computes is a constant to any tape. The engine's tape state is put back.
- */
-export function offTape<T>(body: () => T): T {
-  const state = (tf.engine() as unknown as { state: { activeTape: unknown; gradientDepth: number; kernelDepth: number } }).state;
-  const outer = { activeTape: state.activeTape, gradientDepth: state.gradientDepth, kernelDepth: state.kernelDepth };
-  state.activeTape = null;
-  state.gradientDepth = 0;
-  state.kernelDepth = 0;
-  try {
-    return body();
-  } finally {
-    Object.assign(state, outer);
-  }
 }
 
 /**
