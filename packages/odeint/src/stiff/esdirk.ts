@@ -18,20 +18,30 @@ export interface EsdirkTableau {
   readonly a: readonly (readonly number[])[];
   readonly embeddedStage: number;
   readonly predictors: readonly (readonly number[])[];
+  /**
+   * The dense output's weights: `y(θ) = y + Σ_i b_i(θ) z_i` with `b_i(θ) = Σ_k dense[i][k] θ^(k+1)`; `b_i(1)` must be
+   * the last row of `a` (with `γ`), so that `y(1)` is the step's solution.
+   */
+  readonly dense: readonly (readonly number[])[];
 }
 
 /** Checks the shapes and freezes an ESDIRK tableau. */
 export function defineEsdirk(t: EsdirkTableau): EsdirkTableau {
   const s = t.c.length;
-  if (t.a.length !== s || t.predictors.length !== s || t.a.some((row, i) => row.length !== i) || t.predictors.some((row, i) => row.length > i)) {
+  if (t.a.length !== s || t.predictors.length !== s || t.dense.length !== s || t.a.some((row, i) => row.length !== i) || t.predictors.some((row, i) => row.length > i)) {
     throw new Error(`ESDIRK tableau ${t.name}: a (row i with i entries), predictors (at most i) and c must have ${s} stages`);
   }
   t.a.forEach((row, i) => {
     const sum = row.reduce((x, v) => x + v, 0) + (i > 0 ? t.gamma : 0);
     if (Math.abs(sum - t.c[i]) > 1e-12) throw new Error(`ESDIRK tableau ${t.name}: row ${i} sums to ${sum}, c[${i}] = ${t.c[i]}`);
   });
-  for (const m of [t.a, t.predictors]) for (const row of m) Object.freeze(row);
-  for (const v of [t.a, t.predictors, t.c]) Object.freeze(v);
+  t.dense.forEach((row, i) => {
+    const atOne = row.reduce((x, v) => x + v, 0);
+    const weight = i === s - 1 ? t.gamma : (t.a[s - 1][i] ?? 0);
+    if (Math.abs(atOne - weight) > 1e-12) throw new Error(`ESDIRK tableau ${t.name}: dense row ${i} sums to ${atOne} at θ = 1, the solution's weight is ${weight}`);
+  });
+  for (const m of [t.a, t.predictors, t.dense]) for (const row of m) Object.freeze(row);
+  for (const v of [t.a, t.predictors, t.dense, t.c]) Object.freeze(v);
   return Object.freeze(t);
 }
 
@@ -154,12 +164,11 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
           // underestimated the error on Van der Pol's fast transitions: wrong phase at rtol 1e-4 and 1e-6.)
           const err = new Float64Array(n);
           for (let k = 0; k < n; k++) err[k] = Y[k] - Yhat[k];
-          const zLast = zs[s - 1];
           return {
             ok: true,
             y1: Y,
             ratio: p.weightedNorm(err, y, Y),
-            dense: (theta) => hermite(y, Y, f0, zLast, h, theta),
+            dense: (theta) => esdirkDense(tab, y, zs, theta),
           };
         }
         if (fresh) {
@@ -179,15 +188,12 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
   };
 }
 
-/** The cubic Hermite interpolant through `y0`, `y1` with slopes `f0` and `zLast/h ≈ f(t1, y1)`. */
-function hermite(y0: Float64Array, y1: Float64Array, f0: Float64Array, zLast: Float64Array, h: number, x: number): Float64Array {
-  const x2 = x * x;
-  const x3 = x2 * x;
-  const h00 = 2 * x3 - 3 * x2 + 1;
-  const h01 = -2 * x3 + 3 * x2;
-  const h10 = x3 - 2 * x2 + x;
-  const h11 = x3 - x2;
-  const out = new Float64Array(y0.length);
-  for (let k = 0; k < y0.length; k++) out[k] = h00 * y0[k] + h01 * y1[k] + h10 * h * f0[k] + h11 * zLast[k];
+/** The step's dense output at `θ`: `y + Σ_i b_i(θ) z_i` with the tableau's `dense` weights. */
+function esdirkDense(tab: EsdirkTableau, y: Float64Array, zs: readonly Float64Array[], theta: number): Float64Array {
+  const out = new Float64Array(y);
+  tab.dense.forEach((row, i) => {
+    const w = row.reduceRight((acc, v) => (acc + v) * theta, 0);
+    if (w !== 0) for (let k = 0; k < y.length; k++) out[k] += w * zs[i][k];
+  });
   return out;
 }

@@ -6,7 +6,8 @@ const gamma = 0.26;
  * Kværnø's ESDIRK 5(4) (Kværnø 2004, *BIT* 44: "Singly diagonally implicit Runge–Kutta methods with an explicit
  * first stage"): 7 stages, the first explicit, the others implicit with the same diagonal `γ = 0.26`; L-stable and
  * stiffly accurate (the solution is the last stage, the order-4 estimate the sixth). Stage predictors as in
- * OrdinaryDiffEq.jl's `Kvaerno5` (Hermite extrapolation of the earlier stages).
+ * OrdinaryDiffEq.jl's `Kvaerno5` (Hermite extrapolation of the earlier stages). Dense output of order 4 over the stages,
+ * bounded in the stiff limit, from `scripts/kvaerno5-dense.py` (no published one was found).
  */
 export const kvaerno5 = defineEsdirk({
   name: 'kvaerno5',
@@ -33,5 +34,14 @@ export const kvaerno5 = defineEsdirk({
     [0.10375304369958693, 0.937994698066431, -0.04174774176601781],
     [-0.17281112873898072, 0.6235784481025847, 0.5492326806363959],
     [0, 0, 0, 0, 0, 1],
+  ],
+  dense: [
+    [0.9531757578438699, -1.9593968281232241, 1.622681750518867, -0.4798631684631108],
+    [1.9988213456761815e-13, -2.0928770635833986e-13, -1.1528234519469228e-14, -9.86846766047466e-15],
+    [-0.29916879143974745, 1.5624070877611986, -2.3384062127793053, 1.0201988284924854],
+    [-1.5693295336016975, 3.1086056033029617, -1.1033585767303942, -0.4771037602541519],
+    [0.2510497676070855, 2.6530015432310265, -3.6307020295665047, 1.3565837677185935],
+    [-3.214258464760302, 10.706432639150945, -9.83698118763657, 2.4144318077278903],
+    [4.878531264350606, -16.071050045322682, 15.286766256193896, -3.8342474752217224],
   ],
 });

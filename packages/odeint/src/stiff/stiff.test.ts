@@ -48,6 +48,18 @@ describe('stiff methods: empirical order', () => {
     expect(slope(hs, errs)).toBeLessThan(5.6);
   });
 
+  // The dense output between step ends: the local error at θ = 1/2 of one step from the exact state. kvaerno5's
+  // interpolant is of order 4 over its stages (O(h^5) locally; the cubic Hermite it replaced was O(h^4)), rodas5's
+  // its own of order 4.
+  it.each(STIFF)('%s dense output: local error O(h^5) mid-step', (method) => {
+    const errs = hs.map((h) => {
+      const y = odeint(f, [1, 0], [0, h / 2, h], fixed(method, h)).ys[1];
+      const exact = odeint(f, [1, 0], [0, h / 2], { method: 'dopri8', rtol: 1e-14, atol: 1e-14 }).ys[1];
+      return Math.hypot(y[0] - exact[0], y[1] - exact[1]);
+    });
+    expect(slope(hs, errs)).toBeGreaterThan(4.6);
+  });
+
   // Prothero–Robinson y' = λ (y − φ(t)) + φ'(t), φ = sin, λ = −1e6: the stiff order (hλ ≫ 1), where methods of low
   // stage order lose order. Rodas5P keeps 3 here, an ESDIRK of stage order 2 keeps 2; both stay tiny.
   const lambda = -1e6;

@@ -427,23 +427,15 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
         if (i === tab.embeddedStage) Yhat = Yi;
         if (i === s - 1) Y = Yi;
       }
-      const zLast = zs[s - 1];
+      // The order-4 dense output over the stages (kvaerno5.ts): c_0 = y, c_k = Σ_i dense[i][k − 1] z_i.
+      const coefficients = () =>
+        tf.tidy(() => tf.stack([y, ...tab.dense[0].map((_, k) => tf.addN(zs.map((z, i) => tf.mul(z, tab.dense[i][k]))))], 0));
       return {
         y1: Y,
         newton: plan ?? records,
         err: tf.sub(Y, Yhat),
-        dense(x) {
-          // cubic Hermite through y0, y1 with slopes f0 and zLast/h
-          const x2 = x * x;
-          const x3 = x2 * x;
-          return tf.addN([tf.mul(y, 2 * x3 - 3 * x2 + 1), tf.mul(Y, -2 * x3 + 3 * x2), tf.mul(f0 as tf.Tensor, h * (x3 - 2 * x2 + x)), tf.mul(zLast, x3 - x2)]);
-        },
-        coefficients() {
-          // The same cubic expanded: y0 + θ h f0 + θ²(3(Y − y0) − 2h f0 − zLast) + θ³(2(y0 − Y) + h f0 + zLast).
-          const hf0 = tf.mul(f0 as tf.Tensor, h);
-          const dY = tf.sub(Y, y);
-          return tf.stack([y, hf0, tf.sub(tf.sub(tf.mul(dY, 3), tf.mul(hf0, 2)), zLast), tf.add(tf.sub(hf0, tf.mul(dY, 2)), zLast)], 0);
-        },
+        dense: (x) => tf.tidy(() => evaluateDense(coefficients(), x)),
+        coefficients,
       };
     },
     release() {
