@@ -1,6 +1,6 @@
 import type { StateAlgebra } from './algebra';
 import { OdeintError, show } from './errors';
-import type { RkStepInterpolant } from './step-interpolant';
+import type { KeepableStep } from './step-interpolant';
 
 /**
  * A solve's dense output (`solver({ dense: true })`): every accepted step's interpolant, kept (its start and end
@@ -8,7 +8,7 @@ import type { RkStepInterpolant } from './step-interpolant';
  * the solved span. DOP853's extra stages are evaluated only for the steps that an evaluation falls in.
  */
 export class DenseRecord<S> {
-  private readonly steps: RkStepInterpolant<S>[] = [];
+  private readonly steps: KeepableStep<S>[] = [];
   /** Where the solved span ends: the last step's end, or the time of a terminal event. */
   private end: number;
   private disposed = false;
@@ -24,7 +24,7 @@ export class DenseRecord<S> {
   }
 
   /** The stepper's observer: keeps a copy of the step's interpolant. */
-  onStep(step: RkStepInterpolant<S>): void {
+  onStep(step: KeepableStep<S>): void {
     this.steps.push(step.keep());
     this.end = step.t1;
   }

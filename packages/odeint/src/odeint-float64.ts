@@ -69,11 +69,12 @@ export function odeintFloat64(f: Float64Field, y0: ArrayLike<number>, ts: ArrayL
     for (let i = 0; i < n; i++) copy[i] = out[i];
     return copy;
   };
+  const observers = solveObservers(fn, opts, alg, times.direction, times.ts[0], y, float64EventReader);
   if (isStiffMethod(opts.method)) {
     const stats = stiffStats();
-    return integrateStiff(opts.method, guardField(field, fn, stats), y, times.ts, times.direction, opts, atol, rtol, fn, stats);
+    const { ys } = integrateStiff(opts.method, guardField(field, fn, stats), y, times.ts, times.direction, opts, atol, rtol, fn, stats, observers.onStep);
+    return { ys, stats, ...float64Extras(observers) };
   }
-  const observers = solveObservers(fn, opts, alg, times.direction, times.ts[0], y, float64EventReader);
   const { ys, stats } = integrate(alg, field, y, times.ts, times.direction, TABLEAUS[opts.method], opts, { fn, onStep: observers.onStep });
   return { ys, stats, ...float64Extras(observers) };
 }

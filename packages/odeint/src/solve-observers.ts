@@ -2,12 +2,12 @@ import type { StateAlgebra } from './algebra';
 import { DenseRecord } from './dense-solution';
 import { EventFinder, type EventReader, type SolveEvent } from './events';
 import type { ResolvedOdeintOptions } from './options';
-import type { RkStepInterpolant } from './step-interpolant';
+import type { KeepableStep } from './step-interpolant';
 
 /** What watches a solve's steps: its events and its dense output, as the settings ask. */
 export interface SolveObservers<S, Y> {
   /** The stepper's observer (absent when there is nothing to watch: the stepper then builds no interpolant copies). */
-  onStep?: (step: RkStepInterpolant<S>) => number | undefined;
+  onStep?: (step: KeepableStep<S>) => number | undefined;
   events: EventFinder<S, Y> | null;
   dense: DenseRecord<S> | null;
 }

@@ -23,6 +23,17 @@ export interface StepInterpolant<S> {
   at(t: number): S;
 }
 
+/**
+ * A step interpolant that an observer can keep beyond the step (a dense solution holds one per step): the explicit
+ * steppers' {@link RkStepInterpolant} and the stiff one-step methods' (whose dense output owns its states already).
+ */
+export interface KeepableStep<S> extends StepInterpolant<S> {
+  /** A copy that outlives the step. */
+  keep(): KeepableStep<S>;
+  /** Frees a kept copy. */
+  dispose(): void;
+}
+
 /** Counts evaluations of `f` made for the dense output (they go into the solve's `nfe`). */
 export interface EvaluationCounter {
   nfe: number;
@@ -32,7 +43,7 @@ export interface EvaluationCounter {
  * A step's interpolant over the stepper's own stages. While the step is current the stepper owns the states; an
  * observer that wants the interpolant later calls {@link RkStepInterpolant.keep}, which copies what it reads.
  */
-export class RkStepInterpolant<S> implements StepInterpolant<S> {
+export class RkStepInterpolant<S> implements KeepableStep<S> {
   readonly t1: number;
   private f1: S | null;
   /** `f(t1, y1)` computed here (not a stage of the step): freed by `release` unless handed on. */

@@ -5,6 +5,7 @@ import type { ResolvedOdeintOptions } from '../options';
 import type { StiffProblem } from './problem';
 import { float64Algebra } from '../float64-algebra';
 import { between, leftOf } from '../integrate';
+import type { KeepableStep } from '../step-interpolant';
 
 /** What one attempted step of a one-step stiff method gives back. */
 export type Attempt =
@@ -38,7 +39,8 @@ export interface OneStepMethod {
 /**
  * The adaptive loop of the one-step stiff methods on float64 states: step-size control by the shared controller,
  * steps that land exactly on jump/step times and the end, outputs by the method's dense output, convergence failures
- * as rejections. Returns the state at every time in `ts`.
+ * as rejections. Returns the state at every time in `ts`, or up to the time where `onStep` (events, a dense solution:
+ * it sees every accepted step's interpolant) stopped the solve.
  */
 export function integrateOneStep(
   p: StiffProblem,
@@ -48,6 +50,7 @@ export function integrateOneStep(
   direction: 1 | -1,
   opts: ResolvedOdeintOptions,
   onMaxSteps?: (t: number) => string,
+  onStep?: (step: KeepableStep<Float64Array>) => number | undefined,
 ): Float64Array[] {
   const { stats } = p;
   const ys: Float64Array[] = [new Float64Array(y0)];
@@ -65,7 +68,8 @@ export function integrateOneStep(
     opts.firstStep ??
     initialStep(float64Algebra(p.n, p.atol, p.rtol, opts.norm), p.f, t, y, f0, direction, method.errorExponent, () => {});
   let next = 1;
-  while (next < ts.length) {
+  let end = ts.length;
+  while (next < end) {
     if (stats.nSteps >= opts.maxSteps) {
       throw new SolveError(
         'max-steps',
@@ -110,19 +114,43 @@ export function integrateOneStep(
     stats.nAccepted++;
     stats.lastStep = h;
     const y1 = attempt.y1;
-    while (next < ts.length && direction * (ts[next] - t1) <= 0) {
+    const stopAt = onStep?.(oneStepInterpolant(t, t1, h, y, y1, attempt.dense));
+    if (stopAt !== undefined) {
+      end = next;
+      while (end < ts.length && direction * (ts[end] - stopAt) <= 0) end++;
+    }
+    while (next < end && direction * (ts[next] - t1) <= 0) {
       ys.push(ts[next] === t1 ? new Float64Array(y1) : attempt.dense((ts[next] - t) / h));
       next++;
     }
     method.accepted?.(t1, y1, h);
+    if (stopAt !== undefined) break;
     if (landing) stop++;
     t = t1;
     y = y1;
-    if (next < ts.length) f0 = attempt.f1 && !jumps.has(t1) ? attempt.f1 : p.f(t, y);
+    if (next < end) f0 = attempt.f1 && !jumps.has(t1) ? attempt.f1 : p.f(t, y);
     if (method.hold !== undefined && factor >= 1 && factor <= method.hold) factor = 1;
     hAbs *= factor;
   }
   return ys;
+}
+
+/**
+ * An accepted step's dense output as an observer's interpolant. The step's states and the arrays its dense output
+ * reads are fresh per step and never written again, so keeping it copies nothing.
+ */
+function oneStepInterpolant(t0: number, t1: number, h: number, y0: Float64Array, y1: Float64Array, dense: (theta: number) => Float64Array): KeepableStep<Float64Array> {
+  const step: KeepableStep<Float64Array> = {
+    t0,
+    t1,
+    h,
+    y0,
+    y1,
+    at: (t) => dense((t - t0) / h),
+    keep: () => step,
+    dispose: () => {},
+  };
+  return step;
 }
 
 /**

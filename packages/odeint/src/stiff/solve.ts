@@ -10,10 +10,12 @@ import { stiffProblem, stiffStats, type Float64Jacobian, type StiffStats } from 
 import type { StiffMethodName } from './registry';
 import { rodas5 } from './rodas5';
 import { rosenbrockMethod } from './rosenbrock';
+import type { KeepableStep } from '../step-interpolant';
 
 /**
  * Solves a float64 problem with a stiff method. `f` returns fresh arrays of length `y0.length` and reports its own
- * failures; `atol`/`rtol` are expanded per component.
+ * failures; `atol`/`rtol` are expanded per component. `onStep` (events, a dense solution) observes the accepted steps
+ * of the one-step methods; `bdf` has no such observer yet.
  */
 export function integrateStiff(
   method: StiffMethodName,
@@ -26,9 +28,13 @@ export function integrateStiff(
   rtol: Float64Array,
   fn: string,
   stats: StiffStats = stiffStats(),
+  onStep?: (step: KeepableStep<Float64Array>) => number | undefined,
 ): { ys: Float64Array[]; stats: StiffStats } {
-  if (opts.events.length > 0 || opts.dense) {
-    throw new OdeintError('options.events', `${fn}: events and dense output are not supported by the stiff methods yet. Fix: remove events/dense, or use an explicit method.`);
+  if (method === 'bdf' && (opts.events.length > 0 || opts.dense)) {
+    throw new OdeintError(
+      opts.events.length > 0 ? 'options.events' : 'options.dense',
+      `${fn}: events and dense output are not supported by 'bdf' yet. Fix: use method 'rodas5', 'kvaerno5' or 'auto' (they support both), or remove events/dense.`,
+    );
   }
   const p = stiffProblem(fn, y0.length, f, opts.jacobian as Float64Jacobian | undefined, atol, rtol, opts.norm, stats);
   if (method === 'bdf') return { ys: integrateBdf(p, y0, ts, direction, opts), stats };
@@ -40,5 +46,5 @@ export function integrateStiff(
     stats.nSwitches = 0;
     stepper = autoMethod(tsit5, rosenbrockMethod(rodas5, p), p);
   }
-  return { ys: integrateOneStep(p, stepper, y0, ts, direction, opts), stats };
+  return { ys: integrateOneStep(p, stepper, y0, ts, direction, opts, undefined, onStep), stats };
 }

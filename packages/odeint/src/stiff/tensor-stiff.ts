@@ -92,7 +92,10 @@ function stiffTensorSetup(fn: string, f: TensorField, y0: tf.Tensor, opts: Resol
     throw new OdeintError('options.rtol', `${fn}: method '${opts.method}' on tensors takes scalar rtol and atol. Fix: pass numbers.`);
   }
   if (opts.events.length > 0 || opts.dense) {
-    throw new OdeintError('options.events', `${fn}: events and dense output are not supported by the stiff methods yet. Fix: remove events/dense, or use an explicit method.`);
+    throw new OdeintError(
+      opts.events.length > 0 ? 'options.events' : 'options.dense',
+      `${fn}: events and dense output are not supported by the stiff methods on tensors yet (they are on float64 arrays). Fix: remove events/dense, solve on a Float64Array, or use an explicit method.`,
+    );
   }
   const [batch, d] = y0.shape as [number, number];
   const stats = stiffStats();
