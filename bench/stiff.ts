@@ -1,4 +1,4 @@
-// pnpm bench:stiff [--quick] [--no-scipy] [--tensors] [--gradients [--problems=robertson,...]]
+// pnpm bench:stiff [--quick] [--no-scipy] [--tensors] [--gradients [--problems=robertson,...] [--rtols=1e-4,1e-7] [--modes=tape,checkpoint]]
 //   (run it under: flock /tmp/neural-ode-bench.lock pnpm bench:stiff)
 //
 // Hairer & Wanner's stiff problems — Robertson to 1e5, Van der Pol μ = 1000 to 3000, HIRES to 321.8122, OREGO to
@@ -13,7 +13,8 @@
 // --tensors adds rodas5 and kvaerno5 on float32 tensor states: each problem as a batch of 2 identical rows
 // ([2, d], block-diagonal Jacobian by autodiff) at rtol 1e-4 and 1e-6 (1e-8 is below float32's reach), cpu backend.
 // --gradients runs only the gradient section: the same batches with gradients in each gradient mode (tape, checkpoint,
-// backsolve): forward and backward time, nfe, peak bytes and the gradient's agreement with the tape's.
+// backsolve): forward and backward time, nfe, peak bytes and the gradient's agreement with the tape's, and the exact
+// dL/dθ: f is scaled by θ, so y_θ(t) = y(θt) and dy(T)/dθ = T·f(y(T)) (y(T) from a float64 rodas5 solve at rtol 1e-12).
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -288,7 +289,9 @@ async function gradientSection(): Promise<void> {
   await initBackend({ backend: 'cpu', log: false });
   const fields = tensorFields();
   const only = argv.find((a) => a.startsWith('--problems='))?.slice('--problems='.length).split(',');
-  const rtols = quick ? [1e-4] : [1e-4, 1e-6];
+  const listArg = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+  const rtols = listArg('rtols')?.map(Number) ?? (quick ? [1e-4] : [1e-4, 1e-6]);
+  const modes = (listArg('modes') ?? ['tape', 'checkpoint', 'backsolve']) as ('tape' | 'checkpoint' | 'backsolve')[];
   console.log(
     '\nGradients on tensor states (float32, cpu backend, one run each, wall clock on a shared noisy 2-core machine): each problem as a batch of 2 rows\n' +
       '(row 2 starts from y0 + 1% of its scale), loss = Σ_rows Σ_i y_i(T) / max(|ref_i|, atol) with f scaled by a variable θ = 1; gradients with respect\n' +
@@ -305,7 +308,7 @@ async function gradientSection(): Promise<void> {
     for (const rtol of rtols) {
       for (const method of ['rodas5', 'kvaerno5'] as const) {
         let tapeGrads: number[] | null = null;
-        for (const gradient of ['tape', 'checkpoint', 'backsolve'] as const) {
+        for (const gradient of modes) {
           const atol = rtol * p.atolFactor;
           const theta = tf.variable(tf.scalar(1), true);
           const f = (t: tf.Scalar, y: tf.Tensor) => tf.mul(fields[p.name](t, y), theta);
@@ -351,7 +354,7 @@ async function gradientSection(): Promise<void> {
                   const sol = odeint((t: tf.Scalar, y: tf.Tensor) => tf.mul(fields[p.name](t, y), th), y0, [0, p.T], { method, rtol, atol, maxSteps: 1e5 });
                   return tf.sum(tf.mul(tf.squeeze(tf.slice(sol.ys, [1], [1]), [0]), w)).dataSync()[0];
                 });
-              console.log(`${' '.repeat(head.length)} central difference of the float32 solve: dL/dθ ≈ ${((lossAt(1 + 1e-4) - lossAt(1 - 1e-4)) / 2e-4).toExponential(3)}`);
+              console.log(`${' '.repeat(head.length)} central difference of the float32 solve: dL/dθ ≈ ${((lossAt(1 + 1e-4) - lossAt(1 - 1e-4)) / 2e-4).toExponential(3)}; exact: ${exactDThetaOf(p, y0, w).toExponential(4)}`);
             }
           } catch (e) {
             console.log(`${head} ${String((e as Error).message ?? e).slice(0, 150)}`);
@@ -362,6 +365,15 @@ async function gradientSection(): Promise<void> {
       }
     }
   }
+}
+
+/** The exact dL/dθ of the gradient section's loss: Σ_rows Σ_i w_i T f_i(y(T)) (y_θ(t) = y(θt)), y(T) by float64 rodas5 at rtol 1e-12. */
+function exactDThetaOf(p: Problem, y0: tf.Tensor, w: tf.Tensor): number {
+  const weights = w.dataSync();
+  return (y0.arraySync() as number[][]).reduce((acc, row) => {
+    const yT = odeint(p.f, row, [0, p.T], { method: 'rodas5', rtol: 1e-12, atol: 1e-14 * Math.max(...p.reference.map(Math.abs)), maxSteps: 1e6 }).ys[1];
+    return acc + p.f(p.T, yT).reduce((sum, fi, i) => sum + weights[i] * p.T * fi, 0);
+  }, 0);
 }
 
 if (argv.includes('--gradients')) void gradientSection();
