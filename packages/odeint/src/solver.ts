@@ -8,8 +8,6 @@ import { parseGradient, type Gradient, type GradientInput } from './gradient';
 
 /** Settings every method takes. */
 const COMMON_KEYS = ['method', 'maxSteps', 'jumpTimes', 'stepTimes', 'events', 'dense'] as const;
-/** Settings served from the accepted steps' interpolants: every method's but bdf's (which keeps none yet). */
-const INTERPOLANT_KEYS = ['events', 'dense'] as const;
 /** Settings only fixed-step methods take. */
 const FIXED_KEYS = ['stepSize', 'grid'] as const;
 /** Settings only adaptive methods take. */
@@ -141,13 +139,6 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   }
   const controller = given.controller ?? 'I';
   for (const key of Object.keys(given)) {
-    if (method === 'bdf' && (INTERPOLANT_KEYS as readonly string[]).includes(key)) {
-      throw new OdeintError(
-        `options.${key}`,
-        `${fn}: options.${key} does not apply to 'bdf' yet (it keeps no step interpolants). ` +
-          `Fix: remove ${key}, or choose rodas5, kvaerno5 or auto (stiff, with events and dense solutions on float64 arrays), or an explicit method.`,
-      );
-    }
     if (method === 'bdf' && (key === 'controller' || (PID_KEYS as readonly string[]).includes(key))) {
       throw new OdeintError(
         `options.${key}`,

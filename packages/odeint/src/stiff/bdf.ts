@@ -5,6 +5,7 @@ import { between, leftOf } from '../integrate';
 import type { ResolvedOdeintOptions } from '../options';
 import { luFactor, luSolve, shiftedMatrix, type LU } from './linalg';
 import type { StiffProblem } from './problem';
+import type { KeepableStep } from '../step-interpolant';
 
 /**
  * `bdf`: variable-order (1–5), variable-step backward differentiation formulas in the quasi-constant step size
@@ -41,8 +42,18 @@ function changeD(D: Float64Array[], order: number, factor: number, n: number): v
   for (let i = 0; i < m; i++) D[i] = out[i];
 }
 
-/** Integrates with `bdf`, returning the state at every time in `ts`. */
-export function integrateBdf(p: StiffProblem, y0: Float64Array, ts: Float64Array, direction: 1 | -1, opts: ResolvedOdeintOptions): Float64Array[] {
+/**
+ * Integrates with `bdf`, returning the state at every time in `ts`, or up to the time where `onStep` (events, a dense
+ * solution: it sees every accepted step's interpolant) stopped the solve.
+ */
+export function integrateBdf(
+  p: StiffProblem,
+  y0: Float64Array,
+  ts: Float64Array,
+  direction: 1 | -1,
+  opts: ResolvedOdeintOptions,
+  onStep?: (step: KeepableStep<Float64Array>) => number | undefined,
+): Float64Array[] {
   const { n, stats } = p;
   const ys: Float64Array[] = [new Float64Array(y0)];
   if (ts.length === 1) return ys;
@@ -90,7 +101,8 @@ export function integrateBdf(p: StiffProblem, y0: Float64Array, ts: Float64Array
   let stop = 0;
   let next = 1;
 
-  while (next < ts.length) {
+  let end = ts.length;
+  while (next < end) {
     if (hAbs > maxStep) {
       changeD(D, order, maxStep / hAbs, n);
       hAbs = maxStep;
@@ -228,15 +240,21 @@ export function integrateBdf(p: StiffProblem, y0: Float64Array, ts: Float64Array
     D[order + 1] = new Float64Array(d);
     for (let k = order; k >= 0; k--) for (let i = 0; i < n; i++) D[k][i] += D[k + 1][i];
 
-    while (next < ts.length && direction * (ts[next] - tNew) <= 0) {
+    const stopAt = onStep?.(bdfStep(t, tNew, h, y, yNew, D.slice(0, order + 1), order, n));
+    if (stopAt !== undefined) {
+      end = next;
+      while (end < ts.length && direction * (ts[end] - stopAt) <= 0) end++;
+    }
+    while (next < end && direction * (ts[next] - tNew) <= 0) {
       ys.push(ts[next] === tNew ? new Float64Array(yNew) : interpolate(D, order, tNew, h, ts[next], n));
       next++;
     }
+    if (stopAt !== undefined) break;
     t = tNew;
     y = yNew;
     if (landing) {
       stop++;
-      if (jumps.has(t) && next < ts.length) {
+      if (jumps.has(t) && next < end) {
         // After a jump in f the differences describe the old field: start again at order 1.
         f = p.f(t, y);
         restart();
@@ -266,6 +284,24 @@ function scaled(v: Float64Array, c: number, n: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = c * v[i];
   return out;
+}
+
+/**
+ * An accepted step's interpolant for an observer: the polynomial of the differences `D[0..order]` (the array
+ * references taken at the step: the solver replaces or updates them in place afterwards, so `keep` copies them).
+ */
+function bdfStep(t0: number, t1: number, h: number, y0: Float64Array, y1: Float64Array, D: Float64Array[], order: number, n: number): KeepableStep<Float64Array> {
+  const step = (diffs: Float64Array[]): KeepableStep<Float64Array> => ({
+    t0,
+    t1,
+    h,
+    y0,
+    y1,
+    at: (tq) => interpolate(diffs, order, t1, h, tq, n),
+    keep: () => step(diffs.map((d) => new Float64Array(d))),
+    dispose: () => {},
+  });
+  return step(D);
 }
 
 /** The interpolating polynomial of the differences at `tq` (scipy's `BdfDenseOutput`). */

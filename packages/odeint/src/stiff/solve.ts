@@ -1,5 +1,4 @@
 import type { ResolvedOdeintOptions } from '../options';
-import { OdeintError } from '../errors';
 import { autoMethod } from './auto';
 import { integrateBdf } from './bdf';
 import { esdirkMethod } from './esdirk';
@@ -15,7 +14,7 @@ import type { KeepableStep } from '../step-interpolant';
 /**
  * Solves a float64 problem with a stiff method. `f` returns fresh arrays of length `y0.length` and reports its own
  * failures; `atol`/`rtol` are expanded per component. `onStep` (events, a dense solution) observes the accepted steps
- * of the one-step methods; `bdf` has no such observer yet.
+ * and their interpolants.
  */
 export function integrateStiff(
   method: StiffMethodName,
@@ -30,14 +29,8 @@ export function integrateStiff(
   stats: StiffStats = stiffStats(),
   onStep?: (step: KeepableStep<Float64Array>) => number | undefined,
 ): { ys: Float64Array[]; stats: StiffStats } {
-  if (method === 'bdf' && (opts.events.length > 0 || opts.dense)) {
-    throw new OdeintError(
-      opts.events.length > 0 ? 'options.events' : 'options.dense',
-      `${fn}: events and dense output are not supported by 'bdf' yet. Fix: use method 'rodas5', 'kvaerno5' or 'auto' (they support both), or remove events/dense.`,
-    );
-  }
   const p = stiffProblem(fn, y0.length, f, opts.jacobian as Float64Jacobian | undefined, atol, rtol, opts.norm, stats);
-  if (method === 'bdf') return { ys: integrateBdf(p, y0, ts, direction, opts), stats };
+  if (method === 'bdf') return { ys: integrateBdf(p, y0, ts, direction, opts, onStep), stats };
   let stepper: OneStepMethod;
   if (method === 'rodas5') stepper = rosenbrockMethod(rodas5, p);
   else if (method === 'kvaerno5') stepper = esdirkMethod(kvaerno5, p);

@@ -229,16 +229,18 @@ describe('stiff methods: settings and counters', () => {
 });
 
 describe('stiff methods: events and dense solutions (float64)', () => {
-  const ONE_STEP = ['rodas5', 'kvaerno5', 'auto'] as const;
+  const METHODS = ['rodas5', 'kvaerno5', 'auto', 'bdf'] as const;
+  // bdf's errors are 10–100× the one-step methods' at the same rtol (as scipy's BDF: bench:stiff), its events' too.
+  const loose = (method: (typeof METHODS)[number]) => (method === 'bdf' ? 10 : 1);
   const half = { g: (_t: number, y: Float64Array) => y[0] - 0.5, terminal: true };
   const tight = { method: 'rodas5', rtol: 1e-12, atol: 1e-16 } as const;
 
-  it.each(ONE_STEP)('%s: a terminal event on Robertson (y1 = 1/2 at t ≈ 268) and the dense solution up to it', (method) => {
+  it.each(METHODS)('%s: a terminal event on Robertson (y1 = 1/2 at t ≈ 268) and the dense solution up to it', (method) => {
     const sol = odeint(robertson, [1, 0, 0], [0, 10, 1e5], { method, rtol: 1e-8, atol: 1e-12, dense: true, events: [half] });
     const ref = odeint(robertson, [1, 0, 0], [0, 1e5], { ...tight, events: [half] }).events![0];
     expect(sol.events).toHaveLength(1);
     const ev = sol.events![0];
-    expect(Math.abs(ev.t - ref.t) / ref.t).toBeLessThan(1e-7);
+    expect(Math.abs(ev.t - ref.t) / ref.t).toBeLessThan(1e-7 * loose(method));
     expect(Math.abs(ev.y[0] - 0.5)).toBeLessThan(1e-12);
     // The outputs stop at the event; the dense solution spans [0, t_event].
     expect(sol.ys).toHaveLength(2);
@@ -248,7 +250,7 @@ describe('stiff methods: events and dense solutions (float64)', () => {
     sol.evaluate!(at).forEach((y, i) => y.forEach((v, k) => expect(Math.abs(v - refs[i][k])).toBeLessThan(1e-10 + 1e-6 * Math.abs(refs[i][k]))));
   });
 
-  it.each(ONE_STEP)('%s: the zero crossings of Van der Pol (μ = 1000) over [0, 3000], one per relaxation jump', (method) => {
+  it.each(METHODS)('%s: the zero crossings of Van der Pol (μ = 1000) over [0, 3000], one per relaxation jump', (method) => {
     const vdp = (_t: number, y: Float64Array) => [y[1], 1000 * (1 - y[0] * y[0]) * y[1] - y[0]];
     const cross = { g: (_t: number, y: Float64Array) => y[0] };
     const sol = odeint(vdp, [2, 0], [0, 3000], { method, rtol: 1e-6, atol: 1e-6, events: [cross] });
@@ -256,13 +258,9 @@ describe('stiff methods: events and dense solutions (float64)', () => {
     expect(ref.map((e) => Math.round(e.t))).toEqual([807, 1614, 2421]);
     expect(sol.events!.map((e) => e.t)).toHaveLength(3);
     // The jumps take ~0.01 of time; their times are as accurate as the phase (rtol 1e-6 over ~2000 time units).
-    sol.events!.forEach((e, i) => expect(Math.abs(e.t - ref[i].t)).toBeLessThan(0.05));
+    sol.events!.forEach((e, i) => expect(Math.abs(e.t - ref[i].t)).toBeLessThan(0.05 * loose(method)));
   });
 
-  it('bdf: events and dense are errors that name the stiff methods serving them', () => {
-    const e = thrownOdeintError(() => odeint(robertson, [1, 0, 0], [0, 1], { method: 'bdf', dense: true }));
-    expect([e.argument, e.message]).toEqual(['options.dense', expect.stringMatching(/'bdf' yet.*rodas5, kvaerno5 or auto/)]);
-  });
 });
 
 describe('dense LU', () => {
