@@ -13,6 +13,7 @@ export const STIFF_METHOD_INFO = Object.freeze({
     stability: 'L-stable',
     costPerStep: '8 f + 1 f (∂f/∂t) + 1 Jacobian + 1 LU + 8 solves',
     interpolation: 'weights',
+    interpolationOrder: 4,
   },
   kvaerno5: {
     family: 'esdirk',
@@ -23,7 +24,8 @@ export const STIFF_METHOD_INFO = Object.freeze({
     evaluationsPerStep: 13,
     stability: 'L-stable',
     costPerStep: '1 f + 6 implicit stages × Newton iterations (f + solve each); Jacobian and LU reused across steps',
-    interpolation: 'hermite',
+    interpolation: 'weights',
+    interpolationOrder: 4,
   },
   bdf: {
     family: 'bdf',
