@@ -89,10 +89,10 @@ export function autoMethod(
 
   return {
     errorExponent: (explicit.embeddedOrder ?? explicit.order - 1) + 1,
-    step(t, y, f0, h, tEnd) {
+    step(t, y, f0, h, tEnd, atJump) {
       startT = t;
       startY = y;
-      return mode === 'explicit' ? explicitStep(t, y, f0, h, tEnd) : stiff.step(t, y, f0, h, tEnd);
+      return mode === 'explicit' ? explicitStep(t, y, f0, h, tEnd) : stiff.step(t, y, f0, h, tEnd, atJump);
     },
     accepted(t1, y1, h) {
       if (mode === 'explicit') {

@@ -113,7 +113,7 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
   }
 
   /** The stages with the current LU; null when Newton fails. */
-  function stages(t: number, y: Float64Array, f0: Float64Array, h: number, tEnd: number): { zs: Float64Array[]; Y: Float64Array; Yhat: Float64Array } | null {
+  function stages(t: number, y: Float64Array, f0: Float64Array, h: number, tEnd: number, atJump: boolean): { zs: Float64Array[]; Y: Float64Array; Yhat: Float64Array } | null {
     const zs: Float64Array[] = [new Float64Array(n)];
     for (let k = 0; k < n; k++) zs[0][k] = h * f0[k];
     let Y = y;
@@ -122,7 +122,7 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
       const base = new Float64Array(y);
       const ai = tab.a[i];
       for (let j = 0; j < i; j++) if (ai[j] !== 0) for (let k = 0; k < n; k++) base[k] += ai[j] * zs[j][k];
-      const ti = tab.c[i] === 1 ? tEnd : t + tab.c[i] * h;
+      const ti = stageTime(tab.c[i], t, h, tEnd, atJump);
       // From the predictor first; if that fails, once more from z = 0 (the predictor extrapolates the earlier stages,
       // beyond the step for c_i > 1, and can start Newton outside its basin: Robertson at large steps).
       const z = newton(base, ti, h, predict(tab.predictors[i], zs)) ?? (tab.predictors[i].length > 0 ? newton(base, ti, h, new Float64Array(n)) : null);
@@ -139,7 +139,7 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
   return {
     errorExponent: tab.embeddedOrder + 1,
     hold: 1.2,
-    step(t, y, f0, h, tEnd): Attempt {
+    step(t, y, f0, h, tEnd, atJump): Attempt {
       for (let k = 0; k < n; k++) scale[k] = p.atol[k] + p.rtol[k] * Math.abs(y[k]);
       let fresh = t === jT && y === jY;
       if (J === null || (refresh && !fresh)) {
@@ -157,7 +157,7 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
           luH = h;
           stats.nlu++;
         }
-        const res = lu.singular ? null : stages(t, y, f0, h, tEnd);
+        const res = lu.singular ? null : stages(t, y, f0, h, tEnd, atJump);
         if (res !== null) {
           const { zs, Y, Yhat } = res;
           // The plain difference of the two stiffly accurate solutions. (Filtering it by (I − hγJ)⁻¹ as RADAU5 does
@@ -186,6 +186,15 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
       if (slowest > SLOW_RATE) refresh = true;
     },
   };
+}
+
+/**
+ * Where stage `c` of a step from `t` evaluates `f`: `t + c h`, but at `tEnd` for `c = 1`, and for `c > 1` (kvaerno5's
+ * third stage, 1.23) when the step lands on a jump: `f` is then never evaluated past the discontinuity (Newton on the
+ * other side's field failed until the step underflowed).
+ */
+export function stageTime(c: number, t: number, h: number, tEnd: number, atJump: boolean): number {
+  return c === 1 || (c > 1 && atJump) ? tEnd : t + c * h;
 }
 
 /** The step's dense output at `θ`: `y + Σ_i b_i(θ) z_i` with the tableau's `dense` weights. */

@@ -31,7 +31,11 @@ export interface OneStepMethod {
   readonly errorExponent: number;
   /** Step factors in `[1, hold]` leave `h` unchanged, so that an LU of `h`-dependent matrix stays valid. */
   readonly hold?: number;
-  step(t: number, y: Float64Array, f0: Float64Array, h: number, tEnd: number): Attempt;
+  /**
+   * One attempt from `(t, y)` of size `h`; stages at the step's end evaluate `f` at `tEnd` (just short of a jump when
+   * the step lands on one: `atJump`, when stages beyond the end, `c_i > 1`, evaluate there too).
+   */
+  step(t: number, y: Float64Array, f0: Float64Array, h: number, tEnd: number, atJump: boolean): Attempt;
   /** Called once per accepted step, after `step` returned it. */
   accepted?(t1: number, y1: Float64Array, h: number): void;
 }
@@ -55,7 +59,9 @@ export function integrateOneStep(
   const { stats } = p;
   const ys: Float64Array[] = [new Float64Array(y0)];
   if (ts.length === 1) return ys;
-  const controller = createController(opts, method.errorExponent);
+  let controller = createController(opts, method.errorExponent);
+  const firstStep = (t: number, y: Float64Array, f0: Float64Array) =>
+    initialStep(float64Algebra(p.n, p.atol, p.rtol, opts.norm), p.f, t, y, f0, direction, method.errorExponent, () => {});
   const tStart = ts[0];
   const tEnd = ts[ts.length - 1];
   const jumps = new Set(opts.jumpTimes);
@@ -64,9 +70,7 @@ export function integrateOneStep(
   let t = tStart;
   let y = y0;
   let f0 = p.f(t, y);
-  let hAbs =
-    opts.firstStep ??
-    initialStep(float64Algebra(p.n, p.atol, p.rtol, opts.norm), p.f, t, y, f0, direction, method.errorExponent, () => {});
+  let hAbs = opts.firstStep ?? firstStep(t, y, f0);
   let next = 1;
   let end = ts.length;
   while (next < end) {
@@ -84,7 +88,7 @@ export function integrateOneStep(
     const { h, t1, tEval, landing } = plannedStep(p.fn, t, hAbs, stops[stop], direction, jumps);
     hAbs = Math.abs(h);
     if (stats.nSteps === 0) stats.firstStep = h;
-    const attempt = method.step(t, y, f0, h, tEval);
+    const attempt = method.step(t, y, f0, h, tEval, tEval !== t1);
     stats.nSteps++;
     if (!attempt.ok) {
       stats.nRejected++;
@@ -129,6 +133,14 @@ export function integrateOneStep(
     t = t1;
     y = y1;
     if (next < end) f0 = attempt.f1 && !jumps.has(t1) ? attempt.f1 : p.f(t, y);
+    if (landing && jumps.has(t1) && next < end) {
+      // A jump in f: start again as at t0 (as bdf restarts), with a new first step and controller history. The old step
+      // could be far too long for the new field's transient: rodas5 then accepted one step over it whose dense output
+      // swung around the solution (false events, wrong outputs inside the step).
+      hAbs = firstStep(t, y, f0);
+      controller = createController(opts, method.errorExponent);
+      continue;
+    }
     if (method.hold !== undefined && factor >= 1 && factor <= method.hold) factor = 1;
     hAbs *= factor;
   }

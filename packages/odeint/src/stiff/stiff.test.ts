@@ -124,6 +124,36 @@ describe('stiff methods: jump and step times', () => {
     const smeared = odeint(jump, [1], ts, { method, rtol: 1e-9, atol: 1e-13 });
     expect(smeared.stats.nRejected).toBeGreaterThan(sol.stats.nRejected);
   });
+
+  // A stiff relaxation switched on at t = 1: y1 relaxes to 1 in ~1e-5. After the jump the solve starts afresh (a new
+  // first step): with the step from before the jump, rodas5 took one step over [1, 10] and its dense output swung
+  // around the solution (three false crossings of 0.8, y(1.5) = 0.784).
+  it.each([...STIFF, 'auto', 'bdf'] as const)('%s after a jump to a stiff transient: one event, outputs on the solution', (method) => {
+    const f = (t: number, y: Float64Array) => [-1e5 * (y[0] - (t < 1 ? 0 : 1)), -0.1 * y[1]];
+    const sol = odeint(f, [0, 1], [0, 1.5, 10], { method, rtol: 1e-4, atol: 1e-6, jumpTimes: [1], events: [{ g: (_t, y) => y[0] - 0.8 }] });
+    expect(sol.events!.map((e) => e.t)).toEqual([expect.closeTo(1 + Math.log(5) / 1e5, 7)]);
+    expect(sol.ys[1][0]).toBeCloseTo(1, 8);
+    expect(sol.ys[2][1]).toBeCloseTo(Math.exp(-1), 3);
+  });
+
+  // kvaerno5's third stage is at c = 1.23, past the step's end: on a step that lands on a jump it evaluates f left of
+  // the jump too (it had evaluated the other side's field: Newton failed until the step underflowed at t ≈ 1). rodas5,
+  // with the step from before the jump (no restart), ended 6e-8 off at atol 1e-9.
+  it.each(STIFF)('%s never evaluates f past a jump time, even with stages beyond the step', (method) => {
+    const calls: number[] = [];
+    const f = (t: number, y: Float64Array) => {
+      calls.push(t);
+      return [-1e8 * (y[0] - (t < 1 ? 0 : 1))];
+    };
+    const sol = odeint(f, [0], [0, 3], { method, rtol: 1e-6, atol: 1e-9, jumpTimes: [1] });
+    expect(sol.ys[1][0]).toBeCloseTo(1, 8);
+    // Before the jump every evaluation is left of it: the step that lands on it included.
+    const firstRight = calls.findIndex((t) => t >= 1);
+    expect(calls.slice(firstRight).every((t) => t >= 1)).toBe(true);
+    const ramp = odeint((t) => [t < 1 ? 1 : -1], [0], [0, 1, 2], { method, rtol: 1e-8, atol: 1e-10, jumpTimes: [1] });
+    expect(Math.abs(ramp.ys[1][0] - 1)).toBeLessThan(1e-12);
+    expect(ramp.stats.nRejected).toBe(0);
+  });
 });
 
 describe('stiff methods: Jacobians', () => {

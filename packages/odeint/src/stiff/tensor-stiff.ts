@@ -6,7 +6,7 @@ import { untaped } from '../states-at';
 import type { ResolvedOdeintOptions } from '../options';
 import type { TensorField } from '../tensor-field';
 import { batchedSolve } from './batched-solve';
-import type { EsdirkTableau } from './esdirk';
+import { stageTime, type EsdirkTableau } from './esdirk';
 import { kvaerno5 } from './kvaerno5';
 import { plannedStep } from './one-step';
 import { stiffStats, type StiffStats } from './problem';
@@ -67,7 +67,7 @@ interface TensorStepper {
    * One attempt (inside the driver's `tidy`); null when Newton does not converge. With `plan` (a replay), the Newton
    * iterations of each stage are those recorded, with no convergence test.
    */
-  attempt(t: number, y: tf.Tensor, h: number, tEval: number, plan?: readonly NewtonRecord[] | null): TensorAttempt | null;
+  attempt(t: number, y: tf.Tensor, h: number, tEval: number, atJump: boolean, plan?: readonly NewtonRecord[] | null): TensorAttempt | null;
   release(): void;
 }
 
@@ -202,7 +202,7 @@ export function solveStiffTensor(
       const yStep = y;
       // [y1, ...outputs in (t, t1]] of an accepted step; [] for a rejected one.
       const kept: tf.Tensor[] = tf.tidy(() => {
-        const a = stepper.attempt(t, yStep, h, tEval);
+        const a = stepper.attempt(t, yStep, h, tEval, tEval !== t1);
         if (a === null) {
           converged = false;
           return [];
@@ -242,7 +242,9 @@ export function solveStiffTensor(
       if (y !== y0) y.dispose();
       t = t1;
       y = y1;
-      hAbs *= factor;
+      // After a jump in f, a new first step (as the float64 drivers): the old one can be far too long for the new
+      // field's transient.
+      hAbs = tEval !== t1 && next < ts.length ? firstStepOf(p, t, y, direction, k) : hAbs * factor;
     }
   } finally {
     stepper.release();
@@ -284,7 +286,7 @@ export function replayStiffSteps(
   let yk = y;
   for (const step of steps) {
     stepper.begin(step.t, yk);
-    const a = stepper.attempt(step.t, yk, step.h, step.tEval, step.newton);
+    const a = stepper.attempt(step.t, yk, step.h, step.tEval, step.tEval !== step.t1, step.newton);
     if (a === null) throw new Error(`${fn}: a replayed step did not run (a bug: replays take the recorded Newton iterations)`);
     for (const out of stepOutputs(a, ts, next, direction, step.t, step.t1, step.h)) outputs.push({ index: next++, y: out });
     stepper.release();
@@ -369,7 +371,7 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
     begin(t, y) {
       [f0, J] = tf.tidy(() => [p.field(t, y), p.jacobian(t, y)]) as [tf.Tensor, tf.Tensor3D];
     },
-    attempt(t, y, h, tEval, plan) {
+    attempt(t, y, h, tEval, atJump, plan) {
       p.stats.nlu++;
       const M = tf.sub(tf.expandDims(tf.eye(p.d), 0), tf.mul(J as tf.Tensor3D, h * tab.gamma)) as tf.Tensor3D;
       const scale = tf.add(p.atol, tf.mul(p.rtol, tf.abs(y)));
@@ -406,7 +408,7 @@ function esdirkTensor(tab: EsdirkTableau, p: TensorProblem): TensorStepper {
       let Yhat = y;
       for (let i = 1; i < s; i++) {
         const base = tab.a[i].reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(zs[j], c))), y);
-        const ti = tab.c[i] === 1 ? tEval : t + tab.c[i] * h;
+        const ti = stageTime(tab.c[i], t, h, tEval, atJump);
         const guess = tab.predictors[i].reduce((acc: tf.Tensor, c, j) => (c === 0 ? acc : tf.add(acc, tf.mul(zs[j], c))), tf.zerosLike(y));
         const planned = plan?.[i - 1];
         // The iterations off the tape: the stage's value only (differentiating through them is wrong, see below).
