@@ -13,7 +13,7 @@ b_i(θ) = Σ_{k=1..4} β_ik θ^k. The 28 coefficients are fixed by linear condit
   - the stiff limit itself, y(θ) -> (1 − θ)^4 y0 (from Y_i = Y_i∞ + W_i/(hλ) + ...: Σ_i b_i(θ) W_i = (1 − θ)^4 − 1),
     decaying monotonically to the step's end value 0 (L-stability);
   - b(1) = the last row of A, so y(1) is the step's solution (stiffly accurate).
-These 35 conditions have rank 28 and one solution; the residual is printed (~1e-13). The script also prints the
+These 47 conditions (the order conditions at θ = 1 repeat the method's own) have rank 28 and one solution; the residual is printed (~1e-13). The script also prints the
 largest |R(θ, z)| over θ in [0, 1] and z on the negative real axis (<= 1) and the order-5 residual (the leading error).
 """
 import re
