@@ -58,7 +58,8 @@ export interface BacksolveGradient {
   readonly mode: 'backsolve';
   /**
    * The backward solve's solver; absent: the forward solver's method and settings, with the smallest of its
-   * tolerances (odeintAdjoint's default).
+   * tolerances (odeintAdjoint's default). Given as settings (not a `Solver` value) with an adaptive method, the
+   * tolerances it leaves out are the forward's in the same way.
    */
   readonly backward?: Solver;
   /**

@@ -147,6 +147,17 @@ describe('odeintAdjoint: the backward solver', () => {
     expect(() => odeintAdjoint(f, y0, [0, 1], { params: [w], solver: solver({}), rtol: 1e-3 })).toThrow(/beside options.solver/);
   });
 
+  it("a backward solver given as settings takes the forward's tolerances it leaves out (the smallest of each)", () => {
+    const backwardOf = (input: object) => (solver(input).gradient as { backward?: Record<string, unknown> }).backward!;
+    const forward = { method: 'dopri5', rtol: 1e-3, atol: [1e-5, 1e-6] } as const;
+    expect(backwardOf({ ...forward, gradient: { mode: 'backsolve', backward: { method: 'tsit5' } } })).toMatchObject({ method: 'tsit5', rtol: 1e-3, atol: 1e-6 });
+    expect(backwardOf({ ...forward, gradient: { mode: 'backsolve', backward: { rtol: 1e-5 } } })).toMatchObject({ method: 'dopri5', rtol: 1e-5, atol: 1e-6 });
+    expect(backwardOf({ method: 'rodas5', rtol: 1e-4, atol: 1e-6, gradient: { mode: 'backsolve', backward: { method: 'kvaerno5' } } })).toMatchObject({ rtol: 1e-4, atol: 1e-6 });
+    // A fixed-step backward solver, or one given as a Solver value, is left as it is.
+    expect(backwardOf({ ...forward, gradient: { mode: 'backsolve', backward: { method: 'rk4', stepSize: 0.1 } } })).not.toHaveProperty('rtol');
+    expect(backwardOf({ ...forward, gradient: { mode: 'backsolve', backward: solver({ method: 'tsit5' }) } })).toMatchObject({ rtol: (solver({}) as { rtol?: number }).rtol });
+  });
+
   it('without params, a trainable variable that f reads is named (not tfjs\'s "Cannot find a connection")', () => {
     const e = badArgument(() => odeintAdjoint(f, y0, [0, 1]));
     expect(e.argument).toBe('options.params');

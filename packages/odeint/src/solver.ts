@@ -178,10 +178,25 @@ export function solver(input?: SolverInput | Solver, fn = 'solver'): Solver {
   if (adaptive) checkAdaptive(fn, parsed as z.output<typeof adaptiveSchema>);
   else checkFixed(fn, parsed as z.output<typeof fixedSchema>);
   if (adaptive && parsed.controller !== 'PID') for (const k of PID_KEYS) delete parsed[k];
-  const gradient = parseGradient(fn, gradientInput, solver);
+  const gradient = parseGradient(fn, gradientInput, (b, name) => solver(isSolver(b) ? b : withForwardTolerances(b, parsed, adaptive), name));
   const value = deepFreeze({ stepping: adaptive ? 'adaptive' : 'fixed', ...parsed, gradient }) as Solver;
   resolvedOf.set(value, Object.freeze({ ...INERT, ...parsed }) as ResolvedOdeintOptions);
   return value;
+}
+
+/**
+ * A backsolve's backward solver given as settings: the tolerances it leaves out are the forward's (the smallest of
+ * each, as the default backward solver and torchdiffeq's `adjoint_rtol` / `adjoint_atol`), when both methods are
+ * adaptive. (They were the library's defaults: `backward: { method: 'kvaerno5' }` under an rtol 1e-4 forward solve
+ * then ran its stiff adjoint at 1e-6 and took minutes.)
+ */
+function withForwardTolerances(backward: SolverInput, forward: Record<string, unknown>, forwardAdaptive: boolean): SolverInput {
+  if (!forwardAdaptive || !isPlain(backward)) return backward;
+  const method = methodSchema.safeParse({ method: backward.method });
+  // An unknown method is left to the backward solver's own validation (its error names it).
+  if (!method.success || !isAdaptive(method.data.method)) return backward;
+  const smallest = (tol: unknown) => (Array.isArray(tol) ? Math.min(...tol) : tol);
+  return { ...backward, rtol: backward.rtol ?? (smallest(forward.rtol) as number), atol: backward.atol ?? (smallest(forward.atol) as number) };
 }
 
 function checkAdaptive(fn: string, s: z.output<typeof adaptiveSchema>): void {
