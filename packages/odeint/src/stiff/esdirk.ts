@@ -1,5 +1,5 @@
 import { luFactor, luSolve, shiftedMatrix, type LU } from './linalg';
-import type { Attempt, OneStepMethod } from './one-step';
+import { denseDefectError, type Attempt, type OneStepMethod } from './one-step';
 import type { StiffProblem } from './problem';
 
 /**
@@ -164,11 +164,23 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
           // underestimated the error on Van der Pol's fast transitions: wrong phase at rtol 1e-4 and 1e-6.)
           const err = new Float64Array(n);
           for (let k = 0; k < n; k++) err[k] = Y[k] - Yhat[k];
+          const factors = lu;
+          const dense = (theta: number) => esdirkDense(tab, y, zs, theta);
           return {
             ok: true,
             y1: Y,
             ratio: p.weightedNorm(err, y, Y),
-            dense: (theta) => esdirkDense(tab, y, zs, theta),
+            dense,
+            // The LU is of I − hγJ (J possibly from an earlier step: an estimate either way).
+            denseError: () =>
+              p.weightedNorm(
+                denseDefectError(p.f, dense, t, h, (r) => {
+                  stats.nsolve++;
+                  return luSolve(factors, r.map((v) => v * h * tab.gamma));
+                }),
+                y,
+                Y,
+              ),
           };
         }
         if (fresh) {

@@ -1,5 +1,5 @@
 import { luFactor, luSolve, shiftedMatrix, type LU } from './linalg';
-import type { Attempt, OneStepMethod } from './one-step';
+import { denseDefectError, type Attempt, type OneStepMethod } from './one-step';
 import type { StiffProblem } from './problem';
 
 /**
@@ -92,17 +92,20 @@ export function rosenbrockMethod(rb: RosenbrockCoefficients, p: StiffProblem): O
       const err = combine(null, us, rb.bErr, n);
       const ratio = p.weightedNorm(err, y, y1);
       let K: Float64Array[] | null = null;
+      const dense = (theta: number) => {
+        K ??= rb.H.map((row) => combine(null, us, row, n));
+        const out = new Float64Array(n);
+        const t1 = 1 - theta;
+        for (let k = 0; k < n; k++) out[k] = t1 * y[k] + theta * (y1[k] + t1 * (K[0][k] + theta * (K[1][k] + theta * K[2][k])));
+        return out;
+      };
       return {
         ok: true,
         y1,
         ratio,
-        dense: (theta) => {
-          K ??= rb.H.map((row) => combine(null, us, row, n));
-          const out = new Float64Array(n);
-          const t1 = 1 - theta;
-          for (let k = 0; k < n; k++) out[k] = t1 * y[k] + theta * (y1[k] + t1 * (K[0][k] + theta * (K[1][k] + theta * K[2][k])));
-          return out;
-        },
+        dense,
+        // The LU is of I/(hγ) − J: solving with it gives (I − hγJ)⁻¹ hγ r directly.
+        denseError: () => p.weightedNorm(denseDefectError(p.f, dense, t, h, (r) => (stats.nsolve++, luSolve(lu, r))), y, y1),
       };
     },
   };
