@@ -36,6 +36,14 @@ float* f32(napi_env env, napi_value v, size_t* length, const char* name) {
   if (length) *length = len;
   return static_cast<float*>(data);
 }
+// An optional Float32Array argument: nullptr (and length 0) when JS passed null.
+float* f32OrNull(napi_env env, napi_value v, size_t* length, const char* name) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t != napi_null) return f32(env, v, length, name);
+  if (length) *length = 0;
+  return nullptr;
+}
 int i32(napi_env env, napi_value v) {
   int32_t r = 0;
   if (napi_get_value_int32(env, v, &r) != napi_ok) throw ArgError{"expected an integer argument"};
@@ -530,11 +538,8 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
     float* x = f32(env, a[0], &lx, "x");
     float* mean = f32(env, a[1], &lm, "mean");
     float* var = f32(env, a[2], &lv, "variance");
-    napi_valuetype t;
-    napi_typeof(env, a[3], &t);
-    float* off = t == napi_null ? nullptr : f32(env, a[3], &lo, "offset");
-    napi_typeof(env, a[4], &t);
-    float* sc = t == napi_null ? nullptr : f32(env, a[4], &ls, "scale");
+    float* off = f32OrNull(env, a[3], &lo, "offset");
+    float* sc = f32OrNull(env, a[4], &ls, "scale");
     float* y = f32(env, a[6], &ly, "y");
     checkLen(ly, lx, "y");
     if (lx > 0 && (lm == 0 || lv == 0 || (off && lo == 0) || (sc && ls == 0))) throw ArgError{"batchNorm: empty mean, variance, offset or scale"};
@@ -715,9 +720,7 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
     float* x = f32(env, a[1], &lx, "x");
     float* mean = f32(env, a[2], &lm, "mean");
     float* var = f32(env, a[3], &lv, "variance");
-    napi_valuetype t;
-    napi_typeof(env, a[4], &t);
-    float* sc = t == napi_null ? nullptr : f32(env, a[4], &ls, "scale");
+    float* sc = f32OrNull(env, a[4], &ls, "scale");
     float eps = float(f64(env, a[5]));
     float* dx = f32(env, a[6], &ldx, "dx");
     const char* names[] = {"dmean", "dvariance", "dscale", "doffset"};
