@@ -172,15 +172,7 @@ export function esdirkMethod(tab: EsdirkTableau, p: StiffProblem): OneStepMethod
             ratio: p.weightedNorm(err, y, Y),
             dense,
             // The LU is of I − hγJ (J possibly from an earlier step: an estimate either way).
-            denseError: () =>
-              p.weightedNorm(
-                denseDefectError(p.f, dense, t, h, (r) => {
-                  stats.nsolve++;
-                  return luSolve(factors, r.map((v) => v * h * tab.gamma));
-                }),
-                y,
-                Y,
-              ),
+            denseError: () => denseDefectError(p, dense, t, h, y, Y, (r) => luSolve(factors, r.map((v) => v * h * tab.gamma))),
           };
         }
         if (fresh) {

@@ -155,28 +155,31 @@ export function integrateOneStep(
 }
 
 /**
- * The error of a step's dense output at its midpoint, from the interpolant's defect `r = f(t, p(θ)) − p′(θ)` at
- * θ = 1/2 (one evaluation of f, `p′` by a central difference of the interpolant): `e = (I − hγJ)⁻¹ hγ r`, with the
- * step's own factorisation (`solveScaled(r)` returns it). On a stiff component (`∂f/∂y ≈ λ`, `|hλ| ≫ 1`) `r ≈ −λ e`
+ * The error ratio (weighted norm over the step's `y0`, `y1`) of a step's dense output at its midpoint, from the
+ * interpolant's defect `r = f(t, p(θ)) − p′(θ)` at θ = 1/2 (one evaluation of f, `p′` by a central difference of the
+ * interpolant, one linear solve): `e = (I − hγJ)⁻¹ hγ r`, with the step's own factorisation (`solveScaled(r)`). On a stiff component (`∂f/∂y ≈ λ`, `|hλ| ≫ 1`) `r ≈ −λ e`
  * and this gives `e`; on a non-stiff one about `hγ r`. A stiffly accurate method's step-end estimate does not see it:
  * on y′ = −1e5 (y − cos t) − sin t at rtol 1e-4, rodas5 accepted steps of 4.9 whose end values were right to 5e-6 and
  * whose dense output missed cos t by 0.12 in between (events 0.03–0.26 late or early).
  */
 export function denseDefectError(
-  f: (t: number, y: Float64Array) => Float64Array,
+  p: StiffProblem,
   dense: (theta: number) => Float64Array,
   t: number,
   h: number,
+  y0: Float64Array,
+  y1: Float64Array,
   solveScaled: (r: Float64Array) => Float64Array,
-): Float64Array {
+): number {
   const mid = dense(0.5);
   const d = 1e-3;
   const ahead = dense(0.5 + d);
   const behind = dense(0.5 - d);
-  const fm = f(t + 0.5 * h, mid);
+  const fm = p.f(t + 0.5 * h, mid);
   const r = new Float64Array(mid.length);
   for (let k = 0; k < r.length; k++) r[k] = fm[k] - (ahead[k] - behind[k]) / (2 * d * h);
-  return solveScaled(r);
+  p.stats.nsolve++;
+  return p.weightedNorm(solveScaled(r), y0, y1);
 }
 
 /**

@@ -105,7 +105,7 @@ export function rosenbrockMethod(rb: RosenbrockCoefficients, p: StiffProblem): O
         ratio,
         dense,
         // The LU is of I/(hγ) − J: solving with it gives (I − hγJ)⁻¹ hγ r directly.
-        denseError: () => p.weightedNorm(denseDefectError(p.f, dense, t, h, (r) => (stats.nsolve++, luSolve(lu, r))), y, y1),
+        denseError: () => denseDefectError(p, dense, t, h, y, y1, (r) => luSolve(lu, r)),
       };
     },
   };
