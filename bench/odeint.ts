@@ -11,7 +11,7 @@
 // 6. Fixed cost of small float64 solves: µs per odeint call for a 2-D linear system over 2 output times.
 // Timings are wall-clock on a shared machine: repeat runs to judge the noise.
 import * as tf from '@tensorflow/tfjs-core';
-import { peakBytesOf } from './peak-bytes';
+import { peakBytesOf } from '../packages/odeint/src/peak-bytes.test-fixtures';
 import { initBackend } from '@neural-ode/backend';
 import { odeint, solver, type GradientInput, type MethodName, type OdeintTensorSolution } from '@neural-ode/odeint';
 

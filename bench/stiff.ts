@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { peakBytesOf } from './peak-bytes';
+import { peakBytesOf } from '../packages/odeint/src/peak-bytes.test-fixtures';
 import { initBackend } from '@neural-ode/backend';
 import { odeint, type MethodName, type SolveStats } from '@neural-ode/odeint';
 

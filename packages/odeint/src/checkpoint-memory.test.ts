@@ -5,6 +5,7 @@ import { odeint } from './odeint';
 import { solver } from './solver';
 import type { GradientInput } from './gradient';
 import { rng } from './problems.test-fixtures';
+import { peakBytesOf } from './peak-bytes.test-fixtures';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu', log: false });
@@ -15,29 +16,14 @@ beforeAll(async () => {
 const random = rng(11);
 const values = (n: number, scale: number) => Array.from({ length: n }, () => (random() * 2 - 1) * scale);
 
-/**
- * Peak `tf.memory().numBytes` above what was allocated before, over a solve and its gradient w.r.t. the params:
- * sampled after every kernel, as `tf.profile`'s `peakBytes` is (without its per-kernel records, which are slow).
- */
+/** Peak `tf.memory().numBytes` above what was allocated before, over a solve and its gradient w.r.t. the params. */
 function peakBytes(gradient: GradientInput, steps: number): number {
   const s = solver({ method: 'rk4', stepSize: 1 / steps, gradient });
-  const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown; state: { numBytes: number } };
-  const base = engine.state.numBytes;
-  let peak = base;
-  const runKernelFunc = engine.runKernelFunc;
-  engine.runKernelFunc = function (this: typeof engine, ...a: unknown[]) {
-    const out = runKernelFunc.apply(this, a);
-    peak = Math.max(peak, this.state.numBytes);
-    return out;
-  };
-  try {
+  return peakBytesOf(() =>
     tf.tidy(() => {
       tf.variableGrads(() => tf.sum(tf.square(odeint(f, y0, [0, 1], s, { params }).ys)) as tf.Scalar, params);
-    });
-  } finally {
-    engine.runKernelFunc = runKernelFunc;
-  }
-  return peak - base;
+    }),
+  );
 }
 
 let params: tf.Variable[] = [];

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Runs `fn` and returns the peak `tf.memory().numBytes` above the start, sampled after every kernel (as tf.profile). */
+/**
+ * Runs `fn` and returns the peak `tf.memory().numBytes` above the start, sampled after every kernel (as `tf.profile`'s
+ * `peakBytes` is, without its per-kernel records, which are slow). Shared by the memory tests and the benchmarks.
+ */
 export function peakBytesOf(fn: () => void): number {
   const engine = tf.engine() as unknown as { runKernelFunc: (...a: unknown[]) => unknown; state: { numBytes: number } };
   const base = engine.state.numBytes;
