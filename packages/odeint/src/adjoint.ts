@@ -12,6 +12,7 @@ import { solveTensor, type TensorSolution } from './odeint-tensor';
 import { nestedGradients } from './checkpoint';
 import { differentiableSolution, untaped, type StatesAt } from './states-at';
 import { DEFAULT_CHECK_TOLERANCE } from './gradient';
+import { smallestTolerance } from './tolerances';
 
 const positive = (what: string) => z.number().refine((v) => v > 0 && !Number.isNaN(v), { message: `${what} must be > 0` });
 
@@ -255,13 +256,12 @@ export function defaultBackward(
     if (a.adjointStepSize !== undefined) {
       throw new OdeintError('options.adjointStepSize', `${fn}: options.adjointStepSize does not apply to the adaptive backward method '${method}'. Fix: remove it, or set a fixed adjointMethod such as rk4.`);
     }
-    const smallest = (tol: number | readonly number[]) => (typeof tol === 'number' ? tol : Math.min(...tol));
     const base = forward.stepping === 'adaptive' ? rest : { maxSteps: forward.maxSteps, jumpTimes: forward.jumpTimes, stepTimes: forward.stepTimes };
     const { firstStep: _first, ...inherited } = base as Record<string, unknown>;
     input = {
       ...inherited,
       method,
-      ...(forward.stepping === 'adaptive' ? { rtol: smallest(forward.rtol), atol: smallest(forward.atol) } : {}),
+      ...(forward.stepping === 'adaptive' ? { rtol: smallestTolerance(forward.rtol), atol: smallestTolerance(forward.atol) } : {}),
       ...(a.adjointRtol !== undefined ? { rtol: a.adjointRtol } : {}),
       ...(a.adjointAtol !== undefined ? { atol: a.adjointAtol } : {}),
     };
@@ -308,7 +308,7 @@ function backward(
   const atol = [opts.atol as number, opts.atol as number, ...sizes.map(() => opts.atol as number)];
   const rtol = [opts.rtol as number, opts.rtol as number, ...sizes.map(() => opts.rtol as number)];
   const alg = tensorAlgebra({ atol, rtol, norm: settings.norm, normComponents: 2 });
-  const floor = Math.min(...(typeof opts.atol === 'number' ? [opts.atol] : opts.atol));
+  const floor = smallestTolerance(opts.atol);
   const field = (t: number, s: TensorState): TensorState =>
     tf.tidy(() => {
       const [fy, gy, ...gp] = vjp(f, t, s[0], s[1], shape, params);

@@ -5,6 +5,7 @@ import { isStiffMethod } from './stiff/registry';
 import type { Float64Jacobian } from './stiff/problem';
 import { odeintOptionsSchema, parseOptions, type OdeintOptions, type ResolvedOdeintOptions } from './options';
 import { parseGradient, type Gradient, type GradientInput } from './gradient';
+import { smallestTolerance } from './tolerances';
 
 /** Settings every method takes. */
 const COMMON_KEYS = ['method', 'maxSteps', 'jumpTimes', 'stepTimes', 'events', 'dense'] as const;
@@ -195,8 +196,8 @@ function withForwardTolerances(backward: SolverInput, forward: Record<string, un
   const method = methodSchema.safeParse({ method: backward.method });
   // An unknown method is left to the backward solver's own validation (its error names it).
   if (!method.success || !isAdaptive(method.data.method)) return backward;
-  const smallest = (tol: unknown) => (Array.isArray(tol) ? Math.min(...tol) : tol);
-  return { ...backward, rtol: backward.rtol ?? (smallest(forward.rtol) as number), atol: backward.atol ?? (smallest(forward.atol) as number) };
+  const tolerance = (tol: unknown) => smallestTolerance(tol as number | readonly number[]);
+  return { ...backward, rtol: backward.rtol ?? tolerance(forward.rtol), atol: backward.atol ?? tolerance(forward.atol) };
 }
 
 function checkAdaptive(fn: string, s: z.output<typeof adaptiveSchema>): void {

@@ -1,5 +1,10 @@
 import { OdeintError, show } from './errors';
 
+/** The smallest value of a scalar or per-component tolerance (what a solve of a different state takes from it). */
+export function smallestTolerance(tol: number | readonly number[]): number {
+  return typeof tol === 'number' ? tol : Math.min(...tol);
+}
+
 /** Expands a scalar or per-component tolerance to one value per state component. */
 export function expandTolerance(fn: string, name: string, tol: number | readonly number[], n: number): Float64Array {
   if (typeof tol === 'number') return new Float64Array(n).fill(tol);
