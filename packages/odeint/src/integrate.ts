@@ -62,6 +62,16 @@ interface Ctx<S = unknown> {
   onStep?: (step: RkStepInterpolant<S>) => number | undefined;
 }
 
+/**
+ * How many outputs a solve that an observer stopped at `stopAt` produces: the index past the last of `ts[next …end)`
+ * at or before `stopAt` (in direction `d`).
+ */
+export function outputsUpTo(ts: ArrayLike<number>, next: number, end: number, stopAt: number, d: number): number {
+  let k = next;
+  while (k < end && d * (ts[k] - stopAt) <= 0) k++;
+  return k;
+}
+
 /** Times in `pts` strictly between `a` and `b` (in direction `d`), sorted in that direction, deduplicated. */
 export function between(pts: readonly number[], a: number, b: number, d: number): number[] {
   const inside = pts.filter((p) => d * (p - a) > 0 && d * (b - p) > 0).sort((x, y) => d * (x - y));
@@ -200,11 +210,7 @@ function advance<S>(run: Run<S>, p: Position<S>, h: number, t1: number, tEval: n
   const { alg, f, ts, direction, stats, ys } = run;
   const step = new RkStepInterpolant(alg, f, run.tab, p.t, h, p.y, ks, tEval, y1, stats, t1);
   const stopAt = run.onStep?.(step);
-  if (stopAt !== undefined) {
-    let end = next;
-    while (end < run.end && direction * (ts[end] - stopAt) <= 0) end++;
-    run.end = end;
-  }
+  if (stopAt !== undefined) run.end = outputsUpTo(ts, next, run.end, stopAt, direction);
   let last = next;
   while (last < run.end && direction * (ts[last] - t1) <= 0) last++;
   const inside = step.atMany(Array.from(ts.subarray(next, last)).filter((t) => t !== t1));

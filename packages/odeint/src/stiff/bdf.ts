@@ -1,7 +1,7 @@
 import { SolveError } from '../errors';
 import { initialStep } from '../initial-step';
 import { float64Algebra } from '../float64-algebra';
-import { between, leftOf } from '../integrate';
+import { between, leftOf, outputsUpTo } from '../integrate';
 import type { ResolvedOdeintOptions } from '../options';
 import { luFactor, luSolve, shiftedMatrix, type LU } from './linalg';
 import type { StiffProblem } from './problem';
@@ -241,10 +241,7 @@ export function integrateBdf(
     for (let k = order; k >= 0; k--) for (let i = 0; i < n; i++) D[k][i] += D[k + 1][i];
 
     const stopAt = onStep?.(bdfStep(t, tNew, h, y, yNew, D.slice(0, order + 1), order, n));
-    if (stopAt !== undefined) {
-      end = next;
-      while (end < ts.length && direction * (ts[end] - stopAt) <= 0) end++;
-    }
+    if (stopAt !== undefined) end = outputsUpTo(ts, next, end, stopAt, direction);
     while (next < end && direction * (ts[next] - tNew) <= 0) {
       ys.push(ts[next] === tNew ? new Float64Array(yNew) : interpolate(D, order, tNew, h, ts[next], n));
       next++;

@@ -4,7 +4,7 @@ import { initialStep } from '../initial-step';
 import type { ResolvedOdeintOptions } from '../options';
 import type { StiffProblem } from './problem';
 import { float64Algebra } from '../float64-algebra';
-import { between, leftOf } from '../integrate';
+import { between, leftOf, outputsUpTo } from '../integrate';
 import type { KeepableStep } from '../step-interpolant';
 
 /** What one attempted step of a one-step stiff method gives back. */
@@ -126,10 +126,7 @@ export function integrateOneStep(
     stats.lastStep = h;
     const y1 = attempt.y1;
     const stopAt = onStep?.(oneStepInterpolant(t, t1, h, y, y1, attempt.dense));
-    if (stopAt !== undefined) {
-      end = next;
-      while (end < ts.length && direction * (ts[end] - stopAt) <= 0) end++;
-    }
+    if (stopAt !== undefined) end = outputsUpTo(ts, next, end, stopAt, direction);
     while (next < end && direction * (ts[next] - t1) <= 0) {
       ys.push(ts[next] === t1 ? new Float64Array(y1) : attempt.dense((ts[next] - t) / h));
       next++;
